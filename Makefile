@@ -1,0 +1,58 @@
+SHELL := /bin/bash
+# ngx_http_freshdesk_module: build, demo, tests.
+#
+#   make          build build/ngx_http_freshdesk_module.so against the
+#                 distro nginx (installs missing Debian packages)
+#   make demo     start the gateway + fake Freshdesk on 127.0.0.1:$(PORT)
+#   make test     install test tools, build, run the whole suite (prove)
+#   make clean    remove build outputs
+
+NGX_SRC   ?= /usr/share/nginx/src
+NGX_BIN   ?= /usr/sbin/nginx
+BUILD     ?= $(CURDIR)/build
+PORT      ?= 8080
+PROVE_J   ?= 2
+
+SO        = $(BUILD)/ngx_http_freshdesk_module.so
+SRCS      = ngx_http_freshdesk_module.c $(wildcard src/*.c) $(wildcard src/*.h)
+
+CC_OPT    = -g -O2 -fPIC -fstack-protector-strong -Wformat \
+            -Werror=format-security -Wdate-time -D_FORTIFY_SOURCE=2 \
+            -Wall -Wextra
+LD_OPT    = -Wl,-z,relro -Wl,-z,now -fPIC
+
+.PHONY: all deps build demo test test-deps clean
+
+all: build
+
+build: deps $(SO)
+
+deps:
+	@sh tools/deps.sh build
+
+$(BUILD)/Makefile: config
+	@mkdir -p $(BUILD)
+	@echo "configure (takes about a minute; reruns only when config changes)"
+	. $(NGX_SRC)/conf_flags && cd $(NGX_SRC) && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --with-cc-opt='$(CC_OPT) $(EXTRA_CC_OPT)' \
+	    --with-ld-opt='$(LD_OPT) $(EXTRA_LD_OPT)' \
+	    --add-dynamic-module=$(CURDIR) \
+	    --builddir=$(BUILD) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure.log; exit 1; }
+
+$(SO): $(BUILD)/Makefile $(SRCS)
+	$(MAKE) -s -f $(BUILD)/Makefile -C $(NGX_SRC) modules
+
+demo: build
+	@sh tools/demo.sh $(PORT)
+
+test-deps:
+	@sh tools/deps.sh test
+	@sh t/js/setup.sh
+
+test: build test-deps
+	prove -j$(PROVE_J) t/
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,28 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FRESHDESK_JSON_H_INCLUDED_
+#define _NGX_HTTP_FRESHDESK_JSON_H_INCLUDED_
+
+
+#include "ngx_http_freshdesk_module.h"
+
+
+#define NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH  64
+
+
+json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
+    size_t len, ngx_uint_t max_depth, ngx_str_t *err);
+ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);
+ngx_int_t ngx_http_freshdesk_json_dump(ngx_pool_t *pool, json_t *json,
+    size_t flags, ngx_str_t *out);
+size_t ngx_http_freshdesk_json_escape_len(u_char *src, size_t len);
+u_char *ngx_http_freshdesk_json_escape(u_char *dst, u_char *src, size_t len);
+ngx_int_t ngx_http_freshdesk_json_string(ngx_pool_t *pool, ngx_str_t *dst,
+    u_char *src, size_t len);
+
+
+#endif /* _NGX_HTTP_FRESHDESK_JSON_H_INCLUDED_ */

@@ -1,0 +1,20 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FRESHDESK_MCP_H_INCLUDED_
+#define _NGX_HTTP_FRESHDESK_MCP_H_INCLUDED_
+
+
+#include "ngx_http_freshdesk_module.h"
+
+
+ngx_int_t ngx_http_freshdesk_mcp_process(ngx_http_request_t *r,
+    ngx_str_t *body);
+ngx_int_t ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_FRESHDESK_MCP_H_INCLUDED_ */

@@ -1,0 +1,200 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * Everything the MCP endpoint sends goes out here: JSON-RPC results and
+ * errors, tool results (text + structuredContent, or isError), with
+ * Content-Type, CORS and quota headers.  Never an nginx HTML page.
+ */
+
+
+#include "ngx_http_freshdesk_response.h"
+#include "ngx_http_freshdesk_jsonrpc.h"
+#include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_quota.h"
+
+
+ngx_int_t
+ngx_http_freshdesk_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sends a complete response; the caller finalizes the request with the
+ * return value.  An empty body (202) goes out header only.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    if (ngx_http_freshdesk_quota_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body ? (off_t) body->len : 0;
+
+    if (body && body->len) {
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+        r->headers_out.content_type_len = r->headers_out.content_type.len;
+        r->headers_out.content_type_lowcase = NULL;
+
+    } else {
+        r->header_only = 1;
+    }
+
+    /* a JSON answer must not be cached or transformed on its way */
+
+    r->allow_ranges = 0;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_int_t code, ngx_str_t *id, ngx_str_t *message)
+{
+    ngx_str_t  body, noid;
+
+    if (id == NULL) {
+        ngx_str_null(&noid);
+        id = &noid;
+    }
+
+    if (ngx_http_freshdesk_rpc_error(r->pool, id, code, message, &body)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_freshdesk_send(r, status, &body);
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_send_result(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *result)
+{
+    ngx_str_t  body;
+
+    if (ngx_http_freshdesk_rpc_result(r->pool, id, result, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_freshdesk_send(r, NGX_HTTP_OK, &body);
+}
+
+
+/* {"content":[{"type":"text","text":"..."}],"isError":true} */
+
+ngx_int_t
+ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *text)
+{
+    u_char     *p;
+    ngx_str_t   result;
+
+    result.len = sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"\"}],"
+                        "\"isError\":true}") - 1
+                 + ngx_http_freshdesk_json_escape_len(text->data, text->len);
+
+    result.data = ngx_pnalloc(r->pool, result.len);
+    if (result.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(result.data, "{\"content\":[{\"type\":\"text\",\"text\":\"",
+                   sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"") - 1);
+    p = ngx_http_freshdesk_json_escape(p, text->data, text->len);
+    p = ngx_cpymem(p, "\"}],\"isError\":true}",
+                   sizeof("\"}],\"isError\":true}") - 1);
+
+    result.len = p - result.data;
+
+    return ngx_http_freshdesk_send_result(r, id, &result);
+}
+
+
+/*
+ * {"content":[{"type":"text","text":"<S escaped>"}],"structuredContent":S}
+ * where S is already valid, compact JSON: one escape pass, no re-encoding.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *structured)
+{
+    u_char     *p;
+    ngx_str_t   result;
+
+    result.len = sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"\"}],"
+                        "\"structuredContent\":}") - 1
+                 + ngx_http_freshdesk_json_escape_len(structured->data,
+                                                      structured->len)
+                 + structured->len;
+
+    result.data = ngx_pnalloc(r->pool, result.len);
+    if (result.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(result.data, "{\"content\":[{\"type\":\"text\",\"text\":\"",
+                   sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"") - 1);
+    p = ngx_http_freshdesk_json_escape(p, structured->data, structured->len);
+    p = ngx_cpymem(p, "\"}],\"structuredContent\":",
+                   sizeof("\"}],\"structuredContent\":") - 1);
+    p = ngx_cpymem(p, structured->data, structured->len);
+    *p++ = '}';
+
+    result.len = p - result.data;
+
+    return ngx_http_freshdesk_send_result(r, id, &result);
+}

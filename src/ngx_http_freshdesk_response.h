@@ -1,0 +1,28 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FRESHDESK_RESPONSE_H_INCLUDED_
+#define _NGX_HTTP_FRESHDESK_RESPONSE_H_INCLUDED_
+
+
+#include "ngx_http_freshdesk_module.h"
+
+
+ngx_int_t ngx_http_freshdesk_add_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+ngx_int_t ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body);
+ngx_int_t ngx_http_freshdesk_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_int_t code, ngx_str_t *id, ngx_str_t *message);
+ngx_int_t ngx_http_freshdesk_send_result(ngx_http_request_t *r,
+    ngx_str_t *id, ngx_str_t *result);
+ngx_int_t ngx_http_freshdesk_tool_error(ngx_http_request_t *r,
+    ngx_str_t *id, ngx_str_t *text);
+ngx_int_t ngx_http_freshdesk_tool_result(ngx_http_request_t *r,
+    ngx_str_t *id, ngx_str_t *structured);
+
+
+#endif /* _NGX_HTTP_FRESHDESK_RESPONSE_H_INCLUDED_ */

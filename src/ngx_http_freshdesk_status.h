@@ -1,0 +1,17 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FRESHDESK_STATUS_H_INCLUDED_
+#define _NGX_HTTP_FRESHDESK_STATUS_H_INCLUDED_
+
+
+#include "ngx_http_freshdesk_module.h"
+
+
+ngx_int_t ngx_http_freshdesk_status_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_FRESHDESK_STATUS_H_INCLUDED_ */

@@ -1,0 +1,171 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * $freshdesk_* variables for access logs and for the internal upstream
+ * location.  All read the main request's context, so a subrequest (the
+ * proxied REST call) and the access log see the same values.  No variable
+ * yields the API key itself; $freshdesk_upstream_authorization is the
+ * ready-made "Basic ..." header value and is only set while a tools/call
+ * is being proxied.
+ */
+
+
+#include "ngx_http_freshdesk_variables.h"
+#include "ngx_http_freshdesk_tools.h"
+
+
+#define FD_VAR_TENANT        0
+#define FD_VAR_METHOD        1
+#define FD_VAR_TOOL          2
+#define FD_VAR_UP_STATUS     3
+#define FD_VAR_CALLS_LEFT    4
+#define FD_VAR_ACTIONS_LEFT  5
+#define FD_VAR_QUOTA_RESULT  6
+#define FD_VAR_AUTHZ         7
+
+
+static ngx_int_t ngx_http_freshdesk_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_http_variable_t  ngx_http_freshdesk_vars[] = {
+
+    { ngx_string("freshdesk_tenant"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_TENANT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_method"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_METHOD,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_tool"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_TOOL,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_upstream_status"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_UP_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_calls_remaining"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_CALLS_LEFT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_actions_remaining"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_ACTIONS_LEFT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_quota_result"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_QUOTA_RESULT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_upstream_authorization"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_AUTHZ,
+      NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_freshdesk_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_freshdesk_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_int_t                  n;
+    ngx_str_t                  s;
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_freshdesk_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_str_null(&s);
+    n = -1;
+
+    switch (data) {
+
+    case FD_VAR_TENANT:
+        s = ctx->tenant;
+        break;
+
+    case FD_VAR_METHOD:
+        s = ctx->rpc_method;
+        break;
+
+    case FD_VAR_TOOL:
+        if (ctx->tool) {
+            s.data = (u_char *) ctx->tool->name;
+            s.len = ngx_strlen(ctx->tool->name);
+        }
+        break;
+
+    case FD_VAR_UP_STATUS:
+        n = ctx->upstream_status ? ctx->upstream_status : -1;
+        break;
+
+    case FD_VAR_CALLS_LEFT:
+        n = ctx->calls_remaining;
+        break;
+
+    case FD_VAR_ACTIONS_LEFT:
+        n = ctx->actions_remaining;
+        break;
+
+    case FD_VAR_QUOTA_RESULT:
+        s = ctx->quota_result;
+        break;
+
+    case FD_VAR_AUTHZ:
+        /* only for our own subrequests, never for the client's request */
+        if (r != r->main) {
+            s = ctx->authorization;
+        }
+        break;
+    }
+
+    if (n >= 0) {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        s.data = p;
+        s.len = ngx_sprintf(p, "%i", n) - p;
+    }
+
+    if (s.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s.data;
+
+    return NGX_OK;
+}
