@@ -954,10 +954,12 @@ class State:
                 },
             }
             self.tickets[i] = ticket
-        # Watchers: agent 1 ("me") watches 3 and 5.
+        # Watchers: agent 1 ("me") watches 5 and 9 (and old ticket 3,
+        # which filter=watching hides: it is outside the 30-day window).
         self.tickets[1]["_watchers"] = [2]
         self.tickets[3]["_watchers"] = [1]
         self.tickets[5]["_watchers"] = [1, 3]
+        self.tickets[9]["_watchers"] = [1]
 
     def _seed_ticket_extras(self):
         """Conversations, time entries and satisfaction ratings."""
