@@ -49,7 +49,7 @@ demo: build
 
 test-deps:
 	@sh tools/deps.sh test
-	@sh t/js/setup.sh
+	@bash t/js/setup.sh
 
 test: build test-deps
 	prove -j$(PROVE_J) t/

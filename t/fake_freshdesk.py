@@ -384,7 +384,7 @@ CUSTOM_FIELD_KINDS = {
 }
 
 
-def validate_custom_fields(values, field_defs, errors, prefix="custom_fields"):
+def validate_custom_fields(values, field_defs, errors):
     """Validate a custom_fields object against *_fields metadata."""
     defs = {f["name"]: f for f in field_defs if f["name"].startswith("cf_")}
     for name, value in values.items():
@@ -767,7 +767,8 @@ class State:
                                    "end_time": "6:00 pm"} for d in week},
             "created_at": created, "updated_at": created}
         targets = {"priority_%d" % p: {
-            "respond_within": 3600 * (5 - p), "resolve_within": 14400 * (5 - p),
+            "respond_within": 3600 * (5 - p),
+            "resolve_within": 14400 * (5 - p),
             "business_hours": p < 4, "escalation_enabled": True}
             for p in (4, 3, 2, 1)}
         self.sla_policies[61] = {
@@ -1725,7 +1726,7 @@ class Api:
         raw = req.params.get("include")
         if raw is None:
             return []
-        names = [n for n in raw.split(",")]
+        names = raw.split(",")
         for name in names:
             if name not in choices:
                 raise bad_value("include", choices_message(choices))
@@ -3664,6 +3665,16 @@ class App:
 
     # -- control API -------------------------------------------------------
 
+    @staticmethod
+    def state_order(item):
+        """Order of /__control/state/<name>: by id; custom object records
+        by schema and number; jobs by creation time."""
+        key, obj = item
+        if is_int(key):
+            return (0, key)
+        return (1, obj.get("_schema_id", 0), obj.get("_seq", 0),
+                obj.get("created_at", ""))
+
     def control(self, req):
         try:
             return self.dispatch_control(req)
@@ -3722,11 +3733,8 @@ class App:
                 raise ApiError(404, {"error": "no collection %r" % name})
             with self.lock:
                 coll = getattr(self.state, name)
-                items = sorted(coll.values(), key=lambda o: (
-                    o.get("_schema_id", 0), o.get("_seq", 0),
-                    o.get("created_at", ""),
-                    o["id"] if is_int(o.get("id")) else 0))
-                return Response(200, copy.deepcopy(items))
+                return Response(200, [obj for _, obj in sorted(
+                    coll.items(), key=self.state_order)])
         raise ApiError(404, {"error": "unknown control path"})
 
 
