@@ -14,6 +14,7 @@
 #include "ngx_http_freshdesk_upstream.h"
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_quota.h"
+#include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_status.h"
 
 #include <openssl/rand.h>
@@ -178,7 +179,7 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       &ngx_http_freshdesk_log_levels },
 
     { ngx_string("freshdesk_status"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_freshdesk_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -222,6 +223,9 @@ ngx_module_t  ngx_http_freshdesk_module = {
 static ngx_int_t
 ngx_http_freshdesk_preconfiguration(ngx_conf_t *cf)
 {
+    /* zones are registered anew by each configuration load */
+    ngx_http_freshdesk_quota_nzones = 0;
+
     return ngx_http_freshdesk_add_variables(cf);
 }
 

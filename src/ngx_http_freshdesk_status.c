@@ -2,16 +2,290 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * freshdesk_status: per-tenant usage as JSON or Prometheus text (work in
- * progress).
+ * freshdesk_status: per-tenant usage of every quota zone, as JSON, or as
+ * Prometheus text exposition (?format=prometheus, or an Accept asking
+ * for text/plain or application/openmetrics-text).
  */
 
 
 #include "ngx_http_freshdesk_status.h"
+#include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_json.h"
+
+
+typedef struct {
+    ngx_str_t                        tenant;
+    ngx_uint_t                       calls;
+    ngx_uint_t                       actions;
+    ngx_uint_t                       refused;
+    ngx_uint_t                       calls_limit;
+    ngx_uint_t                       actions_limit;
+} ngx_http_freshdesk_status_row_t;
+
+
+static ngx_int_t ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows);
+static u_char *ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s);
 
 
 ngx_int_t
 ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
 {
-    return NGX_HTTP_NOT_FOUND;
+    u_char                           *p;
+    size_t                            len;
+    ngx_int_t                         rc, i;
+    ngx_str_t                         fmt;
+    ngx_buf_t                        *b;
+    ngx_uint_t                        j, k, prom;
+    ngx_array_t                      *rows;
+    ngx_chain_t                       out;
+    ngx_http_freshdesk_quota_ctx_t   *ctx;
+    ngx_http_freshdesk_status_row_t  *row;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    prom = 0;
+
+    if (ngx_http_arg(r, (u_char *) "format", 6, &fmt) == NGX_OK) {
+        prom = (fmt.len == 10 && ngx_strncmp(fmt.data, "prometheus", 10) == 0);
+
+#if (NGX_HTTP_HEADERS)
+    } else if (r->headers_in.accept) {
+        prom = ngx_strlcasestrn(r->headers_in.accept->value.data,
+                                r->headers_in.accept->value.data
+                                + r->headers_in.accept->value.len,
+                                (u_char *) "text/plain", 10 - 1) != NULL
+               || ngx_strlcasestrn(r->headers_in.accept->value.data,
+                                   r->headers_in.accept->value.data
+                                   + r->headers_in.accept->value.len,
+                                   (u_char *) "openmetrics", 11 - 1) != NULL;
+#endif
+    }
+
+    /* snapshot every zone, then format without any lock */
+
+    rows = ngx_pcalloc(r->pool, sizeof(ngx_array_t)
+                                * (ngx_http_freshdesk_quota_nzones + 1));
+    if (rows == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = 1024;
+
+    for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
+        ctx = ngx_http_freshdesk_quota_zones[i];
+
+        if (ngx_http_freshdesk_status_rows(r, ctx, &rows[i]) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        row = rows[i].elts;
+
+        for (k = 0; k < rows[i].nelts; k++) {
+            len += 6 * (row[k].tenant.len * 2 + ctx->name.len + 128);
+        }
+
+        len += 512 + ctx->name.len * 2;
+    }
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = b->last;
+
+    if (prom) {
+        static const char  *help[] = {
+            "freshdesk_calls_window", "Tool calls admitted in the last 60 s",
+            "freshdesk_calls_limit", "Tool calls allowed per 60 s",
+            "freshdesk_actions_month", "Upstream actions this month (UTC)",
+            "freshdesk_actions_limit", "Upstream actions allowed per month",
+            "freshdesk_refused_month", "Tool calls refused this month",
+            NULL
+        };
+
+        for (k = 0; help[k]; k += 2) {
+            p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s gauge\n",
+                            help[k], help[k + 1], help[k]);
+
+            for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
+                ctx = ngx_http_freshdesk_quota_zones[i];
+                row = rows[i].elts;
+
+                for (j = 0; j < rows[i].nelts; j++) {
+                    p = ngx_sprintf(p, "%s{zone=\"", help[k]);
+                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+                    p = ngx_cpymem(p, "\",tenant=\"", 10);
+                    p = ngx_http_freshdesk_prom_label(p, &row[j].tenant);
+                    p = ngx_sprintf(p, "\"} %ui\n",
+                                    k == 0 ? row[j].calls
+                                    : k == 2 ? row[j].calls_limit
+                                    : k == 4 ? row[j].actions
+                                    : k == 6 ? row[j].actions_limit
+                                    : row[j].refused);
+                }
+            }
+        }
+
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4; charset=utf-8");
+
+    } else {
+        p = ngx_cpymem(p, "{\"zones\":[", 10);
+
+        for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
+            ctx = ngx_http_freshdesk_quota_zones[i];
+            row = rows[i].elts;
+
+            p = ngx_cpymem(p, i ? ",{\"name\":\"" : "{\"name\":\"", i ? 10 : 9);
+            p = ngx_http_freshdesk_json_escape(p, ctx->name.data,
+                                               ctx->name.len);
+            p = ngx_sprintf(p, "\",\"calls_limit\":%i,\"actions_limit\":%i,"
+                            "\"month\":%uD,\"tenants\":[",
+                            ctx->calls, ctx->actions,
+                            ngx_http_freshdesk_quota_month(ngx_time()));
+
+            for (k = 0; k < rows[i].nelts; k++) {
+                p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
+                               k ? 12 : 11);
+                p = ngx_http_freshdesk_json_escape(p, row[k].tenant.data,
+                                                   row[k].tenant.len);
+                p = ngx_sprintf(p, "\",\"calls_window\":%ui,"
+                                "\"calls_limit\":%ui,\"actions_month\":%ui,"
+                                "\"actions_limit\":%ui,\"refused\":%ui}",
+                                row[k].calls, row[k].calls_limit,
+                                row[k].actions, row[k].actions_limit,
+                                row[k].refused);
+            }
+
+            p = ngx_cpymem(p, "]}", 2);
+        }
+
+        p = ngx_cpymem(p, "]}\n", 3);
+
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+    }
+
+    b->last = p;
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows)
+{
+    time_t                            now;
+    uint32_t                          month;
+    ngx_rbtree_node_t                *node, *root, *sentinel;
+    ngx_http_freshdesk_status_row_t  *row;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    if (ngx_array_init(rows, r->pool, 16,
+                       sizeof(ngx_http_freshdesk_status_row_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->shpool == NULL) {
+        return NGX_OK;
+    }
+
+    now = ngx_time();
+    month = ngx_http_freshdesk_quota_month(now);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    root = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    if (root == sentinel) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_OK;
+    }
+
+    for (node = ngx_rbtree_min(root, sentinel); node;
+         node = ngx_rbtree_next(&ctx->sh->rbtree, node))
+    {
+        qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
+
+        row = ngx_array_push(rows);
+        if (row == NULL) {
+            goto failed;
+        }
+
+        row->tenant.len = qn->len;
+        row->tenant.data = ngx_pnalloc(r->pool, qn->len);
+        if (row->tenant.data == NULL) {
+            goto failed;
+        }
+
+        ngx_memcpy(row->tenant.data, qn->data, qn->len);
+
+        row->calls = ngx_http_freshdesk_quota_calls_now(qn, now);
+        row->actions = qn->month == month ? qn->actions : 0;
+        row->refused = qn->month == month ? qn->refused : 0;
+        row->calls_limit = qn->calls_limit ? qn->calls_limit
+                                           : (ngx_uint_t) ctx->calls;
+        row->actions_limit = qn->actions_limit ? qn->actions_limit
+                                               : (ngx_uint_t) ctx->actions;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+
+failed:
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_ERROR;
+}
+
+
+static u_char *
+ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] == '\\' || s->data[i] == '"') {
+            *p++ = '\\';
+            *p++ = s->data[i];
+
+        } else if (s->data[i] == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+
+        } else {
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
 }

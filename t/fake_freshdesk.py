@@ -38,6 +38,20 @@ Control API for tests (no auth, never recorded):
 Fault body: {"mode": M, "count": 1 (-1 = forever), "path_prefix": "/api/v2/..."
 (default: any API path), "method": "GET" (optional), ...mode parameters}.
 A matching request is still recorded; faults are matched in queue order.
+Modes:
+    delay           {"seconds": S}: sleep, then answer normally
+    status          {"status": 500, "body": "raw", "headers": {...}}
+    ratelimit       {"retry_after": 17}: 429, Retry-After, rate_limit_exceeded
+    garbage         200, Content-Type application/json, <html>not json</html>
+    truncate        200 declaring the Content-Length of a JSON body, half of
+                    it sent, then the connection is closed (FIN)
+    reset           connection dropped with a TCP RST, nothing answered
+    reset_mid_body  headers and half of the body, then a TCP RST
+    big             {"bytes": N}: 200 with a JSON array of ticket-shaped
+                    objects of at least N bytes (default 2 MiB)
+    unauthorized    401 invalid_credentials
+
+Seed: see the "Seed data" section (ids and counts of every collection).
 """
 
 import argparse
@@ -1961,7 +1975,7 @@ class Api:
         requester = self.st.contacts.get(requester_id) or {}
         t = {
             "id": tid, "subject": None, "description": "",
-            "description_text": "", "status": status_default,
+            "description_text": "", "status": 2,
             "priority": 1, "source": source_default, "type": None,
             "requester_id": requester_id, "responder_id": None,
             "group_id": None, "company_id": requester.get("company_id"),
@@ -1984,7 +1998,7 @@ class Api:
         fields = {k: v for k, v in body.items() if k not in REQUESTER_KEYS}
         status = fields.pop("status", status_default)
         self.apply_ticket_changes(t, fields)
-        self.set_ticket_status(t, status, now)
+        self.set_ticket_status(t, status, now)     # fills the stats
         self.st.tickets[tid] = t
         return t
 
@@ -3549,9 +3563,18 @@ class App:
             "retry_after": lambda v: is_int(v) and v >= 0,
             "bytes": lambda v: is_int(v) and v >= 0,
         }
+        body = dict(body)
         for key, value in body.items():
             if key == "mode":
                 continue
+            # Perl's JSON encoders may send numbers as strings.
+            if isinstance(value, str) and key in ("count", "seconds",
+                                                  "status", "retry_after",
+                                                  "bytes"):
+                try:
+                    value = body[key] = json.loads(value)
+                except ValueError:
+                    pass
             if key not in checks or not checks[key](value):
                 raise ApiError(400, {"error": "bad fault parameter %r" % key})
         fault = {"count": 1, "path_prefix": ""}
@@ -3944,10 +3967,6 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class Shutdown(Exception):
-    pass
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Fake Freshdesk v2 REST API for tests")
@@ -3981,15 +4000,17 @@ def main(argv=None):
             f.write("%d\n" % os.getpid())
 
     def stop(signum, frame):
-        raise Shutdown()
+        # serve_forever() notices the request within poll_interval;
+        # shutdown() blocks until then, so it must not run in this
+        # (main) thread.  Raising from here instead could be swallowed
+        # by socketserver's error handling.
+        threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print("READY %d" % server.server_address[1], flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
-    except Shutdown:
-        pass
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
         if args.pidfile:

@@ -1,0 +1,84 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ */
+
+
+#ifndef _NGX_HTTP_FRESHDESK_QUOTA_SHM_H_INCLUDED_
+#define _NGX_HTTP_FRESHDESK_QUOTA_SHM_H_INCLUDED_
+
+
+#include "ngx_http_freshdesk_module.h"
+
+
+#define NGX_HTTP_FRESHDESK_MAX_ZONES  16
+
+
+/* calls of the last 60 seconds, one bucket per second: 124 bytes */
+typedef struct {
+    uint32_t                             last;
+    uint16_t                             count[60];
+} ngx_http_freshdesk_quota_window_t;
+
+
+/* overlays ngx_rbtree_node_t from its color field; 48 bytes + tenant */
+typedef struct {
+    u_char                               color;
+    u_char                               len;
+    u_short                              reserved;
+    uint32_t                             month;        /* YYYYMM, UTC */
+    ngx_queue_t                          queue;        /* LRU of windows */
+    ngx_http_freshdesk_quota_window_t   *window;       /* NULL when idle */
+    uint32_t                             actions;      /* this month */
+    uint32_t                             refused;      /* this month */
+    uint32_t                             calls_limit;  /* last seen */
+    uint32_t                             actions_limit;
+    u_char                               data[1];      /* tenant */
+} ngx_http_freshdesk_quota_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                         rbtree;
+    ngx_rbtree_node_t                    sentinel;
+    ngx_queue_t                          queue;
+} ngx_http_freshdesk_quota_shctx_t;
+
+
+typedef struct {
+    ngx_http_freshdesk_quota_shctx_t    *sh;
+    ngx_slab_pool_t                     *shpool;
+    ngx_shm_zone_t                      *shm_zone;
+    ngx_str_t                            name;
+    ngx_int_t                            calls;
+    ngx_int_t                            actions;
+    ngx_str_t                            state;
+    ngx_msec_t                           state_interval;
+    ngx_event_t                          timer;
+} ngx_http_freshdesk_quota_ctx_t;
+
+
+extern ngx_int_t  ngx_http_freshdesk_quota_nzones;
+extern ngx_http_freshdesk_quota_ctx_t
+    *ngx_http_freshdesk_quota_zones[NGX_HTTP_FRESHDESK_MAX_ZONES];
+
+
+uint32_t ngx_http_freshdesk_quota_month(time_t now);
+time_t ngx_http_freshdesk_quota_month_end(time_t now);
+ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_find(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant);
+ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_insert(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant, uint32_t month);
+ngx_uint_t ngx_http_freshdesk_quota_calls_now(
+    ngx_http_freshdesk_quota_node_t *qn, time_t now);
+void ngx_http_freshdesk_quota_expire(ngx_http_freshdesk_quota_ctx_t *ctx,
+    time_t now);
+ngx_int_t ngx_http_freshdesk_retry_after(ngx_http_request_t *r, time_t secs);
+
+/* the state file (ngx_http_freshdesk_state.c) */
+void ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
+    ngx_log_t *log);
+ngx_int_t ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
+    ngx_log_t *log);
+
+
+#endif /* _NGX_HTTP_FRESHDESK_QUOTA_SHM_H_INCLUDED_ */
