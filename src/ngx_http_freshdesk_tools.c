@@ -89,6 +89,8 @@ ngx_http_freshdesk_tools_init(ngx_conf_t *cf)
     ngx_uint_t                        g, n;
     const ngx_http_freshdesk_tool_t  *t;
 
+    /* a reload checks the catalog again from scratch */
+    ngx_http_freshdesk_ntools = 0;
     n = 0;
 
     for (g = 0; ngx_http_freshdesk_groups[g]; g++) {
@@ -106,6 +108,7 @@ ngx_http_freshdesk_tools_init(ngx_conf_t *cf)
             }
 
             ngx_http_freshdesk_catalog[n++] = t;
+            ngx_http_freshdesk_ntools = n;
         }
     }
 

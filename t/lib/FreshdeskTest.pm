@@ -368,13 +368,20 @@ sub bad_log_lines {
     return @bad;
 }
 
-sub finish {
+# stops everything and fails on unexpected [alert]/[crit]/[emerg] lines
+sub check_log {
     my ($self) = @_;
     $self->stop;
     $self->stop_fake;
     my @bad = $self->bad_log_lines;
     ok(!@bad, 'no alert, crit, emerg or sanitizer report in error.log')
         or diag(join "\n", @bad);
+    return $self;
+}
+
+sub finish {
+    my ($self) = @_;
+    $self->check_log;
     done_testing();
 }
 
