@@ -21,7 +21,13 @@ CC_OPT    = -g -O2 -fPIC -fstack-protector-strong -Wformat \
             -Wall -Wextra
 LD_OPT    = -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all deps build demo test test-deps clean
+ASAN_BUILD = $(CURDIR)/build-asan
+ASAN_OPT  = -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+ASAN_LIBS = $(shell gcc -print-file-name=libasan.so) \
+            $(shell gcc -print-file-name=libubsan.so)
+
+.PHONY: all deps build demo test test-deps test-normal test-asan clean
 
 all: build
 
@@ -51,8 +57,24 @@ test-deps:
 	@sh tools/deps.sh test
 	@bash t/js/setup.sh
 
-test: build test-deps
+# the whole suite: normally, then under AddressSanitizer + UBSan
+test: test-normal test-asan
+
+test-normal: build test-deps
 	prove -j$(PROVE_J) t/
 
+# The module built with -fsanitize=address,undefined, loaded into the
+# packaged nginx with the sanitizer runtimes preloaded (nginx-dev has no
+# core sources, so nginx itself cannot be rebuilt).  Reports go to the
+# error log, where the harness fails on them.
+test-asan: test-deps
+	$(MAKE) -s BUILD=$(ASAN_BUILD) EXTRA_CC_OPT='$(ASAN_OPT)' \
+	    EXTRA_LD_OPT='-fsanitize=address,undefined' build
+	FRESHDESK_MODULE=$(ASAN_BUILD)/ngx_http_freshdesk_module.so \
+	FRESHDESK_PRELOAD='$(ASAN_LIBS)' \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    prove -j$(PROVE_J) t/
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -234,6 +234,7 @@ sub nginx_cmd {
 sub test_conf {
     my ($self) = @_;
     my @cmd = $self->nginx_cmd('-t', '-q');
+    local $ENV{LD_PRELOAD} = $ENV{FRESHDESK_PRELOAD} if $ENV{FRESHDESK_PRELOAD};
     my $out = `@cmd 2>&1`;
     return ($? == 0, $out);
 }
