@@ -27,7 +27,7 @@ ASAN_OPT  = -fsanitize=address,undefined -fno-omit-frame-pointer \
 ASAN_LIBS = $(shell gcc -print-file-name=libasan.so) \
             $(shell gcc -print-file-name=libubsan.so)
 
-.PHONY: all deps build demo test test-deps test-normal test-asan clean
+.PHONY: all deps build demo test test-deps test-normal test-asan bench clean
 
 all: build
 
@@ -75,6 +75,11 @@ test-asan: test-deps
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    prove -j$(PROVE_J) t/
+
+# throughput and latency against plain proxy_pass, as a markdown table
+bench: build
+	@sh tools/deps.sh bench
+	@bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# make bench: tools/call through the gateway against plain nginx proxy_pass
+# of the equivalent REST GET, same nginx binary, same worker count, same
+# stub upstream, same run.  Prints a markdown table.  Bounded: a few
+# minutes on 2 cores.
+#
+# env: DURATION (s per wrk run, default 5), CONNS (default 16),
+#      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
+#      CALLGRIND (1 = also count instructions per request, default 1)
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-5}
+CONNS=${CONNS:-16}
+LAT_CONNS=${LAT_CONNS:-2}
+WORKERS=${WORKERS:-1}
+CALLGRIND=${CALLGRIND:-1}
+NGINX=${NGINX:-/usr/sbin/nginx}
+MODULE=${MODULE:-$ROOT/build/ngx_http_freshdesk_module.so}
+
+D=$(mktemp -d /tmp/fdbench.XXXXXX)
+chmod 755 "$D"
+mkdir -p "$D/logs" "$D/tmp" "$D/stub"
+chmod 777 "$D/logs" "$D/tmp"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+STUB=$(free_port)
+GW=$(free_port)
+
+python3 "$ROOT/bench/gen-stub.py" "$D/stub"
+chmod 644 "$D"/stub/*
+
+sed -e "s|@D@|$D|g" -e "s|@STUB@|$STUB|g" -e "s|@GW@|$GW|g" \
+    -e "s|@MODULE@|$MODULE|g" -e "s|@WORKERS@|$WORKERS|g" \
+    "$ROOT/bench/bench.conf.in" > "$D/nginx.conf"
+
+cleanup() {
+    [ -f "$D/nginx.pid" ] && kill -QUIT "$(cat "$D/nginx.pid")" 2>/dev/null
+    sleep 0.3
+    rm -rf "$D"
+}
+trap cleanup EXIT
+
+"$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
+sleep 0.5
+
+MCP=(-H 'Content-Type: application/json' -H 'Accept: application/json')
+
+# the gateway must answer correctly before it is measured
+check() {
+    local out
+    out=$(curl -s -X POST "${MCP[@]}" "http://127.0.0.1:$GW$1" \
+          -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$2\",\"arguments\":$3}}")
+    case "$out" in
+    *'"structuredContent"'*) ;;
+    *) echo "bench: $1 $2 did not answer a result: ${out:0:300}" >&2; exit 1 ;;
+    esac
+}
+
+check /mcp get_ticket '{"ticket_id":1}'
+check /mcp list_tickets '{"per_page":50}'
+check /mcp list_tickets '{"per_page":100}'
+check /mcp-quota get_ticket '{"ticket_id":1}'
+
+# wrk ... -> "rps p50_ms p99_ms bad"
+run_wrk() {
+    local conns=$1 url=$2 out rps p50 p99 bad
+    shift 2
+    out=$(env "$@" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
+          -s "$ROOT/bench/call.lua" "$url" 2>&1)
+    rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')
+    p50=$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')
+    p99=$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')
+    bad=$(printf '%s\n' "$out" | grep -c -E 'bad response|Non-2xx|Socket errors' || true)
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99") $bad"
+}
+
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "nan" }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
+
+echo
+echo "## Gateway (tools/call) vs plain proxy_pass (REST GET)"
+echo
+echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), $WORKERS worker(s), $(nproc) cores," \
+     "wrk -t1, ${DURATION}s per run; throughput at $CONNS connections," \
+     "latency at $LAT_CONNS connections (moderate load)."
+echo
+echo "| case | gateway req/s | baseline req/s | ratio | gateway p50 / p99 ms | baseline p50 / p99 ms | added p99 ms |"
+echo "|---|---|---|---|---|---|---|"
+
+status=0
+
+for c in "1 KB ticket|get_ticket|{\"ticket_id\":1}|/rest/tickets/1" \
+         "50 KB list|list_tickets|{\"per_page\":50}|/rest/tickets?per_page=50" \
+         "500 KB list|list_tickets|{\"per_page\":100}|/rest/tickets?per_page=100"
+do
+    IFS='|' read -r name tool args rest <<< "$c"
+
+    read -r g_rps _ _ g_bad <<< "$(run_wrk "$CONNS" "http://127.0.0.1:$GW/mcp" TOOL="$tool" ARGS="$args")"
+    read -r b_rps _ _ b_bad <<< "$(run_wrk "$CONNS" "http://127.0.0.1:$GW$rest" TOOL=- ARGS=- REST=1)"
+    read -r _ g_p50 g_p99 _ <<< "$(run_wrk "$LAT_CONNS" "http://127.0.0.1:$GW/mcp" TOOL="$tool" ARGS="$args")"
+    read -r _ b_p50 b_p99 _ <<< "$(run_wrk "$LAT_CONNS" "http://127.0.0.1:$GW$rest" TOOL=- ARGS=- REST=1)"
+
+    [ "$g_bad" = 0 ] && [ "$b_bad" = 0 ] || status=1
+
+    echo "| $name | $g_rps | $b_rps | $(ratio "$g_rps" "$b_rps") | $g_p50 / $g_p99 | $b_p50 / $b_p99 | $(diff_ms "$g_p99" "$b_p99") |"
+done
+
+echo
+echo "## Quota cost (get_ticket, 1 KB)"
+echo
+echo "| case | req/s | ratio to quota off |"
+echo "|---|---|---|"
+
+read -r off _ _ bad1 <<< "$(run_wrk "$CONNS" "http://127.0.0.1:$GW/mcp" TOOL=get_ticket ARGS='{"ticket_id":1}')"
+read -r on _ _ bad2 <<< "$(run_wrk "$CONNS" "http://127.0.0.1:$GW/mcp-quota" TOOL=get_ticket ARGS='{"ticket_id":1}')"
+read -r many _ _ bad3 <<< "$(run_wrk "$CONNS" "http://127.0.0.1:$GW/mcp-tenants" TOOL=get_ticket ARGS='{"ticket_id":1}' TENANTS=10000)"
+[ "$bad1$bad2$bad3" = 000 ] || status=1
+
+echo "| quota off | $off | 1.000 |"
+echo "| quota on, 1 tenant | $on | $(ratio "$on" "$off") |"
+echo "| quota on, 10,000 tenants | $many | $(ratio "$many" "$off") |"
+echo
+echo "10,000 tenants vs 1: $(ratio "$many" "$on")"
+
+kill -QUIT "$(cat "$D/nginx.pid")"
+sleep 0.5
+
+if [ "$CALLGRIND" = 1 ]; then
+    echo
+    echo "## Instructions per request (valgrind --tool=callgrind)"
+    echo
+    "$ROOT/bench/callgrind.sh" "$D" "$GW"
+fi
+
+if [ $status != 0 ]; then
+    echo "bench: some responses were errors, numbers above are not valid" >&2
+fi
+
+exit $status
