@@ -15,6 +15,379 @@ static void ngx_http_freshdesk_json_cleanup(void *data);
 
 
 /*
+ * A validating scanner: checks that a text is exactly one RFC 8259 JSON
+ * value in valid UTF-8, without building anything.  Used on upstream
+ * bodies, which are passed on as they are once known valid: large lists
+ * are never decoded and re-encoded.
+ */
+
+typedef struct {
+    u_char                            *p;
+    u_char                            *last;
+    ngx_uint_t                         depth;
+    ngx_uint_t                         max_depth;
+    ngx_http_freshdesk_json_member_t  *members;
+    ngx_uint_t                         n;
+} ngx_http_freshdesk_scan_t;
+
+
+static ngx_int_t ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s);
+static ngx_int_t ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s);
+
+
+#define ngx_http_freshdesk_scan_ws(s)                                        \
+    while ((s)->p < (s)->last                                                \
+           && (*(s)->p == ' ' || *(s)->p == '\n' || *(s)->p == '\r'          \
+               || *(s)->p == '\t'))                                          \
+    {                                                                        \
+        (s)->p++;                                                            \
+    }
+
+
+ngx_int_t
+ngx_http_freshdesk_json_validate(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top)
+{
+    ngx_uint_t                  i;
+    ngx_http_freshdesk_scan_t   s;
+
+    for (i = 0; i < n; i++) {
+        ngx_str_null(&members[i].value);
+    }
+
+    s.p = data;
+    s.last = data + len;
+    s.depth = 0;
+    s.max_depth = max_depth;
+    s.members = members;
+    s.n = n;
+
+    ngx_http_freshdesk_scan_ws(&s);
+
+    if (s.p == s.last) {
+        return NGX_ERROR;
+    }
+
+    if (top) {
+        *top = *s.p;
+    }
+
+    if (ngx_http_freshdesk_scan_value(&s) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_freshdesk_scan_ws(&s);
+
+    return s.p == s.last ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
+{
+    u_char    c, *p, *last;
+    uint32_t  cp;
+    size_t    n, i;
+
+    p = s->p + 1;      /* after the opening quote */
+    last = s->last;
+
+    while (p < last) {
+        c = *p;
+
+        if (c == '"') {
+            s->p = p + 1;
+            return NGX_OK;
+        }
+
+        if (c < 0x20) {
+            return NGX_ERROR;
+        }
+
+        if (c == '\\') {
+            if (++p == last) {
+                return NGX_ERROR;
+            }
+
+            switch (*p) {
+            case '"': case '\\': case '/': case 'b': case 'f':
+            case 'n': case 'r': case 't':
+                p++;
+                continue;
+
+            case 'u':
+                if (last - p < 5) {
+                    return NGX_ERROR;
+                }
+
+                for (i = 1; i <= 4; i++) {
+                    c = p[i] | 0x20;
+                    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                        return NGX_ERROR;
+                    }
+                }
+
+                p += 5;
+                continue;
+
+            default:
+                return NGX_ERROR;
+            }
+        }
+
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+
+        /* UTF-8: no overlongs, no surrogates, nothing above U+10FFFF */
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+
+        } else {
+            return NGX_ERROR;
+        }
+
+        if ((size_t) (last - p) <= n) {
+            return NGX_ERROR;
+        }
+
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return NGX_ERROR;
+            }
+
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+            || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+        {
+            return NGX_ERROR;
+        }
+
+        p += n + 1;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s)
+{
+    u_char      *key, *start;
+    size_t       klen;
+    ngx_uint_t   i, first;
+
+    if (s->p == s->last) {
+        return NGX_ERROR;
+    }
+
+    switch (*s->p) {
+
+    case '"':
+        return ngx_http_freshdesk_scan_string(s);
+
+    case '{':
+    case '[':
+        if (++s->depth > s->max_depth) {
+            return NGX_ERROR;
+        }
+
+        if (*s->p++ == '[') {
+            ngx_http_freshdesk_scan_ws(s);
+
+            if (s->p < s->last && *s->p == ']') {
+                s->p++;
+                s->depth--;
+                return NGX_OK;
+            }
+
+            for ( ;; ) {
+                ngx_http_freshdesk_scan_ws(s);
+
+                if (ngx_http_freshdesk_scan_value(s) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
+                ngx_http_freshdesk_scan_ws(s);
+
+                if (s->p == s->last) {
+                    return NGX_ERROR;
+                }
+
+                if (*s->p == ']') {
+                    s->p++;
+                    s->depth--;
+                    return NGX_OK;
+                }
+
+                if (*s->p++ != ',') {
+                    return NGX_ERROR;
+                }
+            }
+        }
+
+        first = 1;
+
+        for ( ;; ) {
+            ngx_http_freshdesk_scan_ws(s);
+
+            if (s->p == s->last) {
+                return NGX_ERROR;
+            }
+
+            if (first && *s->p == '}') {
+                s->p++;
+                s->depth--;
+                return NGX_OK;
+            }
+
+            first = 0;
+
+            if (*s->p != '"') {
+                return NGX_ERROR;
+            }
+
+            key = s->p + 1;
+
+            if (ngx_http_freshdesk_scan_string(s) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            klen = s->p - 1 - key;
+
+            ngx_http_freshdesk_scan_ws(s);
+
+            if (s->p == s->last || *s->p++ != ':') {
+                return NGX_ERROR;
+            }
+
+            ngx_http_freshdesk_scan_ws(s);
+
+            start = s->p;
+
+            if (ngx_http_freshdesk_scan_value(s) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (s->depth == 1) {
+                for (i = 0; i < s->n; i++) {
+                    if (ngx_strlen(s->members[i].name) == klen
+                        && ngx_strncmp(s->members[i].name, key, klen) == 0)
+                    {
+                        s->members[i].value.data = start;
+                        s->members[i].value.len = s->p - start;
+                    }
+                }
+            }
+
+            ngx_http_freshdesk_scan_ws(s);
+
+            if (s->p == s->last) {
+                return NGX_ERROR;
+            }
+
+            if (*s->p == '}') {
+                s->p++;
+                s->depth--;
+                return NGX_OK;
+            }
+
+            if (*s->p++ != ',') {
+                return NGX_ERROR;
+            }
+        }
+
+    case 't':
+        if (s->last - s->p >= 4 && ngx_strncmp(s->p, "true", 4) == 0) {
+            s->p += 4;
+            return NGX_OK;
+        }
+        return NGX_ERROR;
+
+    case 'f':
+        if (s->last - s->p >= 5 && ngx_strncmp(s->p, "false", 5) == 0) {
+            s->p += 5;
+            return NGX_OK;
+        }
+        return NGX_ERROR;
+
+    case 'n':
+        if (s->last - s->p >= 4 && ngx_strncmp(s->p, "null", 4) == 0) {
+            s->p += 4;
+            return NGX_OK;
+        }
+        return NGX_ERROR;
+    }
+
+    /* a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+
+    if (*s->p == '-') {
+        s->p++;
+    }
+
+    if (s->p == s->last) {
+        return NGX_ERROR;
+    }
+
+    if (*s->p == '0') {
+        s->p++;
+
+    } else if (*s->p >= '1' && *s->p <= '9') {
+        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
+            s->p++;
+        }
+
+    } else {
+        return NGX_ERROR;
+    }
+
+    if (s->p < s->last && *s->p == '.') {
+        s->p++;
+
+        if (s->p == s->last || !(*s->p >= '0' && *s->p <= '9')) {
+            return NGX_ERROR;
+        }
+
+        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
+            s->p++;
+        }
+    }
+
+    if (s->p < s->last && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+
+        if (s->p < s->last && (*s->p == '+' || *s->p == '-')) {
+            s->p++;
+        }
+
+        if (s->p == s->last || !(*s->p >= '0' && *s->p <= '9')) {
+            return NGX_ERROR;
+        }
+
+        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
+            s->p++;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * Rejects nesting deeper than max_depth before jansson sees the text:
  * jansson itself recurses up to 2048 levels, which is far more than any
  * MCP message needs.  The scan skips strings, so brackets inside strings
@@ -162,6 +535,18 @@ ngx_http_freshdesk_json_dump(ngx_pool_t *pool, json_t *json, size_t flags,
 }
 
 
+/* extra bytes a character takes when escaped in a JSON string */
+
+static const u_char  ngx_http_freshdesk_escape_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5,    /* \b \t \n \f \r */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* " */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,    /* \\ */
+};
+
+
 size_t
 ngx_http_freshdesk_json_escape_len(u_char *src, size_t len)
 {
@@ -171,15 +556,7 @@ ngx_http_freshdesk_json_escape_len(u_char *src, size_t len)
     n = len;
 
     for (last = src + len; src < last; src++) {
-
-        if (*src == '"' || *src == '\\') {
-            n++;
-
-        } else if (*src < 0x20) {
-            /* \n and friends take 2, the rest \u00XX takes 6 */
-            n += (*src == '\n' || *src == '\r' || *src == '\t'
-                  || *src == '\b' || *src == '\f') ? 1 : 5;
-        }
+        n += ngx_http_freshdesk_escape_extra[*src];
     }
 
     return n;
@@ -195,7 +572,7 @@ ngx_http_freshdesk_json_escape(u_char *dst, u_char *src, size_t len)
     for (last = src + len; src < last; src++) {
         c = *src;
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (ngx_http_freshdesk_escape_extra[c] == 0) {
             *dst++ = c;
             continue;
         }

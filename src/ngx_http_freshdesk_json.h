@@ -14,6 +14,16 @@
 #define NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH  64
 
 
+/* a top-level member whose value span the validator reports */
+typedef struct {
+    const char                    *name;
+    ngx_str_t                      value;      /* raw JSON text, or empty */
+} ngx_http_freshdesk_json_member_t;
+
+
+ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top);
 json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_uint_t max_depth, ngx_str_t *err);
 ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);

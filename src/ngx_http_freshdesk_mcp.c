@@ -40,7 +40,8 @@ static ngx_int_t ngx_http_freshdesk_page_args(ngx_http_request_t *r,
 static ngx_int_t ngx_http_freshdesk_upstream_error(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_str_t *body);
 static ngx_int_t ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, json_t *root, ngx_str_t *cursor);
+    ngx_http_freshdesk_ctx_t *ctx, ngx_str_t *total, ngx_str_t *links,
+    ngx_str_t *cursor);
 static ngx_int_t ngx_http_freshdesk_text_error(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, const char *fmt, ...);
 
@@ -732,12 +733,14 @@ ngx_int_t
 ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    u_char                     *p;
-    json_t                     *root, *items, *total;
-    ngx_str_t                   body, structured, err, dump, cursor;
-    ngx_http_freshdesk_call_t  *call;
+    u_char                            *p, top;
+    ngx_int_t                          n;
+    ngx_str_t                          body, structured, dump, cursor, *total;
+    ngx_http_freshdesk_call_t         *call;
+    ngx_http_freshdesk_json_member_t   members[3];
 
     call = &ctx->call;
+    total = NULL;
     ctx->upstream_status = call->status;
 
     ngx_http_freshdesk_quota_settle(r, ctx);
@@ -808,13 +811,24 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
         return ngx_http_freshdesk_tool_result(r, &ctx->id, &structured);
     }
 
-    root = ngx_http_freshdesk_json_parse(r->pool, body.data, body.len, 0,
-                                         &err);
-    if (root == NULL) {
+    /*
+     * Validated, not decoded: the body is passed on as Freshdesk sent it
+     * (a list inside an object is cut out by its byte span), so large
+     * lists are never decoded and re-encoded.
+     */
+
+    members[0].name = ctx->tool->items ? ctx->tool->items : "items";
+    members[1].name = "total";
+    members[2].name = "_links";
+
+    if (ngx_http_freshdesk_json_validate(body.data, body.len, 512, members, 3,
+                                         &top)
+        != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "freshdesk: tool \"%s\": upstream sent invalid JSON "
-                      "(HTTP %i, %uz bytes): %V", ctx->tool->name,
-                      call->status, body.len, &err);
+                      "(HTTP %i, %uz bytes)", ctx->tool->name,
+                      call->status, body.len);
 
         return ngx_http_freshdesk_text_error(r, ctx,
                    "Freshdesk sent a bad response: not valid JSON "
@@ -823,38 +837,35 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
     /* the list, where there is one */
 
-    items = NULL;
-    total = NULL;
-
-    if (json_is_array(root)) {
-        items = root;
+    if (top == '[') {
         dump = body;
 
-    } else if (ctx->tool->items && json_is_object(root)) {
-        items = json_object_get(root, ctx->tool->items);
-        total = json_object_get(root, "total");
+    } else if (top == '{' && ctx->tool->items
+               && members[0].value.len && members[0].value.data[0] == '[')
+    {
+        dump = members[0].value;
+        total = &members[1].value;
 
-        if (items == NULL || !json_is_array(items)) {
-            items = NULL;
-
-        } else if (ngx_http_freshdesk_json_dump(r->pool, items, 0, &dump)
-                   != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (items == NULL) {
+    } else {
         /* one object: passed on as Freshdesk sent it */
         return ngx_http_freshdesk_tool_result(r, &ctx->id, &body);
     }
 
-    if (ngx_http_freshdesk_next_cursor(r, ctx, root, &cursor) != NGX_OK) {
+    if (ngx_http_freshdesk_next_cursor(r, ctx, total, &members[2].value,
+                                       &cursor)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    n = -1;
+
+    if (total && total->len) {
+        n = ngx_atoi(total->data, total->len);
+    }
+
     structured.len = sizeof("{\"items\":,\"total\":,\"nextCursor\":\"\"}")
-                     + dump.len + NGX_INT64_LEN + cursor.len;
+                     + dump.len + NGX_INT_T_LEN + cursor.len;
     structured.data = ngx_pnalloc(r->pool, structured.len);
     if (structured.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -863,9 +874,8 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     p = ngx_cpymem(structured.data, "{\"items\":", 9);
     p = ngx_cpymem(p, dump.data, dump.len);
 
-    if (json_is_integer(total)) {
-        p = ngx_sprintf(p, ",\"total\":%L",
-                        (int64_t) json_integer_value(total));
+    if (n >= 0) {
+        p = ngx_sprintf(p, ",\"total\":%i", n);
     }
 
     if (cursor.len) {
@@ -881,11 +891,13 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, json_t *root, ngx_str_t *cursor)
+    ngx_http_freshdesk_ctx_t *ctx, ngx_str_t *total, ngx_str_t *links,
+    ngx_str_t *cursor)
 {
     u_char                          *p, *last, *q;
-    json_t                          *v, *total;
+    json_t                          *v;
     ngx_int_t                        n;
+    ngx_str_t                        err;
     ngx_http_freshdesk_binding_t     bind;
     ngx_http_freshdesk_position_t    pos;
     ngx_http_freshdesk_main_conf_t  *fmcf;
@@ -937,11 +949,11 @@ ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
         break;
 
     case FD_PAGE_SEARCH:
-        total = json_object_get(root, "total");
+        n = (total && total->len) ? ngx_atoi(total->data, total->len)
+                                  : NGX_ERROR;
 
-        if (!json_is_integer(total) || ctx->page >= FD_SEARCH_PAGES
-            || (json_int_t) (ctx->page * FD_SEARCH_PAGE)
-               >= json_integer_value(total))
+        if (n == NGX_ERROR || ctx->page >= FD_SEARCH_PAGES
+            || (ngx_int_t) (ctx->page * FD_SEARCH_PAGE) >= n)
         {
             return NGX_OK;
         }
@@ -954,7 +966,12 @@ ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
         /* _links.next.href = "/schemas/30/records?page_size=20&next_token=X"
          * only the token is taken */
 
-        v = json_object_get(root, "_links");
+        if (links->len == 0) {
+            return NGX_OK;
+        }
+
+        v = ngx_http_freshdesk_json_parse(r->pool, links->data, links->len,
+                                          8, &err);
         v = v ? json_object_get(v, "next") : NULL;
         v = v ? json_object_get(v, "href") : NULL;
 
