@@ -457,9 +457,13 @@ ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data, size_t len,
         return NULL;
     }
 
-    /* strict RFC 8259: one value, valid UTF-8, no NUL, no trailing data */
+    /*
+     * strict RFC 8259: one value, valid UTF-8, no NUL, no trailing data;
+     * and no duplicate keys, which different parsers resolve differently
+     */
 
-    json = json_loadb((const char *) data, len, JSON_DECODE_ANY, &error);
+    json = json_loadb((const char *) data, len,
+                      JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
     if (json == NULL) {
         err->len = ngx_strlen(error.text);
         err->data = ngx_pnalloc(pool, err->len);
