@@ -10,6 +10,11 @@ wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"'
            .. tool .. '","arguments":' .. args .. '}}'
 
+-- CLOSE=1: a new connection per request (no keep-alive)
+if os.getenv("CLOSE") == "1" then
+    wrk.headers["Connection"] = "close"
+end
+
 -- REST=1: the baseline, a plain GET of the equivalent REST resource
 local rest = os.getenv("REST") == "1"
 if rest then

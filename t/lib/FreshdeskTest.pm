@@ -90,12 +90,22 @@ sub start_fake {
     }
 
     $self->{fake_pid} = $pid;
+    $self->{fake_tls} = grep { $_ eq '--tls-cert' } @args;
     $self->wait_port($port, 'fake Freshdesk');
     return $self;
 }
 
 sub control {
     my ($self, $method, $path, $body) = @_;
+
+    if ($self->{fake_tls}) {
+        # the fake speaks TLS only: ask curl
+        my $url = "https://127.0.0.1:" . $self->port('fake') . "/__control/$path";
+        my $data = defined $body ? $json->encode($body) : '';
+        $data =~ s/'/'\\''/g;
+        my $out = `curl -sk -X $method -H 'Content-Type: application/json' --data-binary '$data' '$url'`;
+        return eval { $json->decode($out) };
+    }
     my $res = $self->http_request(
         port => $self->port('fake'), method => $method,
         path => "/__control/$path",
