@@ -27,7 +27,11 @@ ASAN_OPT  = -fsanitize=address,undefined -fno-omit-frame-pointer \
 ASAN_LIBS = $(shell gcc -print-file-name=libasan.so) \
             $(shell gcc -print-file-name=libubsan.so)
 
-.PHONY: all deps build demo test test-deps test-normal test-asan bench clean
+FUZZ_TIME ?= 60
+FUZZ_BUILD = $(CURDIR)/build-fuzz
+
+.PHONY: all deps build demo test test-deps test-normal test-asan fuzz bench \
+        clean
 
 all: build
 
@@ -57,8 +61,9 @@ test-deps:
 	@sh tools/deps.sh test
 	@bash t/js/setup.sh
 
-# the whole suite: normally, then under AddressSanitizer + UBSan
-test: test-normal test-asan
+# the whole suite: normally, under AddressSanitizer + UBSan, then the
+# fuzzers for FUZZ_TIME seconds each
+test: test-normal test-asan fuzz
 
 test-normal: build test-deps
 	prove -j$(PROVE_J) t/
@@ -76,10 +81,17 @@ test-asan: test-deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    prove -j$(PROVE_J) t/
 
+# libFuzzer targets (clang, ASan + UBSan) on the seed corpus in fuzz/;
+# any crash fails.  make fuzz FUZZ_TIME=600 for a longer run.
+fuzz: build
+	@sh tools/deps.sh asan
+	@sh fuzz/build.sh $(FUZZ_BUILD)
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
 # throughput and latency against plain proxy_pass, as a markdown table
 bench: build
 	@sh tools/deps.sh bench
 	@bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -449,6 +449,16 @@ ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data, size_t len,
     json_t        *json;
     json_error_t   error;
 
+    /*
+     * jansson stops reading at a NUL byte and accepts "{...}\0junk"
+     * (found by fuzz/fuzz_rpc); a raw NUL is never valid JSON
+     */
+
+    if (memchr(data, '\0', len) != NULL) {
+        ngx_str_set(err, "NUL byte");
+        return NULL;
+    }
+
     if (max_depth
         && ngx_http_freshdesk_json_depth_ok(data, data + len, max_depth)
            != NGX_OK)

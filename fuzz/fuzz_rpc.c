@@ -1,0 +1,147 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * libFuzzer target: a request body through the JSON-RPC envelope and, for
+ * tools/call, the tool engine, as the MCP handler drives them; plus the
+ * response builders.  Also a differential check of the upstream JSON
+ * scanner against jansson: whatever jansson accepts, the scanner must.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_freshdesk_jsonrpc.h"
+#include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_tools.h"
+
+
+static ngx_uint_t  initialized;
+
+
+static void
+check_request(ngx_http_freshdesk_request_t *req)
+{
+    size_t  i;
+
+    /* nothing unsafe may reach a URL */
+
+    for (i = 0; i < req->path.len; i++) {
+        if (req->path.data[i] <= 0x20 || req->path.data[i] >= 0x7f
+            || req->path.data[i] == '?' || req->path.data[i] == '#'
+            || req->path.data[i] == '%' || req->path.data[i] == '\\')
+        {
+            abort();
+        }
+
+        if (req->path.data[i] == '.' && i && req->path.data[i - 1] == '.') {
+            abort();
+        }
+    }
+
+    if (req->path.len == 0 || req->path.data[0] != '/') {
+        abort();
+    }
+
+    for (i = 0; i < req->args.len; i++) {
+        if (req->args.data[i] <= 0x20 || req->args.data[i] >= 0x7f
+            || req->args.data[i] == '#')
+        {
+            abort();
+        }
+    }
+
+    if (req->body.len
+        && ngx_http_freshdesk_json_validate(req->body.data, req->body.len,
+                                            512, NULL, 0, NULL)
+           != NGX_OK)
+    {
+        abort();
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_t                           *name, *args, *j;
+    ngx_str_t                         out, msg, id;
+    ngx_int_t                         rc;
+    ngx_pool_t                       *pool;
+    json_error_t                      err;
+    ngx_http_freshdesk_rpc_t          rpc;
+    ngx_http_freshdesk_request_t      req;
+    const ngx_http_freshdesk_tool_t  *t;
+
+    if (!initialized) {
+        if (ngx_http_freshdesk_tools_init((ngx_conf_t *) &initialized)
+            != NGX_OK)
+        {
+            abort();
+        }
+
+        initialized = 1;
+    }
+
+    pool = ngx_create_pool(4096, NULL);
+
+    ngx_http_freshdesk_rpc_parse(pool, (u_char *) data, size, &rpc);
+
+    ngx_str_set(&msg, "fuzz \"message\"\n");
+    id = rpc.id;
+
+    if (ngx_http_freshdesk_rpc_error(pool, &id, -32602, &msg, &out) != NGX_OK
+        || ngx_http_freshdesk_json_validate(out.data, out.len, 16, NULL, 0,
+                                            NULL)
+           != NGX_OK)
+    {
+        abort();
+    }
+
+    if (rpc.code == 0 && rpc.params && rpc.method.len == 10
+        && ngx_strncmp(rpc.method.data, "tools/call", 10) == 0)
+    {
+        name = json_object_get(rpc.params, "name");
+        args = json_object_get(rpc.params, "arguments");
+
+        if (json_is_string(name) && json_is_object(args)) {
+            t = ngx_http_freshdesk_tool_find((u_char *) json_string_value(name),
+                                             json_string_length(name));
+            if (t) {
+                rc = ngx_http_freshdesk_tool_build(pool, t, args, 1, &req);
+
+                if (rc == NGX_OK) {
+                    check_request(&req);
+
+                } else if (rc == NGX_DECLINED && req.error.len == 0) {
+                    abort();
+                }
+            }
+        }
+    }
+
+    /*
+     * differential: jansson accepts => the scanner accepts (jansson stops
+     * at a raw NUL byte, which is never valid JSON: those are skipped)
+     */
+
+    j = memchr(data, '\0', size) ? NULL
+        : json_loadb((const char *) data, size,
+                     JSON_DECODE_ANY|JSON_ALLOW_NUL, &err);
+
+    if (j) {
+        if (ngx_http_freshdesk_json_validate((u_char *) data, size, 4096,
+                                             NULL, 0, NULL)
+            != NGX_OK)
+        {
+            abort();
+        }
+
+        json_decref(j);
+    }
+
+    ngx_destroy_pool(pool);
+
+    return 0;
+}
