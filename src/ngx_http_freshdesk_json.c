@@ -32,6 +32,20 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s);
+
+
+/* bytes a JSON string may hold as they are: printable ASCII but " and \ */
+
+static const u_char  ngx_http_freshdesk_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 static ngx_int_t ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s);
 
 
@@ -94,6 +108,17 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
     last = s->last;
 
     while (p < last) {
+
+        /* the common case: printable ASCII other than '"' and '\\' */
+
+        while (p < last && ngx_http_freshdesk_plain[*p]) {
+            p++;
+        }
+
+        if (p == last) {
+            break;
+        }
+
         c = *p;
 
         if (c == '"') {

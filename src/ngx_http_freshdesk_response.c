@@ -164,8 +164,11 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
 
 
 /*
- * {"content":[{"type":"text","text":"<S escaped>"}],"structuredContent":S}
- * where S is already valid, compact JSON: one escape pass, no re-encoding.
+ * {"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text",
+ * "text":"<S escaped>"}],"structuredContent":S}} where S is valid, compact
+ * JSON: assembled in one buffer, one escape pass, no re-encoding.  Valid
+ * JSON holds no raw control characters but \n \r \t, so escaping at most
+ * doubles it: the buffer is sized for that, no counting pass.
  */
 
 ngx_int_t
@@ -173,28 +176,46 @@ ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
     ngx_str_t *structured)
 {
     u_char     *p;
-    ngx_str_t   result;
+    size_t      len, esc;
+    ngx_str_t   body;
 
-    result.len = sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"\"}],"
-                        "\"structuredContent\":}") - 1
-                 + ngx_http_freshdesk_json_escape_len(structured->data,
-                                                      structured->len)
-                 + structured->len;
+    static const char  head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+    static const char  text[] = ",\"result\":{\"content\":[{\"type\":\"text\","
+                                "\"text\":\"";
+    static const char  sc[] = "\"}],\"structuredContent\":";
 
-    result.data = ngx_pnalloc(r->pool, result.len);
-    if (result.data == NULL) {
+    esc = 2 * structured->len;
+
+    if (structured->len < 256) {
+        /* small: count exactly, whatever it holds */
+        esc = ngx_http_freshdesk_json_escape_len(structured->data,
+                                                 structured->len);
+    }
+
+    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + esc
+          + sizeof(sc) - 1 + structured->len + 2;
+
+    body.data = ngx_pnalloc(r->pool, len);
+    if (body.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(result.data, "{\"content\":[{\"type\":\"text\",\"text\":\"",
-                   sizeof("{\"content\":[{\"type\":\"text\",\"text\":\"") - 1);
+    p = ngx_cpymem(body.data, head, sizeof(head) - 1);
+    p = ngx_cpymem(p, id->data, id->len);
+    p = ngx_cpymem(p, text, sizeof(text) - 1);
     p = ngx_http_freshdesk_json_escape(p, structured->data, structured->len);
-    p = ngx_cpymem(p, "\"}],\"structuredContent\":",
-                   sizeof("\"}],\"structuredContent\":") - 1);
+    p = ngx_cpymem(p, sc, sizeof(sc) - 1);
     p = ngx_cpymem(p, structured->data, structured->len);
     *p++ = '}';
+    *p++ = '}';
 
-    result.len = p - result.data;
+    body.len = p - body.data;
 
-    return ngx_http_freshdesk_send_result(r, id, &result);
+    if (body.len > len) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "freshdesk: tool result overran its buffer");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_freshdesk_send(r, NGX_HTTP_OK, &body);
 }
