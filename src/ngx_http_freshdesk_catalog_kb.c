@@ -135,7 +135,7 @@ static const ngx_http_freshdesk_arg_t
 {
     { "schema_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Custom object schema ID (from list_custom_object_schemas)" },
-    { "record_id", FD_KEY, FD_IN_PATH, 0, 0, NULL, NULL,
+    { "record_id", FD_KEY, FD_IN_PATH|FD_IN_BODY, 0, 0, NULL, "display_id",
       "display_id of the record to update, e.g. \"BKG-1\"; omit to create a "
       "new record" },
     { "data", FD_OBJECT, FD_IN_BODY|FD_REQUIRED, 0, 0, NULL, NULL,

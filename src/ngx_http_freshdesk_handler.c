@@ -67,38 +67,8 @@ ngx_uint_t
 ngx_http_freshdesk_find_header(ngx_http_request_t *r, const char *name,
     ngx_str_t *value)
 {
-    size_t            len;
-    ngx_uint_t        i, n;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    n = 0;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            *value = h[i].value;
-            n++;
-        }
-    }
-
-    return n;
+    return ngx_http_freshdesk_list_header(&r->headers_in.headers, name,
+                                          value);
 }
 
 
@@ -521,10 +491,11 @@ ngx_http_freshdesk_body_handler(ngx_http_request_t *r)
     if (rc == NGX_DONE) {
         /*
          * A subrequest is running and holds its own reference to the
-         * request; it wakes ngx_http_freshdesk_resume() when done.  The
-         * reference taken for reading the body is dropped by the content
-         * phase, which got NGX_DONE from the handler.
+         * request; when it is done nginx wakes the write event handler.
+         * The reference taken for reading the body is dropped by the
+         * content phase, which got NGX_DONE from the handler.
          */
+        r->write_event_handler = ngx_http_freshdesk_resume;
         return;
     }
 

@@ -479,7 +479,7 @@ ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data, size_t len,
      * (found by fuzz/fuzz_rpc); a raw NUL is never valid JSON
      */
 
-    if (memchr(data, '\0', len) != NULL) {
+    if (len && memchr(data, '\0', len) != NULL) {
         ngx_str_set(err, "NUL byte");
         return NULL;
     }
@@ -659,4 +659,38 @@ ngx_http_freshdesk_json_string(ngx_pool_t *pool, ngx_str_t *dst, u_char *src,
     *p = '"';
 
     return NGX_OK;
+}
+
+
+/*
+ * The length of text cut to at most max bytes without cutting a UTF-8
+ * character in two: such text goes into JSON strings.
+ */
+
+size_t
+ngx_http_freshdesk_utf8_cut(u_char *text, size_t len, size_t max)
+{
+    u_char  *p, *q;
+
+    if (len <= max) {
+        return len;
+    }
+
+    len = max;
+
+    /* back to the start of the last character, drop it if incomplete */
+
+    for (q = text + len; q > text && (q[-1] & 0xc0) == 0x80; q--) {
+        /* void */
+    }
+
+    p = text + len;
+
+    if (q > text && q[-1] >= 0xc0
+        && p - q + 1 < (q[-1] >= 0xf0 ? 4 : (q[-1] >= 0xe0 ? 3 : 2)))
+    {
+        len = q - 1 - text;
+    }
+
+    return len;
 }

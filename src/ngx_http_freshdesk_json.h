@@ -29,6 +29,7 @@ json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
 ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);
 ngx_int_t ngx_http_freshdesk_json_dump(ngx_pool_t *pool, json_t *json,
     size_t flags, ngx_str_t *out);
+size_t ngx_http_freshdesk_utf8_cut(u_char *text, size_t len, size_t max);
 size_t ngx_http_freshdesk_json_escape_len(u_char *src, size_t len);
 u_char *ngx_http_freshdesk_json_escape(u_char *dst, u_char *src, size_t len);
 ngx_int_t ngx_http_freshdesk_json_string(ngx_pool_t *pool, ngx_str_t *dst,

@@ -108,16 +108,18 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     {
+        size_t     n;
         ngx_str_t  msg;
 
-        msg.len = sizeof("Method not found: ") - 1 + ngx_min(m->len, 128);
+        n = ngx_http_freshdesk_utf8_cut(m->data, m->len, 128);
+
+        msg.len = sizeof("Method not found: ") - 1 + n;
         msg.data = ngx_pnalloc(r->pool, msg.len);
         if (msg.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_sprintf(msg.data, "Method not found: %*s", ngx_min(m->len, 128),
-                    m->data);
+        ngx_sprintf(msg.data, "Method not found: %*s", n, m->data);
 
         return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
                                      NGX_HTTP_FRESHDESK_RPC_METHOD_NOT_FOUND,
@@ -447,7 +449,9 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
 
         /* a hidden tool is answered exactly like one that does not exist */
 
-        ctx->tool_name.len = ngx_min(ctx->tool_name.len, 128);
+        ctx->tool_name.len = ngx_http_freshdesk_utf8_cut(ctx->tool_name.data,
+                                                         ctx->tool_name.len,
+                                                         128);
 
         msg.len = sizeof("Unknown tool: ") - 1 + ctx->tool_name.len;
         msg.data = ngx_pnalloc(r->pool, msg.len);
@@ -618,11 +622,15 @@ ngx_http_freshdesk_page_args(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ctx->call.args.data = ngx_cpymem(p, ctx->call.args.data,
-                                     ctx->call.args.len);
+    /* no memcpy() from a NULL query: a tool may have no other arguments */
 
     if (ctx->call.args.len) {
+        ctx->call.args.data = ngx_cpymem(p, ctx->call.args.data,
+                                         ctx->call.args.len);
         *ctx->call.args.data++ = '&';
+
+    } else {
+        ctx->call.args.data = p;
     }
 
     if (ctx->tool->paging == FD_PAGE_TOKEN) {
@@ -1159,6 +1167,14 @@ ngx_http_freshdesk_upstream_error(ngx_http_request_t *r,
 
     if (p < last) {
         *p++ = '.';
+
+    } else {
+        /* cut at the limit: drop a UTF-8 character left incomplete */
+
+        p = text.data + ngx_http_freshdesk_utf8_cut(text.data,
+                                                    p - text.data + 1,
+                                                    p - text.data);
+        p = ngx_cpymem(p, "...", 3);
     }
 
 done:

@@ -14,6 +14,50 @@
 #include "ngx_http_freshdesk_quota.h"
 
 
+/*
+ * The number of headers named "name" in a list (request or response
+ * headers); the value of the last one in *value.
+ */
+
+ngx_uint_t
+ngx_http_freshdesk_list_header(ngx_list_t *headers, const char *name,
+    ngx_str_t *value)
+{
+    size_t            len;
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    n = 0;
+
+    part = &headers->part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0 && h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            *value = h[i].value;
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_add_header(ngx_http_request_t *r, const char *name,
     ngx_str_t *value)

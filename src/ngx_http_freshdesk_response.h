@@ -11,6 +11,8 @@
 #include "ngx_http_freshdesk_module.h"
 
 
+ngx_uint_t ngx_http_freshdesk_list_header(ngx_list_t *headers,
+    const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_freshdesk_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,

@@ -559,11 +559,13 @@ static ngx_int_t
 ngx_http_freshdesk_fail(ngx_http_freshdesk_build_t *b, const char *name,
     const char *expect, json_t *v)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_str_t   got;
+    u_char      *p;
+    size_t       len;
+    ngx_str_t    got;
+    ngx_uint_t   cut;
 
     got.len = 0;
+    cut = 0;
 
     if (v) {
         if (ngx_http_freshdesk_json_dump(b->pool, v, 0, &got) != NGX_OK) {
@@ -571,7 +573,8 @@ ngx_http_freshdesk_fail(ngx_http_freshdesk_build_t *b, const char *name,
         }
 
         if (got.len > 64) {
-            got.len = 64;
+            got.len = ngx_http_freshdesk_utf8_cut(got.data, got.len, 64);
+            cut = 1;
         }
     }
 
@@ -587,7 +590,7 @@ ngx_http_freshdesk_fail(ngx_http_freshdesk_build_t *b, const char *name,
 
     if (v) {
         p = ngx_sprintf(p, "Invalid arguments: %s must be %s, got %V%s.",
-                        name, expect, &got, got.len == 64 ? "..." : "");
+                        name, expect, &got, cut ? "..." : "");
 
     } else {
         p = ngx_sprintf(p, "Invalid arguments: %s %s.", name, expect);
@@ -738,7 +741,7 @@ static ngx_int_t
 ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
     const ngx_http_freshdesk_arg_t *a, json_t *v)
 {
-    u_char      *buf;
+    u_char      *buf, *d;
     size_t       i, n, len;
     json_t      *e, *op;
     json_int_t   iv;
@@ -1100,47 +1103,31 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
 
 enum_failed:
 
-    len = sizeof("one of ") + ngx_strlen(a->values) * 2;
-    buf = ngx_pnalloc(b->pool, len);
+    /* "one of a, b, c" or "an array of values from: a, b, c" */
+
+    s = (a->kind == FD_ENUMS || a->kind == FD_INTS)
+        ? "an array of values from: " : "one of ";
+
+    len = ngx_strlen(s);
+
+    buf = ngx_pnalloc(b->pool, len + ngx_strlen(a->values) * 2 + 1);
     if (buf == NULL) {
         return NGX_ERROR;
     }
 
-    {
-        u_char      *d;
-        const char  *p;
+    d = ngx_cpymem(buf, s, len);
 
-        d = ngx_cpymem(buf, "one of ", 7);
+    for (s = a->values; *s; s++) {
+        if (*s == '|') {
+            *d++ = ',';
+            *d++ = ' ';
 
-        if (a->kind == FD_ENUMS || a->kind == FD_INTS) {
-            d = ngx_cpymem(buf, "an array of ", 12);
+        } else {
+            *d++ = *s;
         }
-
-        for (p = a->values; *p; p++) {
-            if (*p == '|') {
-                *d++ = ',';
-                *d++ = ' ';
-
-            } else {
-                *d++ = *p;
-            }
-        }
-
-        *d = '\0';
     }
 
-    if (a->kind == FD_ENUMS || a->kind == FD_INTS) {
-        /* "an array of a, b, c" reads wrong without "values from" */
-        u_char  *m;
-
-        m = ngx_pnalloc(b->pool, len + 16);
-        if (m == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_sprintf(m, "an array of values from: %s%Z", buf + 12);
-        buf = m;
-    }
+    *d = '\0';
 
     return ngx_http_freshdesk_fail(b, a->name, (char *) buf, v);
 

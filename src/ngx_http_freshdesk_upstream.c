@@ -12,7 +12,7 @@
 
 
 #include "ngx_http_freshdesk_upstream.h"
-#include "ngx_http_freshdesk_handler.h"
+#include "ngx_http_freshdesk_response.h"
 
 
 static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
@@ -146,7 +146,6 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 
     ctx->pending++;
     ctx->waiting = 1;
-    r->write_event_handler = ngx_http_freshdesk_resume;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "freshdesk upstream: %V \"%V?%V\"",
@@ -162,7 +161,6 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 {
     ngx_http_freshdesk_ctx_t   *ctx = data;
 
-    ngx_http_request_t         *pr;
     ngx_http_freshdesk_call_t  *call;
 
     call = &ctx->call;
@@ -197,9 +195,6 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
         ctx->pending--;
     }
 
-    pr = sr->parent;
-    pr->write_event_handler = ngx_http_freshdesk_resume;
-
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
                    "freshdesk upstream done: rc:%i status:%i size:%uz",
                    rc, call->status, call->size);
@@ -218,36 +213,10 @@ static void
 ngx_http_freshdesk_copy_header(ngx_http_request_t *sr, const char *name,
     ngx_str_t *dst)
 {
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
     ngx_str_null(dst);
-    len = ngx_strlen(name);
 
-    part = &sr->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0 && h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            *dst = h[i].value;
-            return;
-        }
-    }
+    (void) ngx_http_freshdesk_list_header(&sr->headers_out.headers, name,
+                                          dst);
 }
 
 
