@@ -59,8 +59,24 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
     id = json_object_get(root, "id");
 
     if (id != NULL) {
-        if (json_is_integer(id) || json_is_string(id)) {
-            if (ngx_http_freshdesk_json_dump(pool, id, 0, &rpc->id)
+        if (json_is_integer(id)) {
+            rpc->id.data = ngx_pnalloc(pool, NGX_INT64_LEN);
+            if (rpc->id.data == NULL) {
+                ngx_http_freshdesk_rpc_fail(rpc,
+                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        NGX_HTTP_FRESHDESK_RPC_INTERNAL_ERROR,
+                                        "Internal error");
+                return;
+            }
+
+            rpc->id.len = ngx_sprintf(rpc->id.data, "%L",
+                                      (int64_t) json_integer_value(id))
+                          - rpc->id.data;
+
+        } else if (json_is_string(id)) {
+            if (ngx_http_freshdesk_json_string(pool, &rpc->id,
+                                        (u_char *) json_string_value(id),
+                                        json_string_length(id))
                 != NGX_OK)
             {
                 ngx_http_freshdesk_rpc_fail(rpc,

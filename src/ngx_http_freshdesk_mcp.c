@@ -744,6 +744,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     u_char                            *p, top;
     ngx_int_t                          n;
     ngx_str_t                          body, structured, dump, cursor, *total;
+    ngx_str_t                          parts[3];
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_json_member_t   members[3];
 
@@ -872,15 +873,18 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
         n = ngx_atoi(total->data, total->len);
     }
 
-    structured.len = sizeof("{\"items\":,\"total\":,\"nextCursor\":\"\"}")
-                     + dump.len + NGX_INT_T_LEN + cursor.len;
-    structured.data = ngx_pnalloc(r->pool, structured.len);
-    if (structured.data == NULL) {
+    /* {"items": <the list as sent> ,"total":N,"nextCursor":"..."} */
+
+    ngx_str_set(&parts[0], "{\"items\":");
+    parts[1] = dump;
+
+    parts[2].data = ngx_pnalloc(r->pool, sizeof(",\"total\":,\"nextCursor\":\"\"}")
+                                         + NGX_INT_T_LEN + cursor.len);
+    if (parts[2].data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(structured.data, "{\"items\":", 9);
-    p = ngx_cpymem(p, dump.data, dump.len);
+    p = parts[2].data;
 
     if (n >= 0) {
         p = ngx_sprintf(p, ",\"total\":%i", n);
@@ -891,9 +895,9 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     }
 
     *p++ = '}';
-    structured.len = p - structured.data;
+    parts[2].len = p - parts[2].data;
 
-    return ngx_http_freshdesk_tool_result(r, &ctx->id, &structured);
+    return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, parts, 3);
 }
 
 

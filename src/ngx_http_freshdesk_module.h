@@ -130,6 +130,8 @@ typedef struct {
     ngx_http_freshdesk_ctx_t      *parent;
     ngx_http_freshdesk_call_t     *call;
     size_t                         max;
+    size_t                         size_hint;   /* upstream Content-Length */
+    ngx_buf_t                     *last;        /* capture buffer */
 } ngx_http_freshdesk_sub_ctx_t;
 
 

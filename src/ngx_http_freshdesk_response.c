@@ -82,17 +82,20 @@ ngx_http_freshdesk_add_header(ngx_http_request_t *r, const char *name,
 
 
 /*
- * Sends a complete response; the caller finalizes the request with the
- * return value.  An empty body (202) goes out header only.
+ * Sends a complete response made of pieces of memory (none is copied); the
+ * caller finalizes the request with the return value.  No pieces: a
+ * header-only answer (202, 204).
  */
 
-ngx_int_t
-ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *body)
+static ngx_int_t
+ngx_http_freshdesk_send_parts(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *parts, ngx_uint_t n)
 {
+    off_t         len;
     ngx_int_t     rc;
     ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_uint_t    i;
+    ngx_chain_t  *out, **ll, *cl;
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;
@@ -102,10 +105,16 @@ ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = body ? (off_t) body->len : 0;
+    len = 0;
 
-    if (body && body->len) {
+    for (i = 0; i < n; i++) {
+        len += parts[i].len;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+
+    if (len) {
         ngx_str_set(&r->headers_out.content_type, "application/json");
         r->headers_out.content_type_len = r->headers_out.content_type.len;
         r->headers_out.content_type_lowcase = NULL;
@@ -124,21 +133,44 @@ ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
         return rc;
     }
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
+    out = NULL;
+    ll = &out;
+    b = NULL;
+
+    for (i = 0; i < n; i++) {
+        if (parts[i].len == 0) {
+            continue;
+        }
+
+        b = ngx_calloc_buf(r->pool);
+        cl = ngx_alloc_chain_link(r->pool);
+        if (b == NULL || cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->pos = parts[i].data;
+        b->last = parts[i].data + parts[i].len;
+        b->memory = 1;
+
+        cl->buf = b;
+        cl->next = NULL;
+        *ll = cl;
+        ll = &cl->next;
     }
 
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
-    out.buf = b;
-    out.next = NULL;
+    return ngx_http_output_filter(r, out);
+}
 
-    return ngx_http_output_filter(r, &out);
+
+ngx_int_t
+ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    return ngx_http_freshdesk_send_parts(r, status, body,
+                                         body && body->len ? 1 : 0);
 }
 
 
@@ -210,56 +242,77 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
 /*
  * {"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text",
  * "text":"<S escaped>"}],"structuredContent":S}} where S is valid, compact
- * JSON: assembled in one buffer, one escape pass, no re-encoding.  Valid
- * JSON holds no raw control characters but \n \r \t, so escaping at most
- * doubles it: the buffer is sized for that, no counting pass.
+ * JSON given in pieces (e.g. a wrapper around the upstream body).  The
+ * pieces of S are sent as they are, not copied; only the escaped text is
+ * written.  Valid JSON holds no raw control characters but \n \r \t, so
+ * escaping at most doubles it: the buffer is sized for that.
  */
 
 ngx_int_t
-ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
-    ngx_str_t *structured)
+ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *s, ngx_uint_t n)
 {
-    u_char     *p;
-    size_t      len, esc;
-    ngx_str_t   body;
+    u_char      *p;
+    size_t       len, esc;
+    ngx_str_t    parts[8];
+    ngx_uint_t   i;
 
     static const char  head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
     static const char  text[] = ",\"result\":{\"content\":[{\"type\":\"text\","
                                 "\"text\":\"";
     static const char  sc[] = "\"}],\"structuredContent\":";
 
-    esc = 2 * structured->len;
-
-    if (structured->len < 256) {
-        /* small: count exactly, whatever it holds */
-        esc = ngx_http_freshdesk_json_escape_len(structured->data,
-                                                 structured->len);
-    }
-
-    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + esc
-          + sizeof(sc) - 1 + structured->len + 2;
-
-    body.data = ngx_pnalloc(r->pool, len);
-    if (body.data == NULL) {
+    if (n > 6) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(body.data, head, sizeof(head) - 1);
+    esc = 0;
+
+    for (i = 0; i < n; i++) {
+        esc += (s[i].len < 256)
+               ? ngx_http_freshdesk_json_escape_len(s[i].data, s[i].len)
+               : 2 * s[i].len;
+    }
+
+    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + esc
+          + sizeof(sc) - 1;
+
+    parts[0].data = ngx_pnalloc(r->pool, len);
+    if (parts[0].data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(parts[0].data, head, sizeof(head) - 1);
     p = ngx_cpymem(p, id->data, id->len);
     p = ngx_cpymem(p, text, sizeof(text) - 1);
-    p = ngx_http_freshdesk_json_escape(p, structured->data, structured->len);
+
+    for (i = 0; i < n; i++) {
+        p = ngx_http_freshdesk_json_escape(p, s[i].data, s[i].len);
+    }
+
     p = ngx_cpymem(p, sc, sizeof(sc) - 1);
-    p = ngx_cpymem(p, structured->data, structured->len);
-    *p++ = '}';
-    *p++ = '}';
 
-    body.len = p - body.data;
+    parts[0].len = p - parts[0].data;
 
-    if (body.len > len) {
+    if (parts[0].len > len) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "freshdesk: tool result overran its buffer");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_freshdesk_send(r, NGX_HTTP_OK, &body);
+    for (i = 0; i < n; i++) {
+        parts[i + 1] = s[i];
+    }
+
+    ngx_str_set(&parts[n + 1], "}}");
+
+    return ngx_http_freshdesk_send_parts(r, NGX_HTTP_OK, parts, n + 2);
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *structured)
+{
+    return ngx_http_freshdesk_tool_result_parts(r, id, structured, 1);
 }

@@ -1182,6 +1182,19 @@ ngx_http_freshdesk_scalar(ngx_pool_t *pool, json_t *v, ngx_str_t *out)
         return NGX_OK;
     }
 
+    if (json_is_integer(v)) {
+        /* the common case, without jansson's dump machinery */
+        out->data = ngx_pnalloc(pool, NGX_INT64_LEN);
+        if (out->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        out->len = ngx_sprintf(out->data, "%L",
+                               (int64_t) json_integer_value(v))
+                   - out->data;
+        return NGX_OK;
+    }
+
     if (json_is_number(v)) {
         return ngx_http_freshdesk_json_dump(pool, v, 0, out);
     }

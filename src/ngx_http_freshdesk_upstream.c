@@ -22,6 +22,9 @@ static ngx_int_t ngx_http_freshdesk_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_freshdesk_copy_header(ngx_http_request_t *sr,
     const char *name, ngx_str_t *dst);
+static ngx_buf_t *ngx_http_freshdesk_capture(ngx_http_request_t *r,
+    ngx_http_freshdesk_sub_ctx_t *sctx, ngx_http_freshdesk_call_t *call,
+    u_char *data, size_t len);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -242,18 +245,76 @@ ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
     sctx->call->header = 1;
     sctx->call->complete = 0;
 
+    /* a known length: one buffer for the whole body, nothing to join */
+
+    if (r->headers_out.content_length_n > 0
+        && r->headers_out.content_length_n <= (off_t) sctx->max)
+    {
+        sctx->size_hint = (size_t) r->headers_out.content_length_n;
+    }
+
     /* the core header filter sends nothing for a subrequest */
 
     return ngx_http_next_header_filter(r);
 }
 
 
+/*
+ * Appends to the captured body: into the room left in the last buffer, or
+ * a new buffer sized for the whole body when its length is known (so the
+ * usual case is one buffer), else for at least 16k.
+ */
+
+static ngx_buf_t *
+ngx_http_freshdesk_capture(ngx_http_request_t *r,
+    ngx_http_freshdesk_sub_ctx_t *sctx, ngx_http_freshdesk_call_t *call,
+    u_char *data, size_t len)
+{
+    size_t        size;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = sctx->last;
+
+    if (b == NULL || (size_t) (b->end - b->last) < len) {
+        size = ngx_max(len, 16384);
+
+        if (sctx->size_hint > call->size + len) {
+            size = sctx->size_hint - call->size;
+        }
+
+        cl = ngx_alloc_chain_link(r->main->pool);
+        if (cl == NULL) {
+            return NULL;
+        }
+
+        b = ngx_create_temp_buf(r->main->pool, size);
+        if (b == NULL) {
+            return NULL;
+        }
+
+        cl->buf = b;
+        cl->next = NULL;
+
+        *call->last_out = cl;
+        call->last_out = &cl->next;
+    }
+
+    b->last = ngx_cpymem(b->last, data, len);
+    call->size += len;
+
+    return b;
+}
+
+
 static ngx_int_t
 ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    u_char                         *data;
     size_t                          len;
+    ssize_t                         n;
     ngx_buf_t                      *b;
-    ngx_chain_t                    *cl, *ncl;
+    ngx_chain_t                    *cl;
     ngx_http_freshdesk_call_t      *call;
     ngx_http_freshdesk_sub_ctx_t   *sctx;
 
@@ -270,7 +331,34 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
+        data = b->pos;
         len = b->last - b->pos;
+
+        if (b->in_file && !ngx_buf_in_memory(b)) {
+
+            /*
+             * The copy filter runs before this one and reads file buffers
+             * into memory (filter_need_in_memory); should one still come,
+             * read it here rather than lose it.
+             */
+
+            len = (size_t) (b->file_last - b->file_pos);
+
+            if (len && !call->too_big && call->size + len <= sctx->max) {
+                data = ngx_pnalloc(r->pool, len);
+                if (data == NULL) {
+                    return NGX_ERROR;
+                }
+
+                n = ngx_read_file(b->file, data, len, b->file_pos);
+                if (n != (ssize_t) len) {
+                    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                                  "freshdesk: short read of an upstream "
+                                  "temp file");
+                    return NGX_ERROR;
+                }
+            }
+        }
 
         if (len && !call->too_big) {
 
@@ -282,22 +370,11 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 call->too_big = 1;
 
             } else {
-                ncl = ngx_alloc_chain_link(r->main->pool);
-                if (ncl == NULL) {
+                sctx->last = ngx_http_freshdesk_capture(r, sctx, call, data,
+                                                        len);
+                if (sctx->last == NULL) {
                     return NGX_ERROR;
                 }
-
-                ncl->buf = ngx_create_temp_buf(r->main->pool, len);
-                if (ncl->buf == NULL) {
-                    return NGX_ERROR;
-                }
-
-                ncl->buf->last = ngx_cpymem(ncl->buf->pos, b->pos, len);
-                ncl->next = NULL;
-
-                *call->last_out = ncl;
-                call->last_out = &ncl->next;
-                call->size += len;
             }
         }
 
