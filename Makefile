@@ -30,8 +30,12 @@ ASAN_LIBS = $(shell gcc -print-file-name=libasan.so) \
 FUZZ_TIME ?= 60
 FUZZ_BUILD = $(CURDIR)/build-fuzz
 
-.PHONY: all deps build demo test test-deps test-normal test-asan fuzz bench \
-        clean
+VALGRIND_TESTS = t/01-protocol.t t/02-upstream.t t/10-tools.t \
+                 t/11-pagination.t t/12-search-query.t t/14-freshdesk-request.t \
+                 t/15-tools-scope.t t/30-hostile.t
+
+.PHONY: all deps build demo test test-deps test-normal test-asan \
+        test-valgrind fuzz bench clean
 
 all: build
 
@@ -61,9 +65,9 @@ test-deps:
 	@sh tools/deps.sh test
 	@bash t/js/setup.sh
 
-# the whole suite: normally, under AddressSanitizer + UBSan, then the
-# fuzzers for FUZZ_TIME seconds each
-test: test-normal test-asan fuzz
+# the whole suite: normally, under AddressSanitizer + UBSan, a part of it
+# under valgrind, then the fuzzers for FUZZ_TIME seconds each
+test: test-normal test-asan test-valgrind fuzz
 
 test-normal: build test-deps
 	prove -j$(PROVE_J) t/
@@ -80,6 +84,11 @@ test-asan: test-deps
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    prove -j$(PROVE_J) t/
+
+# the tests that need no master process, with one nginx process
+# (master_process off) under valgrind memcheck; any error fails
+test-valgrind: build test-deps
+	FRESHDESK_VALGRIND=1 prove -j$(PROVE_J) $(VALGRIND_TESTS)
 
 # libFuzzer targets (clang, ASan + UBSan) on the seed corpus in fuzz/;
 # any crash fails.  make fuzz FUZZ_TIME=600 for a longer run.

@@ -13,9 +13,7 @@
 
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_tools.h"
-
-
-static ngx_uint_t  initialized;
+#include "fuzz_common.h"
 
 
 int
@@ -30,15 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_http_freshdesk_request_t      req;
     const ngx_http_freshdesk_tool_t  *t;
 
-    if (!initialized) {
-        if (ngx_http_freshdesk_tools_init((ngx_conf_t *) &initialized)
-            != NGX_OK)
-        {
-            abort();
-        }
-
-        initialized = 1;
-    }
+    fuzz_init_catalog();
 
     if (size < 1) {
         return 0;

@@ -196,7 +196,8 @@ ngx_vslprintf(u_char *buf, u_char *last, const char *fmt, va_list args)
                 snprintf(tmp, sizeof(tmp), "%lu",
                          (unsigned long) va_arg(args, ngx_uint_t));
             } else {
-                snprintf(tmp, sizeof(tmp), "%ld", (long) va_arg(args, ngx_int_t));
+                snprintf(tmp, sizeof(tmp), "%ld",
+                         (long) va_arg(args, ngx_int_t));
             }
             break;
         case 'd':
@@ -207,7 +208,8 @@ ngx_vslprintf(u_char *buf, u_char *last, const char *fmt, va_list args)
                      va_arg(args, uint32_t));
             break;
         case 'L':
-            snprintf(tmp, sizeof(tmp), "%lld", (long long) va_arg(args, int64_t));
+            snprintf(tmp, sizeof(tmp), "%lld",
+                     (long long) va_arg(args, int64_t));
             break;
         case 'T':
             snprintf(tmp, sizeof(tmp), "%ld", (long) va_arg(args, time_t));

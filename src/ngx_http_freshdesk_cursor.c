@@ -80,7 +80,8 @@ ngx_http_freshdesk_cursor_encode(ngx_pool_t *pool,
                               pos->page, &pos->token)
                   - payload.data;
 
-    if (ngx_http_freshdesk_cursor_mac(pool, bind, payload.data, payload.len, mac)
+    if (ngx_http_freshdesk_cursor_mac(pool, bind, payload.data, payload.len,
+                                      mac)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -163,7 +164,8 @@ ngx_http_freshdesk_cursor_decode(ngx_pool_t *pool,
         return NGX_DECLINED;
     }
 
-    if (ngx_http_freshdesk_cursor_mac(pool, bind, payload.data, payload.len, mac)
+    if (ngx_http_freshdesk_cursor_mac(pool, bind, payload.data, payload.len,
+                                      mac)
         != NGX_OK)
     {
         return NGX_ERROR;

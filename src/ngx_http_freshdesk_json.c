@@ -136,8 +136,15 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
             }
 
             switch (*p) {
-            case '"': case '\\': case '/': case 'b': case 'f':
-            case 'n': case 'r': case 't':
+
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
                 p++;
                 continue;
 
@@ -619,13 +626,35 @@ ngx_http_freshdesk_json_escape(u_char *dst, u_char *src, size_t len)
         *dst++ = '\\';
 
         switch (c) {
-        case '"':  *dst++ = '"'; break;
-        case '\\': *dst++ = '\\'; break;
-        case '\n': *dst++ = 'n'; break;
-        case '\r': *dst++ = 'r'; break;
-        case '\t': *dst++ = 't'; break;
-        case '\b': *dst++ = 'b'; break;
-        case '\f': *dst++ = 'f'; break;
+
+        case '"':
+            *dst++ = '"';
+            break;
+
+        case '\\':
+            *dst++ = '\\';
+            break;
+
+        case '\n':
+            *dst++ = 'n';
+            break;
+
+        case '\r':
+            *dst++ = 'r';
+            break;
+
+        case '\t':
+            *dst++ = 't';
+            break;
+
+        case '\b':
+            *dst++ = 'b';
+            break;
+
+        case '\f':
+            *dst++ = 'f';
+            break;
+
         default:
             *dst++ = 'u';
             *dst++ = '0';

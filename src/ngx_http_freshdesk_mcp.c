@@ -878,8 +878,9 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     ngx_str_set(&parts[0], "{\"items\":");
     parts[1] = dump;
 
-    parts[2].data = ngx_pnalloc(r->pool, sizeof(",\"total\":,\"nextCursor\":\"\"}")
-                                         + NGX_INT_T_LEN + cursor.len);
+    parts[2].data = ngx_pnalloc(r->pool,
+                                sizeof(",\"total\":,\"nextCursor\":\"\"}")
+                                + NGX_INT_T_LEN + cursor.len);
     if (parts[2].data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

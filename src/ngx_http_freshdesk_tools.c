@@ -66,7 +66,8 @@ static const ngx_http_freshdesk_tool_t  *ngx_http_freshdesk_groups[] = {
 };
 
 
-static const ngx_http_freshdesk_tool_t  *ngx_http_freshdesk_catalog[FD_MAX_TOOLS];
+static const ngx_http_freshdesk_tool_t
+    *ngx_http_freshdesk_catalog[FD_MAX_TOOLS];
 static ngx_uint_t                        ngx_http_freshdesk_ntools;
 
 
@@ -413,7 +414,8 @@ ngx_http_freshdesk_arg_schema(const ngx_http_freshdesk_arg_t *a)
 
     case FD_DURATION:
         json_object_set_new(s, "type", json_string("string"));
-        json_object_set_new(s, "pattern", json_string("^[0-9]{1,3}:[0-5][0-9]$"));
+        json_object_set_new(s, "pattern",
+                            json_string("^[0-9]{1,3}:[0-5][0-9]$"));
         break;
 
     case FD_ID_OR_ME:

@@ -19,20 +19,7 @@ plan(skip_all => 'openssl or curl missing')
 my $t = FreshdeskTest->new;
 my $d = $t->dir;
 
-sub sh {
-    system("$_[0] >>$d/openssl.log 2>&1") == 0 or die "failed: $_[0]\n";
-}
-
-sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ca"
-   . " -keyout $d/ca.key -out $d/ca.crt");
-open my $ext, '>', "$d/ext.cnf";
-print $ext "subjectAltName=DNS:mcp.example.com,DNS:acme.freshdesk.com\n";
-close $ext;
-sh("openssl req -newkey rsa:2048 -nodes -subj /CN=mcp.example.com"
-   . " -keyout $d/server.key -out $d/server.csr");
-sh("openssl x509 -req -in $d/server.csr -CA $d/ca.crt -CAkey $d/ca.key"
-   . " -CAcreateserial -days 2 -extfile $d/ext.cnf -out $d/server.crt");
-chmod 0644, glob("$d/*.key");
+$t->make_certs(names => ['mcp.example.com', 'acme.freshdesk.com']);
 
 $t->start_fake('--tls-cert', "$d/server.crt", '--tls-key', "$d/server.key");
 

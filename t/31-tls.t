@@ -18,28 +18,10 @@ plan(skip_all => 'openssl or curl missing')
 my $t = FreshdeskTest->new;
 my $d = $t->dir;
 
-# --- certificates, made now: a CA, a server cert for both sides, and a
-#     second CA that signed nothing we use
-
-sub sh {
-    my ($cmd) = @_;
-    system("$cmd >>$d/openssl.log 2>&1") == 0 or die "failed: $cmd\n";
-}
-
-for my $ca (qw(ca other-ca)) {
-    sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=$ca"
-       . " -keyout $d/$ca.key -out $d/$ca.crt");
-}
-
-open my $ext, '>', "$d/ext.cnf";
-print $ext "subjectAltName=DNS:localhost,DNS:acme.freshdesk.com,IP:127.0.0.1\n";
-close $ext;
-
-sh("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost"
-   . " -keyout $d/server.key -out $d/server.csr");
-sh("openssl x509 -req -in $d/server.csr -CA $d/ca.crt -CAkey $d/ca.key"
-   . " -CAcreateserial -days 2 -extfile $d/ext.cnf -out $d/server.crt");
-chmod 0644, glob("$d/*.key");
+# certificates made now: a CA that signed a server certificate used on
+# both sides, and a second CA that signed nothing we use
+$t->make_certs(cas => ['ca', 'other-ca'],
+               names => ['localhost', 'acme.freshdesk.com', '127.0.0.1']);
 
 $t->start_fake('--tls-cert', "$d/server.crt", '--tls-key', "$d/server.key");
 

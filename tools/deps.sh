@@ -5,7 +5,7 @@ set -e
 
 case "$1" in
 build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make" ;;
-test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk
+test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              python3 openssl curl nodejs npm" ;;
 bench) pkgs="wrk valgrind" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;

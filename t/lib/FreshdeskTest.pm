@@ -122,6 +122,40 @@ sub fake_reset    { $_[0]->control('POST', 'reset'); $_[0] }
 sub fake_fault    { my ($s, %f) = @_; $s->control('POST', 'fault', \%f); $s }
 sub fake_count    { $_[0]->control('GET', 'count')->{count} }
 
+# --- certificates --------------------------------------------------------
+
+# a test CA (and more CAs by name) and a server certificate it signed for
+# the given names; files "<name>.crt"/"<name>.key" in the test directory
+sub make_certs {
+    my ($self, %o) = @_;
+    my $d = $self->{dir};
+    my @cas = @{$o{cas} // ['ca']};
+    my $sans = join ',', map { /^[\d.]+$/ ? "IP:$_" : "DNS:$_" }
+                         @{$o{names} // ['localhost']};
+
+    my $sh = sub {
+        system("$_[0] >>$d/openssl.log 2>&1") == 0 or die "failed: $_[0]\n";
+    };
+
+    for my $ca (@cas) {
+        $sh->("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=$ca"
+              . " -keyout $d/$ca.key -out $d/$ca.crt");
+    }
+
+    open my $ext, '>', "$d/ext.cnf" or die;
+    print $ext "subjectAltName=$sans\n";
+    close $ext;
+
+    $sh->("openssl req -newkey rsa:2048 -nodes -subj /CN=server"
+          . " -keyout $d/server.key -out $d/server.csr");
+    $sh->("openssl x509 -req -in $d/server.csr -CA $d/$cas[0].crt"
+          . " -CAkey $d/$cas[0].key -CAcreateserial -days 2"
+          . " -extfile $d/ext.cnf -out $d/server.crt");
+
+    chmod 0644, glob("$d/*.key");
+    return $self;
+}
+
 # --- configuration -----------------------------------------------------
 
 sub main_block {
@@ -253,6 +287,8 @@ sub run {
     my ($self) = @_;
     unlink "$self->{dir}/nginx.pid";
 
+    return $self->run_valgrind if $ENV{FRESHDESK_VALGRIND};
+
     local $ENV{LD_PRELOAD} = $ENV{FRESHDESK_PRELOAD} if $ENV{FRESHDESK_PRELOAD};
     my @cmd = $self->nginx_cmd;
     system(@cmd) == 0 or do {
@@ -267,6 +303,29 @@ sub run {
 
     $self->{nginx_pid} = $self->read_pid or die "no nginx pid\n";
     $self->wait_port($self->port('http'), 'nginx');
+    return $self;
+}
+
+# one nginx process (master_process off) under valgrind memcheck; its
+# report is checked by check_log
+sub run_valgrind {
+    my ($self) = @_;
+    my $log = "$self->{dir}/logs/valgrind.log";
+
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', "$self->{dir}/logs/valgrind.err";
+        exec 'valgrind', '--tool=memcheck', '--error-exitcode=0',
+             "--log-file=$log", '--track-origins=no',
+             "--suppressions=$ROOT/t/valgrind.supp",
+             $self->nginx_cmd('-g', 'daemon off; master_process off;');
+        exit 127;
+    }
+
+    $self->{valgrind_pid} = $pid;
+    $self->{nginx_pid} = $pid;
+    $self->wait_port($self->port('http'), 'nginx under valgrind');
     return $self;
 }
 
@@ -303,6 +362,12 @@ sub reload {
 sub stop {
     my ($self) = @_;
     my $pid = delete $self->{nginx_pid} or return $self;
+
+    if (delete $self->{valgrind_pid}) {
+        kill 'QUIT', $pid;
+        waitpid($pid, 0);
+        return $self;
+    }
 
     kill 'QUIT', $pid;
     for (1 .. 200) {
@@ -387,6 +452,12 @@ sub check_log {
     my @bad = $self->bad_log_lines;
     ok(!@bad, 'no alert, crit, emerg or sanitizer report in error.log')
         or diag(join "\n", @bad);
+
+    if ($ENV{FRESHDESK_VALGRIND}) {
+        my $vg = do { local $/; open my $f, '<', "$self->{dir}/logs/valgrind.log"; <$f> } // '';
+        like($vg, qr/ERROR SUMMARY: 0 errors/, 'valgrind: no memory errors')
+            or diag($vg);
+    }
     return $self;
 }
 
