@@ -139,7 +139,7 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
     { ngx_string("freshdesk_quota_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_freshdesk_quota_zone,
-      0,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
@@ -223,9 +223,6 @@ ngx_module_t  ngx_http_freshdesk_module = {
 static ngx_int_t
 ngx_http_freshdesk_preconfiguration(ngx_conf_t *cf)
 {
-    /* zones are registered anew by each configuration load */
-    ngx_http_freshdesk_quota_nzones = 0;
-
     return ngx_http_freshdesk_add_variables(cf);
 }
 
@@ -259,6 +256,10 @@ ngx_http_freshdesk_create_main_conf(ngx_conf_t *cf)
      */
 
     fmcf->cursor_ttl = NGX_CONF_UNSET_MSEC;
+
+    if (ngx_array_init(&fmcf->zones, cf->pool, 2, sizeof(void *)) != NGX_OK) {
+        return NULL;
+    }
 
     return fmcf;
 }

@@ -38,6 +38,7 @@ typedef struct ngx_http_freshdesk_tool_s  ngx_http_freshdesk_tool_t;
 
 
 typedef struct {
+    ngx_array_t                    zones;        /* quota ctx pointers */
     u_char                         cursor_key[32];
     ngx_str_t                      cursor_key_conf;
     ngx_msec_t                     cursor_ttl;

@@ -45,9 +45,23 @@ static ngx_int_t ngx_http_freshdesk_quota_limits(ngx_http_request_t *r,
     ngx_int_t *actions);
 
 
-ngx_int_t  ngx_http_freshdesk_quota_nzones;
-ngx_http_freshdesk_quota_ctx_t
-    *ngx_http_freshdesk_quota_zones[NGX_HTTP_FRESHDESK_MAX_ZONES];
+/*
+ * The zones of a configuration live in its main conf, not in a global:
+ * a worker respawned after a failed reload must see its own cycle's.
+ */
+
+ngx_array_t *
+ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle)
+{
+    ngx_http_freshdesk_main_conf_t  *fmcf;
+
+    /* NULL when the configuration has no http block */
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_freshdesk_module);
+
+    return fmcf ? &fmcf->zones : NULL;
+}
 
 
 /* YYYYMM of a UTC time */
@@ -95,13 +109,15 @@ ngx_http_freshdesk_quota_month_end(time_t now)
 char *
 ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_freshdesk_main_conf_t *fmcf = conf;
+
     u_char                          *p;
     ssize_t                          size;
     ngx_int_t                        n;
     ngx_str_t                       *value, name, s;
     ngx_uint_t                       i;
     ngx_shm_zone_t                  *shm_zone;
-    ngx_http_freshdesk_quota_ctx_t  *ctx;
+    ngx_http_freshdesk_quota_ctx_t  *ctx, **zone;
 
     value = cf->args->elts;
 
@@ -235,19 +251,18 @@ ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_freshdesk_quota_nzones == NGX_HTTP_FRESHDESK_MAX_ZONES) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "too many freshdesk quota zones");
-        return NGX_CONF_ERROR;
-    }
-
     ctx->name = name;
     ctx->shm_zone = shm_zone;
 
     shm_zone->init = ngx_http_freshdesk_quota_init_zone;
     shm_zone->data = ctx;
 
-    ngx_http_freshdesk_quota_zones[ngx_http_freshdesk_quota_nzones++] = ctx;
+    zone = ngx_array_push(&fmcf->zones);
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zone = ctx;
 
     return NGX_CONF_OK;
 

@@ -11,9 +11,6 @@
 #include "ngx_http_freshdesk_module.h"
 
 
-#define NGX_HTTP_FRESHDESK_MAX_ZONES  16
-
-
 /* calls of the last 60 seconds, one bucket per second: 124 bytes */
 typedef struct {
     uint32_t                             last;
@@ -57,10 +54,7 @@ typedef struct {
 } ngx_http_freshdesk_quota_ctx_t;
 
 
-extern ngx_int_t  ngx_http_freshdesk_quota_nzones;
-extern ngx_http_freshdesk_quota_ctx_t
-    *ngx_http_freshdesk_quota_zones[NGX_HTTP_FRESHDESK_MAX_ZONES];
-
+ngx_array_t *ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle);
 
 uint32_t ngx_http_freshdesk_quota_month(time_t now);
 time_t ngx_http_freshdesk_quota_month_end(time_t now);

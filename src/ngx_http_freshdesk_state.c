@@ -384,8 +384,9 @@ ngx_http_freshdesk_state_timer(ngx_event_t *ev)
 ngx_int_t
 ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
 {
-    ngx_int_t                        i;
-    ngx_http_freshdesk_quota_ctx_t  *ctx;
+    ngx_uint_t                        i;
+    ngx_array_t                      *zones;
+    ngx_http_freshdesk_quota_ctx_t   *ctx;
 
     /* one writer: worker 0 (or the only process) */
 
@@ -396,8 +397,10 @@ ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
-        ctx = ngx_http_freshdesk_quota_zones[i];
+    zones = ngx_http_freshdesk_quota_zones(cycle);
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
 
         if (ctx->shpool == NULL) {
             continue;
@@ -418,8 +421,9 @@ ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_int_t                        i;
-    ngx_http_freshdesk_quota_ctx_t  *ctx;
+    ngx_uint_t                        i;
+    ngx_array_t                      *zones;
+    ngx_http_freshdesk_quota_ctx_t   *ctx;
 
     if ((ngx_process != NGX_PROCESS_WORKER
          && ngx_process != NGX_PROCESS_SINGLE)
@@ -428,8 +432,10 @@ ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
-    for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
-        ctx = ngx_http_freshdesk_quota_zones[i];
+    zones = ngx_http_freshdesk_quota_zones(cycle);
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
 
         if (ctx->shpool && ctx->state.len) {
             (void) ngx_http_freshdesk_state_save(ctx, cycle->log);

@@ -33,10 +33,12 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
 {
     u_char                           *p;
     size_t                            len;
-    ngx_int_t                         rc, i;
+    ngx_int_t                         rc;
+    ngx_uint_t                        i;
     ngx_str_t                         fmt;
     ngx_buf_t                        *b;
-    ngx_uint_t                        j, k, prom;
+    ngx_uint_t                        j, k, prom, nzones;
+    ngx_array_t                      *zones;
     ngx_array_t                      *rows;
     ngx_chain_t                       out;
     ngx_http_freshdesk_quota_ctx_t   *ctx;
@@ -71,16 +73,19 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
 
     /* snapshot every zone, then format without any lock */
 
+    zones = ngx_http_freshdesk_quota_zones((ngx_cycle_t *) ngx_cycle);
+    nzones = zones ? zones->nelts : 0;
+
     rows = ngx_pcalloc(r->pool, sizeof(ngx_array_t)
-                                * (ngx_http_freshdesk_quota_nzones + 1));
+                                * (nzones + 1));
     if (rows == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     len = 1024;
 
-    for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
-        ctx = ngx_http_freshdesk_quota_zones[i];
+    for (i = 0; i < nzones; i++) {
+        ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
 
         if (ngx_http_freshdesk_status_rows(r, ctx, &rows[i]) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -116,8 +121,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s gauge\n",
                             help[k], help[k + 1], help[k]);
 
-            for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
-                ctx = ngx_http_freshdesk_quota_zones[i];
+            for (i = 0; i < nzones; i++) {
+                ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
                 row = rows[i].elts;
 
                 for (j = 0; j < rows[i].nelts; j++) {
@@ -141,8 +146,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     } else {
         p = ngx_cpymem(p, "{\"zones\":[", 10);
 
-        for (i = 0; i < ngx_http_freshdesk_quota_nzones; i++) {
-            ctx = ngx_http_freshdesk_quota_zones[i];
+        for (i = 0; i < nzones; i++) {
+            ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
             row = rows[i].elts;
 
             p = ngx_cpymem(p, i ? ",{\"name\":\"" : "{\"name\":\"", i ? 10 : 9);

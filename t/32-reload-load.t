@@ -55,12 +55,15 @@ for (1 .. 4) {
 }
 
 waitpid($pid, 0);
+my $wrk_status = $?;
 
 my $out = do { local $/; open my $f, '<', "$dir/wrk.out"; <$f> } // '';
 my ($total) = $out =~ /(\d+) requests in/;
 
-ok($total && $total > 100, "wrk completed $total requests across $reloads reloads")
-    or diag($out);
+ok($total && $total > 100,
+   "wrk completed " . ($total // 0) . " requests across $reloads reloads")
+    or diag("wrk exit status $wrk_status (signal " . ($wrk_status & 127)
+            . "), output: $out");
 unlike($out, qr/Socket errors/, 'no socket errors') or diag($out);
 unlike($out, qr/Non-2xx/, 'no non-2xx responses');
 unlike($out, qr/bad response/, 'no isError results');
