@@ -147,6 +147,15 @@ $t->fake_fault(mode => 'delay', seconds => 7);
 ($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 });
 like(FreshdeskTest::tool_text($r), qr/timed out/, 'upstream timeout');
 
+# 50 MB from Freshdesk: over freshdesk_max_response_size (8m default),
+# discarded as it streams, a clear error, the worker unharmed
+$t->fake_fault(mode => 'big', bytes => 50_000_000);
+($res, $r) = $t->call_tool('list_tickets', {}, timeout => 60);
+like(FreshdeskTest::tool_text($r),
+     qr/larger than the gateway's limit of 8388608 bytes/, '50 MB body refused');
+like($t->error_log, qr/upstream response larger than freshdesk_max_response_size/,
+     '50 MB body logged');
+
 # still alive and clean afterwards
 ($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 });
 is($r->{structuredContent}{id}, 1, 'worker still serves after the faults');
