@@ -23,26 +23,17 @@ if rest then
     wrk.headers["Content-Type"] = nil
 end
 
-local n = 0
-request = function()
-    if tenants > 0 then
-        -- a tenant per request (costs wrk the same for 1 or 10,000)
+-- a tenant per request (costs wrk the same for 1 or 10,000); without
+-- TENANTS wrk sends its prebuilt request, its fast path
+if tenants > 0 then
+    local n = 0
+    request = function()
         n = n + 1
         wrk.headers["X-Tenant"] = "tenant-" .. (n % tenants)
-    end
-    return wrk.format()
-end
-
-local errors = 0
-response = function(status, headers, body)
-    if status ~= 200
-       or (not rest and string.find(body, '"isError":true', 1, true))
-    then
-        errors = errors + 1
-        if errors == 1 then
-            io.stderr:write("bad response: " .. status .. " "
-                            .. string.sub(body, 1, 300) .. "\n")
-        end
+        return wrk.format()
     end
 end
 
+-- no response() callback: it would make wrk hand every body to Lua, which
+-- costs wrk more for the gateway's bigger answers than for the baseline's.
+-- run.sh checks every answer in nginx's access log instead.

@@ -14,8 +14,8 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 sed -e 's/^worker_processes .*/worker_processes 1;\nmaster_process off;\ndaemon off;/' \
     "$D/nginx.conf" > "$D/cg.conf"
 
-count() {   # count PATH N  -> total Ir
-    local path=$1 n=$2 pid i out body
+count() {   # count PATH N [TENANTS] -> total Ir
+    local path=$1 n=$2 tenants=${3:-1} pid i out body
     rm -f "$D"/callgrind.out.*
     valgrind --tool=callgrind --callgrind-out-file="$D/callgrind.out.%p" \
         "$NGINX" -p "$D/" -c "$D/cg.conf" -e "$D/logs/cg.log" \
@@ -26,9 +26,10 @@ count() {   # count PATH N  -> total Ir
         sleep 0.2
     done
     for i in $(seq 1 "$n"); do
-        if [ "$path" = /mcp ]; then
+        if [ "${path#/mcp}" != "$path" ]; then
             curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
-                "http://127.0.0.1:$GW/mcp" \
+                -H "X-Tenant: tenant-$(( (i * 7919) % tenants ))" \
+                "http://127.0.0.1:$GW$path" \
                 -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_ticket","arguments":{"ticket_id":1}}}'
         else
             curl -s -o /dev/null "http://127.0.0.1:$GW$path"
@@ -49,7 +50,25 @@ b1=$(count /rest/tickets/1 "$N1"); b2=$(count /rest/tickets/1 "$N2")
 g=$(( (g2 - g1) / (N2 - N1) ))
 b=$(( (b2 - b1) / (N2 - N1) ))
 
+o1=$(count /mcp-quota "$N1"); o2=$(count /mcp-quota "$N2")
+q1=$(count /mcp-many "$N1" 1); q2=$(count /mcp-many "$N2" 1)
+m1=$(count /mcp-many "$N1" 10000); m2=$(count /mcp-many "$N2" 10000)
+
+o=$(( (o2 - o1) / (N2 - N1) ))
+q=$(( (q2 - q1) / (N2 - N1) ))
+m=$(( (m2 - m1) / (N2 - N1) ))
+
 echo "| plain proxy_pass, 1 KB ticket | $b | 1.000 |"
 echo "| gateway get_ticket, 1 KB ticket | $g | $(awk -v a=$g -v b=$b 'BEGIN { printf "%.3f", a / b }') |"
 echo
 echo "(both include the stub server's work in the same process: each request is served twice, once by the stub)"
+echo
+echo "| quota (get_ticket, 1 KB) | instructions per request | ratio |"
+echo "|---|---|---|"
+echo "| quota off | $g | 1.000 |"
+echo "| quota on, 1 tenant | $o | $(awk -v a=$o -v b=$g 'BEGIN { printf "%.3f", a / b }') |"
+echo
+echo "| quota, zone holding 10,000 tenants | instructions per request | ratio |"
+echo "|---|---|---|"
+echo "| the same tenant every call | $q | 1.000 |"
+echo "| a different tenant every call | $m | $(awk -v a=$m -v b=$q 'BEGIN { printf "%.3f", a / b }') |"
