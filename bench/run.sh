@@ -7,15 +7,15 @@
 # Noise: the runs of the two sides of a comparison are interleaved, REPEAT
 # times, and the median of each is reported.
 #
-# env: DURATION (s per wrk run, default 3), REPEAT (default 3),
+# env: DURATION (s per wrk run, default 4), REPEAT (default 5),
 #      CONNS (default 16),
 #      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
 #      CALLGRIND (1 = also count instructions per request, default 1)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DURATION=${DURATION:-3}
-REPEAT=${REPEAT:-3}
+DURATION=${DURATION:-4}
+REPEAT=${REPEAT:-5}
 CONNS=${CONNS:-16}
 LAT_CONNS=${LAT_CONNS:-2}
 WORKERS=${WORKERS:-1}

@@ -64,16 +64,59 @@ ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle)
 }
 
 
+/*
+ * The UTC month of a time, and when it ends.  The month's bounds are
+ * cached per process: gmtime() and timegm() run once a month, not per
+ * call.
+ */
+
+static time_t    ngx_http_freshdesk_month_start = 1;
+static time_t    ngx_http_freshdesk_month_next;
+static uint32_t  ngx_http_freshdesk_month_value;
+
+
+static void
+ngx_http_freshdesk_quota_month_update(time_t now)
+{
+    ngx_tm_t  tm;
+
+    if (now >= ngx_http_freshdesk_month_start
+        && now < ngx_http_freshdesk_month_next)
+    {
+        return;
+    }
+
+    ngx_libc_gmtime(now, &tm);
+
+    ngx_http_freshdesk_month_value = (tm.tm_year + 1900) * 100
+                                     + tm.tm_mon + 1;
+
+    tm.tm_mday = 1;
+    tm.tm_hour = 0;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+
+    ngx_http_freshdesk_month_start = timegm(&tm);
+
+    tm.tm_mon++;
+
+    if (tm.tm_mon > 11) {
+        tm.tm_mon = 0;
+        tm.tm_year++;
+    }
+
+    ngx_http_freshdesk_month_next = timegm(&tm);
+}
+
+
 /* YYYYMM of a UTC time */
 
 uint32_t
 ngx_http_freshdesk_quota_month(time_t now)
 {
-    ngx_tm_t  tm;
+    ngx_http_freshdesk_quota_month_update(now);
 
-    ngx_libc_gmtime(now, &tm);
-
-    return (tm.tm_year + 1900) * 100 + tm.tm_mon + 1;
+    return ngx_http_freshdesk_month_value;
 }
 
 
@@ -82,22 +125,9 @@ ngx_http_freshdesk_quota_month(time_t now)
 time_t
 ngx_http_freshdesk_quota_month_end(time_t now)
 {
-    ngx_tm_t  tm;
+    ngx_http_freshdesk_quota_month_update(now);
 
-    ngx_libc_gmtime(now, &tm);
-
-    tm.tm_mday = 1;
-    tm.tm_hour = 0;
-    tm.tm_min = 0;
-    tm.tm_sec = 0;
-    tm.tm_mon++;
-
-    if (tm.tm_mon > 11) {
-        tm.tm_mon = 0;
-        tm.tm_year++;
-    }
-
-    return timegm(&tm);
+    return ngx_http_freshdesk_month_next;
 }
 
 
