@@ -129,6 +129,95 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         json_decref(j);
+
+    } else if (memchr(data, '\0', size) == NULL
+               && memmem(data, size, "\\u", 2) == NULL
+               && strstr(err.text, "overflow") == NULL
+               && strstr(err.text, "too big") == NULL
+               && ngx_http_freshdesk_json_validate((u_char *) data, size,
+                                                   1000, NULL, 0, NULL)
+                  == NGX_OK)
+    {
+        /*
+         * and the other way: what the scanner accepts, jansson accepts
+         * (but for \u escapes -- jansson also refuses lone surrogates --
+         * and numbers too big for a double or a 64-bit integer, which are
+         * valid JSON that jansson cannot hold)
+         */
+        abort();
+    }
+
+    /* escaping: exact length, and decodes back to the input */
+
+    {
+        u_char  *q, *end;
+        size_t   elen;
+        json_t  *back;
+
+        elen = ngx_http_freshdesk_json_escape_len((u_char *) data, size);
+        q = ngx_pnalloc(pool, elen + 2);
+
+        q[0] = '"';
+        end = ngx_http_freshdesk_json_escape(q + 1, (u_char *) data, size);
+        *end++ = '"';
+
+        if ((size_t) (end - q) != elen + 2) {
+            abort();
+        }
+
+        back = json_loadb((const char *) q, end - q,
+                          JSON_DECODE_ANY|JSON_ALLOW_NUL, &err);
+
+        if (back == NULL && memchr(data, '\0', size) == NULL
+            && ngx_http_freshdesk_json_validate(q, end - q, 4, NULL, 0,
+                                                NULL) == NGX_OK)
+        {
+            /* a string our scanner accepts but jansson does not */
+            abort();
+        }
+
+        /* validating and escaping in one pass gives the same text */
+
+        {
+            u_char                            top;
+            ngx_str_t                         fused;
+            ngx_http_freshdesk_json_member_t  m[2];
+
+            m[0].name = "items";
+            m[1].name = "results";
+
+            fused.data = ngx_pnalloc(pool, 2 * size + 1);
+
+            if (ngx_http_freshdesk_json_validate_escape((u_char *) data,
+                                                        size, 4096, m, 2,
+                                                        &top, &fused)
+                == NGX_OK)
+            {
+                if (fused.len != elen
+                    || ngx_memcmp(fused.data, q + 1, elen) != 0)
+                {
+                    abort();
+                }
+
+                /* a member's escaped span is the escape of its raw span */
+
+                if (m[0].value.len
+                    && m[0].escaped.len
+                       != ngx_http_freshdesk_json_escape_len(m[0].value.data,
+                                                             m[0].value.len))
+                {
+                    abort();
+                }
+            }
+        }
+
+        if (back && (json_string_length(back) != size
+                     || memcmp(json_string_value(back), data, size) != 0))
+        {
+            abort();
+        }
+
+        json_decref(back);
     }
 
     ngx_destroy_pool(pool);

@@ -28,6 +28,8 @@ typedef struct {
     ngx_uint_t                         max_depth;
     ngx_http_freshdesk_json_member_t  *members;
     ngx_uint_t                         n;
+    u_char                            *out;    /* escaped copy, or NULL */
+    u_char                            *mark;   /* not yet copied from */
 } ngx_http_freshdesk_scan_t;
 
 
@@ -49,11 +51,37 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 static ngx_int_t ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s);
 
 
+/*
+ * The escaped copy (the text of a JSON string holding the scanned JSON) is
+ * made in the same pass: bytes are copied in runs, lazily, and only the few
+ * that need it -- quotes, backslashes, whitespace control characters --
+ * are written escaped.  Valid JSON has no other control characters.
+ */
+
+#define ngx_http_freshdesk_scan_flush(s, at)                                 \
+    if ((s)->out) {                                                          \
+        (s)->out = ngx_cpymem((s)->out, (s)->mark, (at) - (s)->mark);        \
+        (s)->mark = (at);                                                    \
+    }
+
+#define ngx_http_freshdesk_scan_escape(s, at, e)                             \
+    if ((s)->out) {                                                          \
+        (s)->out = ngx_cpymem((s)->out, (s)->mark, (at) - (s)->mark);        \
+        *(s)->out++ = '\\';                                                  \
+        *(s)->out++ = (e);                                                   \
+        (s)->mark = (at) + 1;                                                \
+    }
+
 #define ngx_http_freshdesk_scan_ws(s)                                        \
     while ((s)->p < (s)->last                                                \
            && (*(s)->p == ' ' || *(s)->p == '\n' || *(s)->p == '\r'          \
                || *(s)->p == '\t'))                                          \
     {                                                                        \
+        if (*(s)->p != ' ') {                                                \
+            ngx_http_freshdesk_scan_escape(s, (s)->p,                        \
+                                           *(s)->p == '\n' ? 'n'             \
+                                           : *(s)->p == '\r' ? 'r' : 't');   \
+        }                                                                    \
         (s)->p++;                                                            \
     }
 
@@ -63,11 +91,28 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top)
 {
+    return ngx_http_freshdesk_json_validate_escape(data, len, max_depth,
+                                                   members, n, top, NULL);
+}
+
+
+/*
+ * Validates, and with "escaped" also writes the escaped text into
+ * escaped->data (room for 2 * len bytes), with each member's escaped span
+ * in members[i].escaped.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_str_t *escaped)
+{
     ngx_uint_t                  i;
     ngx_http_freshdesk_scan_t   s;
 
     for (i = 0; i < n; i++) {
         ngx_str_null(&members[i].value);
+        ngx_str_null(&members[i].escaped);
     }
 
     s.p = data;
@@ -76,6 +121,8 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     s.max_depth = max_depth;
     s.members = members;
     s.n = n;
+    s.out = escaped ? escaped->data : NULL;
+    s.mark = data;
 
     ngx_http_freshdesk_scan_ws(&s);
 
@@ -93,7 +140,16 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
 
     ngx_http_freshdesk_scan_ws(&s);
 
-    return s.p == s.last ? NGX_OK : NGX_ERROR;
+    if (s.p != s.last) {
+        return NGX_ERROR;
+    }
+
+    if (escaped) {
+        ngx_http_freshdesk_scan_flush(&s, s.last);
+        escaped->len = s.out - escaped->data;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -103,6 +159,8 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
     u_char    c, *p, *last;
     uint32_t  cp;
     size_t    n, i;
+
+    ngx_http_freshdesk_scan_escape(s, s->p, '"');
 
     p = s->p + 1;      /* after the opening quote */
     last = s->last;
@@ -122,6 +180,7 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
         c = *p;
 
         if (c == '"') {
+            ngx_http_freshdesk_scan_escape(s, p, '"');
             s->p = p + 1;
             return NGX_OK;
         }
@@ -131,6 +190,8 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
         }
 
         if (c == '\\') {
+            ngx_http_freshdesk_scan_escape(s, p, '\\');
+
             if (++p == last) {
                 return NGX_ERROR;
             }
@@ -139,6 +200,11 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
 
             case '"':
             case '\\':
+                /* the escaped character needs escaping again in the copy */
+                ngx_http_freshdesk_scan_escape(s, p, *p);
+                p++;
+                continue;
+
             case '/':
             case 'b':
             case 'f':
@@ -154,8 +220,13 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
                 }
 
                 for (i = 1; i <= 4; i++) {
-                    c = p[i] | 0x20;
-                    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                    c = p[i];
+
+                    /* (c | 0x20) alone would let 0x10-0x19 pass as digits */
+
+                    if (!((c >= '0' && c <= '9')
+                          || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+                    {
                         return NGX_ERROR;
                     }
                 }
@@ -219,7 +290,7 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
 static ngx_int_t
 ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s)
 {
-    u_char      *key, *start;
+    u_char      *key, *start, *ostart;
     size_t       klen;
     ngx_uint_t   i, first;
 
@@ -310,18 +381,33 @@ ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s)
             ngx_http_freshdesk_scan_ws(s);
 
             start = s->p;
+            ostart = NULL;
+
+            if (s->depth == 1 && s->out) {
+                ngx_http_freshdesk_scan_flush(s, start);
+                ostart = s->out;
+            }
 
             if (ngx_http_freshdesk_scan_value(s) != NGX_OK) {
                 return NGX_ERROR;
             }
 
             if (s->depth == 1) {
+                if (s->out) {
+                    ngx_http_freshdesk_scan_flush(s, s->p);
+                }
+
                 for (i = 0; i < s->n; i++) {
                     if (ngx_strlen(s->members[i].name) == klen
                         && ngx_strncmp(s->members[i].name, key, klen) == 0)
                     {
                         s->members[i].value.data = start;
                         s->members[i].value.len = s->p - start;
+
+                        if (ostart) {
+                            s->members[i].escaped.data = ostart;
+                            s->members[i].escaped.len = s->out - ostart;
+                        }
                     }
                 }
             }

@@ -18,12 +18,16 @@
 typedef struct {
     const char                    *name;
     ngx_str_t                      value;      /* raw JSON text, or empty */
+    ngx_str_t                      escaped;    /* the same, escaped */
 } ngx_http_freshdesk_json_member_t;
 
 
 ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top);
+ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_str_t *escaped);
 json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_uint_t max_depth, ngx_str_t *err);
 ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);

@@ -744,7 +744,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     u_char                            *p, top;
     ngx_int_t                          n;
     ngx_str_t                          body, structured, dump, cursor, *total;
-    ngx_str_t                          parts[3];
+    ngx_str_t                          parts[3], esc[3], escaped;
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_json_member_t   members[3];
 
@@ -830,8 +830,15 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     members[1].name = "total";
     members[2].name = "_links";
 
-    if (ngx_http_freshdesk_json_validate(body.data, body.len, 512, members, 3,
-                                         &top)
+    /* the escaped text is written in the same pass (at most twice as long) */
+
+    escaped.data = ngx_pnalloc(r->pool, 2 * body.len);
+    if (escaped.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_freshdesk_json_validate_escape(body.data, body.len, 512,
+                                                members, 3, &top, &escaped)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -848,16 +855,19 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
     if (top == '[') {
         dump = body;
+        esc[1] = escaped;
 
     } else if (top == '{' && ctx->tool->items
                && members[0].value.len && members[0].value.data[0] == '[')
     {
         dump = members[0].value;
+        esc[1] = members[0].escaped;
         total = &members[1].value;
 
     } else {
         /* one object: passed on as Freshdesk sent it */
-        return ngx_http_freshdesk_tool_result(r, &ctx->id, &body);
+        return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, &body,
+                                                    &escaped, 1);
     }
 
     if (ngx_http_freshdesk_next_cursor(r, ctx, total, &members[2].value,
@@ -898,7 +908,10 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     *p++ = '}';
     parts[2].len = p - parts[2].data;
 
-    return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, parts, 3);
+    ngx_str_null(&esc[0]);
+    ngx_str_null(&esc[2]);
+
+    return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, parts, esc, 3);
 }
 
 

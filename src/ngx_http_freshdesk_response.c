@@ -250,10 +250,10 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
 
 ngx_int_t
 ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
-    ngx_str_t *s, ngx_uint_t n)
+    ngx_str_t *s, ngx_str_t *esc, ngx_uint_t n)
 {
     u_char      *p;
-    size_t       len, esc;
+    size_t       len, elen;
     ngx_str_t    parts[8];
     ngx_uint_t   i;
 
@@ -266,15 +266,20 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    esc = 0;
+    elen = 0;
 
     for (i = 0; i < n; i++) {
-        esc += (s[i].len < 256)
-               ? ngx_http_freshdesk_json_escape_len(s[i].data, s[i].len)
-               : 2 * s[i].len;
+        if (esc && esc[i].data) {
+            elen += esc[i].len;
+
+        } else {
+            elen += (s[i].len < 256)
+                    ? ngx_http_freshdesk_json_escape_len(s[i].data, s[i].len)
+                    : 2 * s[i].len;
+        }
     }
 
-    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + esc
+    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + elen
           + sizeof(sc) - 1;
 
     parts[0].data = ngx_pnalloc(r->pool, len);
@@ -287,7 +292,13 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
     p = ngx_cpymem(p, text, sizeof(text) - 1);
 
     for (i = 0; i < n; i++) {
-        p = ngx_http_freshdesk_json_escape(p, s[i].data, s[i].len);
+        if (esc && esc[i].data) {
+            /* escaped already, while it was validated */
+            p = ngx_cpymem(p, esc[i].data, esc[i].len);
+
+        } else {
+            p = ngx_http_freshdesk_json_escape(p, s[i].data, s[i].len);
+        }
     }
 
     p = ngx_cpymem(p, sc, sizeof(sc) - 1);
@@ -314,5 +325,5 @@ ngx_int_t
 ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
     ngx_str_t *structured)
 {
-    return ngx_http_freshdesk_tool_result_parts(r, id, structured, 1);
+    return ngx_http_freshdesk_tool_result_parts(r, id, structured, NULL, 1);
 }

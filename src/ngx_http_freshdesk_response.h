@@ -24,7 +24,7 @@ ngx_int_t ngx_http_freshdesk_send_result(ngx_http_request_t *r,
 ngx_int_t ngx_http_freshdesk_tool_error(ngx_http_request_t *r,
     ngx_str_t *id, ngx_str_t *text);
 ngx_int_t ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r,
-    ngx_str_t *id, ngx_str_t *s, ngx_uint_t n);
+    ngx_str_t *id, ngx_str_t *s, ngx_str_t *esc, ngx_uint_t n);
 ngx_int_t ngx_http_freshdesk_tool_result(ngx_http_request_t *r,
     ngx_str_t *id, ngx_str_t *structured);
 
