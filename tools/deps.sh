@@ -4,7 +4,7 @@
 set -e
 
 case "$1" in
-build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make" ;;
+build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              python3 openssl curl nodejs npm" ;;
 bench) pkgs="wrk valgrind" ;;
