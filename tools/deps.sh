@@ -6,6 +6,7 @@ set -e
 case "$1" in
 build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
+             procps binutils
              python3 openssl curl nodejs npm" ;;
 bench) pkgs="wrk valgrind" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
