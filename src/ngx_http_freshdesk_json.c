@@ -401,6 +401,11 @@ ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s)
                     if (ngx_strlen(s->members[i].name) == klen
                         && ngx_strncmp(s->members[i].name, key, klen) == 0)
                     {
+                        if (s->members[i].value.data) {
+                            /* a member we read, twice: ambiguous */
+                            return NGX_ERROR;
+                        }
+
                         s->members[i].value.data = start;
                         s->members[i].value.len = s->p - start;
 

@@ -12,14 +12,269 @@
 #include "ngx_http_freshdesk_json.h"
 
 
+static ngx_int_t ngx_http_freshdesk_rpc_params(ngx_pool_t *pool,
+    ngx_str_t *span, json_t **params);
+
+
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
     (rpc)->status = st;                                                      \
     (rpc)->code = c;                                                         \
     ngx_str_set(&(rpc)->message, text)
 
+/*
+ * The usual request is read without decoding the envelope: the scanner
+ * validates the body (syntax, UTF-8, depth) and finds the members, and
+ * jansson decodes only what a method needs (the tool's arguments).  Any
+ * string with an escape, or any \u escape at all, takes the plain jansson
+ * path below, so both paths answer alike.
+ */
 
 void
 ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
+    ngx_http_freshdesk_rpc_t *rpc)
+{
+    u_char                            top, *p, *last;
+    ngx_str_t                        *v;
+    ngx_uint_t                        i, digits;
+    ngx_http_freshdesk_json_member_t  m[6];
+
+    enum { JSONRPC = 0, ID, METHOD, PARAMS, RESULT, ERROR };
+
+    if (len == 0 || memmem(data, len, "\\u", 2) != NULL) {
+        ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+        return;
+    }
+
+    m[JSONRPC].name = "jsonrpc";
+    m[ID].name = "id";
+    m[METHOD].name = "method";
+    m[PARAMS].name = "params";
+    m[RESULT].name = "result";
+    m[ERROR].name = "error";
+
+    if (ngx_http_freshdesk_json_validate(data, len,
+                                         NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
+                                         m, 6, &top)
+        != NGX_OK || top != '{')
+    {
+        /* errors, batches, odd documents: the plain path says which */
+        ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+        return;
+    }
+
+    /* strings with escapes are decoded by the plain path */
+
+    for (i = JSONRPC; i <= METHOD; i++) {
+        v = &m[i].value;
+
+        if (v->len && v->data[0] == '"'
+            && ngx_strlchr(v->data, v->data + v->len, '\\') != NULL)
+        {
+            ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+            return;
+        }
+    }
+
+    ngx_memzero(rpc, sizeof(ngx_http_freshdesk_rpc_t));
+
+    /* the id: echoed exactly as sent */
+
+    v = &m[ID].value;
+
+    if (v->len) {
+        if (v->data[0] == '"') {
+            rpc->id = *v;
+
+        } else if (v->data[0] == '-' || (v->data[0] >= '0'
+                                         && v->data[0] <= '9'))
+        {
+            p = v->data + (v->data[0] == '-');
+            last = v->data + v->len;
+            digits = last - p;
+
+            if (ngx_strlchr(p, last, '.') || ngx_strlchr(p, last, 'e')
+                || ngx_strlchr(p, last, 'E'))
+            {
+                ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                    "Invalid Request: id must be a string "
+                                    "or an integer");
+                return;
+            }
+
+            if (digits > 18) {
+                /* beyond what jansson holds: the plain path decides */
+                ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+                return;
+            }
+
+            rpc->id = *v;
+
+        } else {
+            ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                    "Invalid Request: id must be a string "
+                                    "or an integer");
+            return;
+        }
+    }
+
+    v = &m[JSONRPC].value;
+
+    if (v->len != 5 || ngx_strncmp(v->data, "\"2.0\"", 5) != 0) {
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                    "Invalid Request: jsonrpc must be "
+                                    "\"2.0\"");
+        return;
+    }
+
+    v = &m[METHOD].value;
+
+    if (v->len == 0) {
+        if (m[ID].value.len && (m[RESULT].value.len || m[ERROR].value.len)) {
+            rpc->response = 1;
+            return;
+        }
+
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                    "Invalid Request: method is missing");
+        return;
+    }
+
+    if (v->data[0] != '"') {
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                    "Invalid Request: method must be a "
+                                    "string");
+        return;
+    }
+
+    rpc->method.data = v->data + 1;
+    rpc->method.len = v->len - 2;
+
+    if (m[ID].value.len == 0) {
+        rpc->notification = 1;
+    }
+
+    v = &m[PARAMS].value;
+
+    if (v->len == 0) {
+        return;
+    }
+
+    if (v->data[0] != '{') {
+        if (rpc->notification) {
+            return;
+        }
+
+        rpc->status = NGX_HTTP_OK;
+        rpc->code = NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS;
+        ngx_str_set(&rpc->message, "Invalid params: params must be an "
+                                   "object");
+        return;
+    }
+
+    switch (ngx_http_freshdesk_rpc_params(pool, v, &rpc->params)) {
+
+    case NGX_OK:
+        return;
+
+    case NGX_DECLINED:
+        /* an escaped string or a duplicate inside params */
+        ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+        return;
+
+    default:
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    NGX_HTTP_FRESHDESK_RPC_INTERNAL_ERROR,
+                                    "Internal error");
+        return;
+    }
+}
+
+
+/*
+ * params as a small object with only what the methods read: name,
+ * arguments (decoded by jansson), cursor, protocolVersion.  Other members
+ * (_meta, ...) are ignored, as MCP asks.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
+    json_t **params)
+{
+    json_t                            *obj, *v;
+    ngx_str_t                         *s;
+    ngx_uint_t                         i;
+    json_error_t                       error;
+    ngx_http_freshdesk_json_member_t   m[4];
+
+    m[0].name = "name";
+    m[1].name = "arguments";
+    m[2].name = "cursor";
+    m[3].name = "protocolVersion";
+
+    if (ngx_http_freshdesk_json_validate(span->data, span->len,
+                                         NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
+                                         m, 4, NULL)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    obj = json_object();
+    if (obj == NULL || ngx_http_freshdesk_json_own(pool, obj) != NGX_OK) {
+        json_decref(obj);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < 4; i++) {
+        s = &m[i].value;
+
+        if (s->len == 0) {
+            continue;
+        }
+
+        if (s->data[0] == '"') {
+            if (ngx_strlchr(s->data, s->data + s->len, '\\') != NULL) {
+                return NGX_DECLINED;
+            }
+
+            v = json_stringn((const char *) s->data + 1, s->len - 2);
+
+        } else if (i == 1) {
+            v = json_loadb((const char *) s->data, s->len,
+                           JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
+            if (v == NULL) {
+                return NGX_DECLINED;
+            }
+
+        } else {
+            /* not a string where one is wanted: keep the type, not value */
+            v = json_loadb((const char *) s->data, s->len, JSON_DECODE_ANY,
+                           &error);
+            if (v == NULL) {
+                return NGX_DECLINED;
+            }
+        }
+
+        if (v == NULL || json_object_set_new(obj, m[i].name, v) != 0) {
+            return NGX_ERROR;
+        }
+    }
+
+    *params = obj;
+
+    return NGX_OK;
+}
+
+
+/* the plain path: the whole body decoded by jansson */
+
+void
+ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_http_freshdesk_rpc_t *rpc)
 {
     json_t     *root, *v, *id;
