@@ -95,11 +95,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
             if (ngx_strlchr(p, last, '.') || ngx_strlchr(p, last, 'e')
                 || ngx_strlchr(p, last, 'E'))
             {
-                ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
-                                    "Invalid Request: id must be a string "
-                                    "or an integer");
-                return;
+                goto invalid_id;
             }
 
             if (digits > 18) {
@@ -111,11 +107,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
             rpc->id = *v;
 
         } else {
-            ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
-                                    "Invalid Request: id must be a string "
-                                    "or an integer");
-            return;
+            goto invalid_id;
         }
     }
 
@@ -192,6 +184,13 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
                                     "Internal error");
         return;
     }
+
+invalid_id:
+
+    ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                "Invalid Request: id must be a string or an "
+                                "integer");
 }
 
 

@@ -71,7 +71,6 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
 
     ctx->id = rpc.id;
     ctx->rpc_method = rpc.method;
-    ctx->root = rpc.root;
 
     if (rpc.code) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

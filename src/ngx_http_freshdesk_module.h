@@ -24,11 +24,6 @@
 #define NGX_HTTP_FRESHDESK_V_2024_11_05   3
 #define NGX_HTTP_FRESHDESK_V_NONE         4
 
-/* which tools a location exposes (freshdesk_tools) */
-#define NGX_HTTP_FRESHDESK_TOOLS_ALL      0
-#define NGX_HTTP_FRESHDESK_TOOLS_RO       1
-#define NGX_HTTP_FRESHDESK_TOOLS_LIST     2
-
 #ifndef NGX_HTTP_NOT_ACCEPTABLE
 #define NGX_HTTP_NOT_ACCEPTABLE           406
 #endif
@@ -97,7 +92,6 @@ typedef struct {
     ngx_str_t                      id;               /* serialized id */
     ngx_uint_t                     version;
 
-    json_t                        *root;
     json_t                        *arguments;
     const ngx_http_freshdesk_tool_t  *tool;
 
@@ -107,7 +101,6 @@ typedef struct {
     ngx_http_freshdesk_call_t      call;
     ngx_uint_t                     pending;
     ngx_uint_t                     page;           /* page this call asked */
-    ngx_uint_t                     per_page;
 
     ngx_int_t                      upstream_status;
     ngx_str_t                      quota_result;
@@ -117,9 +110,7 @@ typedef struct {
     ngx_int_t                      actions_limit;
     time_t                         calls_reset;
     time_t                         actions_reset;
-    void                          *quota_node;
 
-    unsigned                       body_read:1;
     unsigned                       waiting:1;
     unsigned                       quota_checked:1;
     unsigned                       action_taken:1;

@@ -27,6 +27,7 @@
 
 
 static void ngx_http_freshdesk_state_timer(ngx_event_t *ev);
+static ngx_uint_t ngx_http_freshdesk_state_writer(void);
 static ngx_int_t ngx_http_freshdesk_hex_decode(u_char *src, size_t len,
     u_char *dst);
 
@@ -381,6 +382,17 @@ ngx_http_freshdesk_state_timer(ngx_event_t *ev)
 }
 
 
+/* one writer of the state: worker 0 (or the only process) */
+
+static ngx_uint_t
+ngx_http_freshdesk_state_writer(void)
+{
+    return (ngx_process == NGX_PROCESS_WORKER
+            || ngx_process == NGX_PROCESS_SINGLE)
+           && ngx_worker == 0;
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
 {
@@ -388,12 +400,7 @@ ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
     ngx_array_t                      *zones;
     ngx_http_freshdesk_quota_ctx_t   *ctx;
 
-    /* one writer: worker 0 (or the only process) */
-
-    if ((ngx_process != NGX_PROCESS_WORKER
-         && ngx_process != NGX_PROCESS_SINGLE)
-        || ngx_worker != 0)
-    {
+    if (!ngx_http_freshdesk_state_writer()) {
         return NGX_OK;
     }
 
@@ -425,10 +432,7 @@ ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
     ngx_array_t                      *zones;
     ngx_http_freshdesk_quota_ctx_t   *ctx;
 
-    if ((ngx_process != NGX_PROCESS_WORKER
-         && ngx_process != NGX_PROCESS_SINGLE)
-        || ngx_worker != 0)
-    {
+    if (!ngx_http_freshdesk_state_writer()) {
         return;
     }
 

@@ -68,7 +68,8 @@ static const ngx_http_freshdesk_tool_t  *ngx_http_freshdesk_groups[] = {
 
 static const ngx_http_freshdesk_tool_t
     *ngx_http_freshdesk_catalog[FD_MAX_TOOLS];
-static ngx_uint_t                        ngx_http_freshdesk_ntools;
+static size_t      ngx_http_freshdesk_name_len[FD_MAX_TOOLS];
+static ngx_uint_t  ngx_http_freshdesk_ntools;
 
 
 static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_cursor_arg = {
@@ -108,6 +109,7 @@ ngx_http_freshdesk_tools_init(ngx_conf_t *cf)
                 return NGX_ERROR;
             }
 
+            ngx_http_freshdesk_name_len[n] = ngx_strlen(t->name);
             ngx_http_freshdesk_catalog[n++] = t;
             ngx_http_freshdesk_ntools = n;
         }
@@ -217,7 +219,7 @@ ngx_http_freshdesk_tool_find(u_char *name, size_t len)
     for (i = 0; i < ngx_http_freshdesk_ntools; i++) {
         t = ngx_http_freshdesk_catalog[i];
 
-        if (ngx_strlen(t->name) == len
+        if (ngx_http_freshdesk_name_len[i] == len
             && ngx_strncmp(t->name, name, len) == 0)
         {
             return t;

@@ -25,7 +25,6 @@ $t->make_certs(cas => ['ca', 'other-ca'],
 
 $t->start_fake('--tls-cert', "$d/server.crt", '--tls-key', "$d/server.key");
 
-my $fake = $t->port('fake');
 my $tls = $t->port('tls');
 
 sub tls_location {
@@ -37,22 +36,14 @@ sub tls_location {
             freshdesk_api_key \$fd_api_key;
             freshdesk_upstream /_$name;
         }
-        location /_$name/ {
-            internal;
-            proxy_pass https://127.0.0.1:$fake/api/v2/;
-            proxy_pass_request_headers off;
-            proxy_set_header Host acme.freshdesk.com;
-            proxy_set_header Authorization \$freshdesk_upstream_authorization;
-            proxy_set_header Content-Type application/json;
-            proxy_ssl_server_name on;
+} . $t->upstream_location(prefix => "/_$name", scheme => 'https',
+                          extra => "proxy_ssl_server_name on;
             proxy_ssl_name $sni;
             proxy_ssl_verify on;
             proxy_ssl_trusted_certificate $d/$ca.crt;
             # a session resumed from a location that trusts another CA
             # would skip verification: no reuse across these test locations
-            proxy_ssl_session_reuse off;
-            proxy_read_timeout 5s;
-        }};
+            proxy_ssl_session_reuse off;");
 }
 
 my $tls_server = "

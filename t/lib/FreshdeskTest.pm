@@ -184,15 +184,18 @@ sub http_globals {
 EOF
 }
 
-# the internal location that reaches the fake Freshdesk
+# the internal location that reaches the fake Freshdesk; options: prefix
+# (default /_freshdesk), scheme (http or https), extra directives
 sub upstream_location {
     my ($self, %o) = @_;
     my $port = $self->port('fake');
+    my $prefix = $o{prefix} // '/_freshdesk';
+    my $scheme = $o{scheme} // 'http';
     my $extra = $o{extra} // '';
     return <<"EOF";
-        location /_freshdesk/ {
+        location $prefix/ {
             internal;
-            proxy_pass http://127.0.0.1:$port/api/v2/;
+            proxy_pass $scheme://127.0.0.1:$port/api/v2/;
             proxy_pass_request_headers off;
             proxy_set_header Host acme.freshdesk.com;
             proxy_set_header Authorization \$freshdesk_upstream_authorization;
