@@ -12,6 +12,7 @@
 #include "ngx_http_freshdesk_handler.h"
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
@@ -136,6 +137,13 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       offsetof(ngx_http_freshdesk_main_conf_t, cursor_ttl),
       NULL },
 
+    { ngx_string("freshdesk_buffer_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_freshdesk_main_conf_t, buffers.max),
+      NULL },
+
     { ngx_string("freshdesk_quota_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_freshdesk_quota_zone,
@@ -253,9 +261,12 @@ ngx_http_freshdesk_create_main_conf(ngx_conf_t *cf)
      *
      *     fmcf->cursor_key = { 0 };
      *     fmcf->cursor_key_conf = { 0, NULL };
+     *     fmcf->buffers.kept = 0;
+     *     fmcf->buffers.free = NULL;
      */
 
     fmcf->cursor_ttl = NGX_CONF_UNSET_MSEC;
+    fmcf->buffers.max = NGX_CONF_UNSET_SIZE;
 
     if (ngx_array_init(&fmcf->zones, cf->pool, 2, sizeof(void *)) != NGX_OK) {
         return NULL;
@@ -271,6 +282,7 @@ ngx_http_freshdesk_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_freshdesk_main_conf_t  *fmcf = conf;
 
     ngx_conf_init_msec_value(fmcf->cursor_ttl, 3600 * 1000);
+    ngx_conf_init_size_value(fmcf->buffers.max, 16 * 1024 * 1024);
 
     if (fmcf->cursor_key_conf.len) {
         if (fmcf->cursor_key_conf.len < 16) {
@@ -495,5 +507,13 @@ ngx_http_freshdesk_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_freshdesk_main_conf_t  *fmcf;
+
     ngx_http_freshdesk_quota_exit_process(cycle);
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_freshdesk_module);
+    if (fmcf) {
+        ngx_http_freshdesk_buffers_free(&fmcf->buffers);
+    }
 }

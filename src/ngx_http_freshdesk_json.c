@@ -10,6 +10,11 @@
 
 #include "ngx_http_freshdesk_json.h"
 
+#if (defined __SSE2__)
+#include <emmintrin.h>
+#define NGX_HTTP_FRESHDESK_SSE2  1
+#endif
+
 
 static void ngx_http_freshdesk_json_cleanup(void *data);
 
@@ -21,19 +26,7 @@ static void ngx_http_freshdesk_json_cleanup(void *data);
  * are never decoded and re-encoded.
  */
 
-typedef struct {
-    u_char                            *p;
-    u_char                            *last;
-    ngx_uint_t                         depth;
-    ngx_uint_t                         max_depth;
-    ngx_http_freshdesk_json_member_t  *members;
-    ngx_uint_t                         n;
-    u_char                            *out;    /* escaped copy, or NULL */
-    u_char                            *mark;   /* not yet copied from */
-} ngx_http_freshdesk_scan_t;
-
-
-static ngx_int_t ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s);
+#define NGX_HTTP_FRESHDESK_SCAN_DEPTH  4096
 
 
 /* bytes a JSON string may hold as they are: printable ASCII but " and \ */
@@ -48,41 +41,25 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
-static ngx_int_t ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s);
 
 
-/*
- * The escaped copy (the text of a JSON string holding the scanned JSON) is
- * made in the same pass: bytes are copied in runs, lazily, and only the few
- * that need it -- quotes, backslashes, whitespace control characters --
- * are written escaped.  Valid JSON has no other control characters.
- */
+static ngx_int_t ngx_http_freshdesk_scan(u_char *p, u_char *last,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, size_t *escaped);
+static ngx_inline u_char *ngx_http_freshdesk_scan_string(u_char *p,
+    u_char *last, size_t *extra);
+static ngx_inline u_char *ngx_http_freshdesk_skip_plain(u_char *p,
+    u_char *last);
 
-#define ngx_http_freshdesk_scan_flush(s, at)                                 \
-    if ((s)->out) {                                                          \
-        (s)->out = ngx_cpymem((s)->out, (s)->mark, (at) - (s)->mark);        \
-        (s)->mark = (at);                                                    \
-    }
 
-#define ngx_http_freshdesk_scan_escape(s, at, e)                             \
-    if ((s)->out) {                                                          \
-        (s)->out = ngx_cpymem((s)->out, (s)->mark, (at) - (s)->mark);        \
-        *(s)->out++ = '\\';                                                  \
-        *(s)->out++ = (e);                                                   \
-        (s)->mark = (at) + 1;                                                \
-    }
+#define ngx_http_freshdesk_json_ws(c)                                        \
+    ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
 
-#define ngx_http_freshdesk_scan_ws(s)                                        \
-    while ((s)->p < (s)->last                                                \
-           && (*(s)->p == ' ' || *(s)->p == '\n' || *(s)->p == '\r'          \
-               || *(s)->p == '\t'))                                          \
-    {                                                                        \
-        if (*(s)->p != ' ') {                                                \
-            ngx_http_freshdesk_scan_escape(s, (s)->p,                        \
-                                           *(s)->p == '\n' ? 'n'             \
-                                           : *(s)->p == '\r' ? 'r' : 't');   \
-        }                                                                    \
-        (s)->p++;                                                            \
+/* skips blanks; those but ' ' take a byte more once escaped */
+#define ngx_http_freshdesk_scan_ws(p, last, extra)                           \
+    while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {               \
+        (extra) += (*(p) != ' ');                                            \
+        (p)++;                                                               \
     }
 
 
@@ -91,117 +68,171 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top)
 {
-    return ngx_http_freshdesk_json_validate_escape(data, len, max_depth,
-                                                   members, n, top, NULL);
+    return ngx_http_freshdesk_json_validate_len(data, len, max_depth,
+                                                members, n, top, NULL);
 }
 
 
 /*
- * Validates, and with "escaped" also writes the escaped text into
- * escaped->data (room for 2 * len bytes), with each member's escaped span
- * in members[i].escaped.
+ * Validates; members[i].value gets the span of the top-level member named
+ * members[i].name, if there is one; *escaped_len (if asked for) the length
+ * of the text once escaped, for ngx_http_freshdesk_json_escape_members().
  */
 
 ngx_int_t
-ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, ngx_str_t *escaped)
+    ngx_uint_t n, u_char *top, size_t *escaped_len)
 {
-    ngx_uint_t                  i;
-    ngx_http_freshdesk_scan_t   s;
+    ngx_uint_t  i;
 
     for (i = 0; i < n; i++) {
         ngx_str_null(&members[i].value);
         ngx_str_null(&members[i].escaped);
     }
 
-    s.p = data;
-    s.last = data + len;
-    s.depth = 0;
-    s.max_depth = max_depth;
-    s.members = members;
-    s.n = n;
-    s.out = escaped ? escaped->data : NULL;
-    s.mark = data;
-
-    ngx_http_freshdesk_scan_ws(&s);
-
-    if (s.p == s.last) {
-        return NGX_ERROR;
-    }
-
-    if (top) {
-        *top = *s.p;
-    }
-
-    if (ngx_http_freshdesk_scan_value(&s) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ngx_http_freshdesk_scan_ws(&s);
-
-    if (s.p != s.last) {
-        return NGX_ERROR;
-    }
-
-    if (escaped) {
-        ngx_http_freshdesk_scan_flush(&s, s.last);
-        escaped->len = s.out - escaped->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_freshdesk_scan(data, data + len, max_depth, members, n,
+                                   top, escaped_len);
 }
 
 
-static ngx_int_t
-ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
+/*
+ * Escapes validated text into dst (room for its escaped length), with each
+ * member's escaped span in members[i].escaped.  Escaping is byte by byte,
+ * independent of the structure, so the text is escaped in pieces cut at
+ * the members' spans (which never overlap: all are at the top level).
+ */
+
+u_char *
+ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
+    size_t len, ngx_http_freshdesk_json_member_t *members, ngx_uint_t n)
 {
-    u_char    c, *p, *last;
+    u_char                            *from;
+    ngx_uint_t                         i;
+    ngx_http_freshdesk_json_member_t  *m, *next;
+
+    from = data;
+
+    for ( ;; ) {
+        next = NULL;
+
+        for (i = 0; i < n; i++) {
+            m = &members[i];
+
+            if (m->value.data != NULL && m->value.data >= from
+                && (next == NULL || m->value.data < next->value.data))
+            {
+                next = m;
+            }
+        }
+
+        if (next == NULL) {
+            break;
+        }
+
+        dst = ngx_http_freshdesk_json_escape(dst, from,
+                                             next->value.data - from);
+        next->escaped.data = dst;
+
+        dst = ngx_http_freshdesk_json_escape(dst, next->value.data,
+                                             next->value.len);
+        next->escaped.len = dst - next->escaped.data;
+
+        from = next->value.data + next->value.len;
+    }
+
+    return ngx_http_freshdesk_json_escape(dst, from, data + len - from);
+}
+
+
+/*
+ * The first byte at or after p that a JSON string cannot hold as it is:
+ * '"', '\\', a control character, or the start of a UTF-8 sequence.
+ * Sixteen bytes at a time where SSE2 is there (every x86-64), a table
+ * otherwise and for the last bytes.
+ */
+
+static u_char *
+ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
+{
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    int      mask;
+    __m128i  v, quote, bslash, space;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(' ');
+
+    while (last - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+
+        /* signed: bytes >= 0x80 are negative, so below ' ' as well */
+
+        mask = _mm_movemask_epi8(
+                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                             _mm_cmpeq_epi8(v, bslash)),
+                                _mm_cmplt_epi8(v, space)));
+
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p += 16;
+    }
+#endif
+
+    while (p < last && ngx_http_freshdesk_plain[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * A string from after its opening quote: returns the byte after the closing
+ * quote, or NULL if the string is not valid (raw control characters, bad
+ * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
+ */
+
+static ngx_inline u_char *
+ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
+{
+    u_char    c;
     uint32_t  cp;
     size_t    n, i;
 
-    ngx_http_freshdesk_scan_escape(s, s->p, '"');
-
-    p = s->p + 1;      /* after the opening quote */
-    last = s->last;
-
-    while (p < last) {
+    for ( ;; ) {
 
         /* the common case: printable ASCII other than '"' and '\\' */
 
-        while (p < last && ngx_http_freshdesk_plain[*p]) {
-            p++;
-        }
+        p = ngx_http_freshdesk_skip_plain(p, last);
 
         if (p == last) {
-            break;
+            return NULL;
         }
 
         c = *p;
 
         if (c == '"') {
-            ngx_http_freshdesk_scan_escape(s, p, '"');
-            s->p = p + 1;
-            return NGX_OK;
+            return p + 1;
         }
 
         if (c < 0x20) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         if (c == '\\') {
-            ngx_http_freshdesk_scan_escape(s, p, '\\');
-
             if (++p == last) {
-                return NGX_ERROR;
+                return NULL;
             }
 
             switch (*p) {
 
             case '"':
             case '\\':
-                /* the escaped character needs escaping again in the copy */
-                ngx_http_freshdesk_scan_escape(s, p, *p);
+                /* both backslash and character need escaping again */
+                *extra += 2;
                 p++;
                 continue;
 
@@ -211,12 +242,15 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
             case 'n':
             case 'r':
             case 't':
+                *extra += 1;
                 p++;
                 continue;
 
             case 'u':
+                *extra += 1;
+
                 if (last - p < 5) {
-                    return NGX_ERROR;
+                    return NULL;
                 }
 
                 for (i = 1; i <= 4; i++) {
@@ -227,7 +261,7 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
                     if (!((c >= '0' && c <= '9')
                           || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
                     {
-                        return NGX_ERROR;
+                        return NULL;
                     }
                 }
 
@@ -235,7 +269,7 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
                 continue;
 
             default:
-                return NGX_ERROR;
+                return NULL;
             }
         }
 
@@ -259,16 +293,16 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
             cp = c & 0x07;
 
         } else {
-            return NGX_ERROR;
+            return NULL;
         }
 
         if ((size_t) (last - p) <= n) {
-            return NGX_ERROR;
+            return NULL;
         }
 
         for (i = 1; i <= n; i++) {
             if ((p[i] & 0xc0) != 0x80) {
-                return NGX_ERROR;
+                return NULL;
             }
 
             cp = (cp << 6) | (p[i] & 0x3f);
@@ -277,236 +311,290 @@ ngx_http_freshdesk_scan_string(ngx_http_freshdesk_scan_t *s)
         if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
             || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
         {
-            return NGX_ERROR;
+            return NULL;
         }
 
         p += n + 1;
     }
-
-    return NGX_ERROR;
 }
 
 
-static ngx_int_t
-ngx_http_freshdesk_scan_value(ngx_http_freshdesk_scan_t *s)
-{
-    u_char      *key, *start, *ostart;
-    size_t       klen;
-    ngx_uint_t   i, first;
+/*
+ * The scanner proper: iterative, so nesting costs no C stack; the kind of
+ * each open container is a bit in "stack" (1: object).  Members of the
+ * top-level object named in members[] have their value spans recorded.
+ */
 
-    if (s->p == s->last) {
+static ngx_int_t
+ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
+    size_t *escaped)
+{
+    u_char       c, *key, *start, *name;
+    size_t       len, klen, extra, strings, escapes;
+    uint64_t     stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
+    ngx_uint_t   i, depth;
+
+    if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
+        max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
+    }
+
+    depth = 0;
+    key = NULL;
+    klen = 0;
+    start = NULL;
+    extra = 0;
+    strings = 0;
+    escapes = 0;
+    len = last - p;
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    if (p == last) {
         return NGX_ERROR;
     }
 
-    switch (*s->p) {
+    if (top) {
+        *top = *p;
+    }
+
+value:
+
+    if (p == last) {
+        return NGX_ERROR;
+    }
+
+    switch (*p) {
 
     case '"':
-        return ngx_http_freshdesk_scan_string(s);
+        strings++;
+        p = ngx_http_freshdesk_scan_string(p + 1, last, &escapes);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+        goto next;
 
     case '{':
     case '[':
-        if (++s->depth > s->max_depth) {
+        if (depth == max_depth) {
             return NGX_ERROR;
         }
 
-        if (*s->p++ == '[') {
-            ngx_http_freshdesk_scan_ws(s);
+        c = *p++;
 
-            if (s->p < s->last && *s->p == ']') {
-                s->p++;
-                s->depth--;
-                return NGX_OK;
-            }
+        if (c == '{') {
+            stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
 
-            for ( ;; ) {
-                ngx_http_freshdesk_scan_ws(s);
-
-                if (ngx_http_freshdesk_scan_value(s) != NGX_OK) {
-                    return NGX_ERROR;
-                }
-
-                ngx_http_freshdesk_scan_ws(s);
-
-                if (s->p == s->last) {
-                    return NGX_ERROR;
-                }
-
-                if (*s->p == ']') {
-                    s->p++;
-                    s->depth--;
-                    return NGX_OK;
-                }
-
-                if (*s->p++ != ',') {
-                    return NGX_ERROR;
-                }
-            }
+        } else {
+            stack[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
         }
 
-        first = 1;
+        depth++;
 
-        for ( ;; ) {
-            ngx_http_freshdesk_scan_ws(s);
+        ngx_http_freshdesk_scan_ws(p, last, extra);
 
-            if (s->p == s->last) {
-                return NGX_ERROR;
-            }
-
-            if (first && *s->p == '}') {
-                s->p++;
-                s->depth--;
-                return NGX_OK;
-            }
-
-            first = 0;
-
-            if (*s->p != '"') {
-                return NGX_ERROR;
-            }
-
-            key = s->p + 1;
-
-            if (ngx_http_freshdesk_scan_string(s) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            klen = s->p - 1 - key;
-
-            ngx_http_freshdesk_scan_ws(s);
-
-            if (s->p == s->last || *s->p++ != ':') {
-                return NGX_ERROR;
-            }
-
-            ngx_http_freshdesk_scan_ws(s);
-
-            start = s->p;
-            ostart = NULL;
-
-            if (s->depth == 1 && s->out) {
-                ngx_http_freshdesk_scan_flush(s, start);
-                ostart = s->out;
-            }
-
-            if (ngx_http_freshdesk_scan_value(s) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            if (s->depth == 1) {
-                if (s->out) {
-                    ngx_http_freshdesk_scan_flush(s, s->p);
-                }
-
-                for (i = 0; i < s->n; i++) {
-                    if (ngx_strlen(s->members[i].name) == klen
-                        && ngx_strncmp(s->members[i].name, key, klen) == 0)
-                    {
-                        if (s->members[i].value.data) {
-                            /* a member we read, twice: ambiguous */
-                            return NGX_ERROR;
-                        }
-
-                        s->members[i].value.data = start;
-                        s->members[i].value.len = s->p - start;
-
-                        if (ostart) {
-                            s->members[i].escaped.data = ostart;
-                            s->members[i].escaped.len = s->out - ostart;
-                        }
-                    }
-                }
-            }
-
-            ngx_http_freshdesk_scan_ws(s);
-
-            if (s->p == s->last) {
-                return NGX_ERROR;
-            }
-
-            if (*s->p == '}') {
-                s->p++;
-                s->depth--;
-                return NGX_OK;
-            }
-
-            if (*s->p++ != ',') {
-                return NGX_ERROR;
-            }
+        if (p == last) {
+            return NGX_ERROR;
         }
+
+        if (*p == (c == '{' ? '}' : ']')) {
+            p++;
+            depth--;
+            goto next;
+        }
+
+        if (c == '{') {
+            goto member;
+        }
+
+        goto value;
 
     case 't':
-        if (s->last - s->p >= 4 && ngx_strncmp(s->p, "true", 4) == 0) {
-            s->p += 4;
-            return NGX_OK;
+        if (last - p >= 4 && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {
+            p += 4;
+            goto next;
         }
         return NGX_ERROR;
 
     case 'f':
-        if (s->last - s->p >= 5 && ngx_strncmp(s->p, "false", 5) == 0) {
-            s->p += 5;
-            return NGX_OK;
+        if (last - p >= 5
+            && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e')
+        {
+            p += 5;
+            goto next;
         }
         return NGX_ERROR;
 
     case 'n':
-        if (s->last - s->p >= 4 && ngx_strncmp(s->p, "null", 4) == 0) {
-            s->p += 4;
-            return NGX_OK;
+        if (last - p >= 4 && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') {
+            p += 4;
+            goto next;
         }
         return NGX_ERROR;
     }
 
     /* a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 
-    if (*s->p == '-') {
-        s->p++;
+    if (*p == '-') {
+        p++;
     }
 
-    if (s->p == s->last) {
+    if (p == last) {
         return NGX_ERROR;
     }
 
-    if (*s->p == '0') {
-        s->p++;
+    if (*p == '0') {
+        p++;
 
-    } else if (*s->p >= '1' && *s->p <= '9') {
-        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
-            s->p++;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
         }
 
     } else {
         return NGX_ERROR;
     }
 
-    if (s->p < s->last && *s->p == '.') {
-        s->p++;
+    if (p < last && *p == '.') {
+        p++;
 
-        if (s->p == s->last || !(*s->p >= '0' && *s->p <= '9')) {
+        if (p == last || !(*p >= '0' && *p <= '9')) {
             return NGX_ERROR;
         }
 
-        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
-            s->p++;
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
         }
     }
 
-    if (s->p < s->last && (*s->p == 'e' || *s->p == 'E')) {
-        s->p++;
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
 
-        if (s->p < s->last && (*s->p == '+' || *s->p == '-')) {
-            s->p++;
+        if (p < last && (*p == '+' || *p == '-')) {
+            p++;
         }
 
-        if (s->p == s->last || !(*s->p >= '0' && *s->p <= '9')) {
+        if (p == last || !(*p >= '0' && *p <= '9')) {
             return NGX_ERROR;
         }
 
-        while (s->p < s->last && *s->p >= '0' && *s->p <= '9') {
-            s->p++;
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
         }
     }
 
-    return NGX_OK;
+next:
+
+    /* a value ended: the whole text, or a member or element of depth */
+
+    if (depth == 1 && key) {
+        for (i = 0; i < n; i++) {
+            name = (u_char *) members[i].name;
+
+            /* a key holds no NUL byte (it would be a control character) */
+
+            if (name[0] == key[0]
+                && ngx_strncmp(name, key, klen) == 0 && name[klen] == '\0')
+            {
+                if (members[i].value.data) {
+                    /* a member we read, twice: ambiguous */
+                    return NGX_ERROR;
+                }
+
+                members[i].value.data = start;
+                members[i].value.len = p - start;
+            }
+        }
+
+        key = NULL;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    if (depth == 0) {
+        if (p != last) {
+            return NGX_ERROR;
+        }
+
+        /* the length escaped: one more byte for each quote of a string */
+
+        if (escaped) {
+            *escaped = len + extra + escapes + 2 * strings;
+        }
+
+        return NGX_OK;
+    }
+
+    if (p == last) {
+        return NGX_ERROR;
+    }
+
+    if (stack[(depth - 1) / 64] & ((uint64_t) 1 << ((depth - 1) % 64))) {
+
+        if (*p == '}') {
+            p++;
+            depth--;
+            goto next;
+        }
+
+        if (*p++ != ',') {
+            return NGX_ERROR;
+        }
+
+        goto member;
+    }
+
+    if (*p == ']') {
+        p++;
+        depth--;
+        goto next;
+    }
+
+    if (*p++ != ',') {
+        return NGX_ERROR;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    goto value;
+
+member:
+
+    /* "key" : value */
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    if (p == last || *p != '"') {
+        return NGX_ERROR;
+    }
+
+    if (depth == 1) {
+        key = p + 1;
+    }
+
+    strings++;
+    p = ngx_http_freshdesk_scan_string(p + 1, last, &escapes);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (depth == 1) {
+        klen = p - 1 - key;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    if (p == last || *p++ != ':') {
+        return NGX_ERROR;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last, extra);
+
+    if (depth == 1) {
+        start = p;
+    }
+
+    goto value;
 }
 
 
@@ -684,6 +772,22 @@ static const u_char  ngx_http_freshdesk_escape_extra[256] = {
 };
 
 
+#if (NGX_HTTP_FRESHDESK_SSE2)
+
+/* the letter after the backslash, where the escape is that short */
+
+static const u_char  ngx_http_freshdesk_escape_short[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 'b', 't', 'n', 0, 'f', 'r', 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,
+};
+
+#endif
+
+
 size_t
 ngx_http_freshdesk_json_escape_len(u_char *src, size_t len)
 {
@@ -700,13 +804,121 @@ ngx_http_freshdesk_json_escape_len(u_char *src, size_t len)
 }
 
 
+#if (NGX_HTTP_FRESHDESK_SSE2)
+
+/* bit i set: p[i] needs escaping ('"', '\\' or below 0x20) */
+
+static ngx_inline uint64_t
+ngx_http_freshdesk_escape_mask16(u_char *p)
+{
+    __m128i  v;
+
+    v = _mm_loadu_si128((const __m128i *) p);
+
+    /* unsigned v <= 0x1f: min(v, 0x1f) == v */
+
+    return (uint64_t) (unsigned) _mm_movemask_epi8(
+               _mm_or_si128(
+                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                   _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v)));
+}
+
+
+/*
+ * 64 bytes at a time: the positions of all bytes that need escaping are
+ * found first, with no dependence between the loads, then the runs between
+ * them are copied 16 bytes at a time.  A copy may write up to 15 bytes past
+ * its run, which the next run or escape overwrites; it stays inside the
+ * output because at least 80 bytes of input remain, which escape to at
+ * least 80.
+ */
+
+static u_char *
+ngx_http_freshdesk_escape_blocks(u_char **srcp, u_char *last, u_char *dst)
+{
+    u_char    *src, *from, *to, c;
+    uint64_t   mask;
+    ngx_int_t  n, k;
+
+    src = *srcp;
+
+    while (last - src >= 80) {
+        mask = ngx_http_freshdesk_escape_mask16(src)
+               | ngx_http_freshdesk_escape_mask16(src + 16) << 16
+               | ngx_http_freshdesk_escape_mask16(src + 32) << 32
+               | ngx_http_freshdesk_escape_mask16(src + 48) << 48;
+
+        from = src;
+
+        for ( ;; ) {
+            to = mask ? src + __builtin_ctzll(mask) : src + 64;
+
+            /* most runs are short: one copy, with no branch on the length */
+
+            n = to - from;
+
+            _mm_storeu_si128((__m128i *) dst,
+                             _mm_loadu_si128((const __m128i *) from));
+
+            for (k = 16; k < n; k += 16) {
+                _mm_storeu_si128((__m128i *) (dst + k),
+                                 _mm_loadu_si128((const __m128i *) (from + k)));
+            }
+
+            dst += n;
+
+            if (mask == 0) {
+                break;
+            }
+
+            c = *to;
+            *dst++ = '\\';
+
+            if (ngx_http_freshdesk_escape_short[c]) {
+                *dst++ = ngx_http_freshdesk_escape_short[c];
+
+            } else {
+                *dst++ = 'u';
+                *dst++ = '0';
+                *dst++ = '0';
+                *dst++ = "0123456789abcdef"[c >> 4];
+                *dst++ = "0123456789abcdef"[c & 0xf];
+            }
+
+            from = to + 1;
+            mask &= mask - 1;
+        }
+
+        src += 64;
+    }
+
+    *srcp = src;
+
+    return dst;
+}
+
+#endif
+
+
+/*
+ * Escapes len bytes into dst, which has room for the escaped length
+ * (ngx_http_freshdesk_json_escape_len()).
+ */
+
 u_char *
 ngx_http_freshdesk_json_escape(u_char *dst, u_char *src, size_t len)
 {
     u_char         c, *last;
     static u_char  hex[] = "0123456789abcdef";
 
-    for (last = src + len; src < last; src++) {
+    last = src + len;
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    dst = ngx_http_freshdesk_escape_blocks(&src, last, dst);
+#endif
+
+    for ( ; src < last; src++) {
         c = *src;
 
         if (ngx_http_freshdesk_escape_extra[c] == 0) {

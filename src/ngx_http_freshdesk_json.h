@@ -25,9 +25,11 @@ typedef struct {
 ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top);
-ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+ngx_int_t ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, ngx_str_t *escaped);
+    ngx_uint_t n, u_char *top, size_t *escaped_len);
+u_char *ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
+    size_t len, ngx_http_freshdesk_json_member_t *members, ngx_uint_t n);
 json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_uint_t max_depth, ngx_str_t *err);
 ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);

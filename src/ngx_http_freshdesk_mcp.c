@@ -15,6 +15,7 @@
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_cursor.h"
 #include "ngx_http_freshdesk_quota.h"
 
@@ -829,15 +830,8 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     members[1].name = "total";
     members[2].name = "_links";
 
-    /* the escaped text is written in the same pass (at most twice as long) */
-
-    escaped.data = ngx_pnalloc(r->pool, 2 * body.len);
-    if (escaped.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_freshdesk_json_validate_escape(body.data, body.len, 512,
-                                                members, 3, &top, &escaped)
+    if (ngx_http_freshdesk_json_validate_len(body.data, body.len, 512,
+                                             members, 3, &top, &escaped.len)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -849,6 +843,14 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
                    "Freshdesk sent a bad response: not valid JSON "
                    "(HTTP %i). Try again later.", call->status);
     }
+
+    escaped.data = ngx_http_freshdesk_buffer(r, escaped.len);
+    if (escaped.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    (void) ngx_http_freshdesk_json_escape_members(escaped.data, body.data,
+                                                  body.len, members, 3);
 
     /* the list, where there is one */
 

@@ -30,6 +30,15 @@
 
 
 typedef struct ngx_http_freshdesk_tool_s  ngx_http_freshdesk_tool_t;
+typedef struct ngx_http_freshdesk_buffer_s  ngx_http_freshdesk_buffer_t;
+
+
+/* large buffers a worker keeps between requests (buffer.c) */
+typedef struct {
+    size_t                         max;          /* freshdesk_buffer_cache */
+    size_t                         kept;
+    ngx_http_freshdesk_buffer_t   *free;
+} ngx_http_freshdesk_buffers_t;
 
 
 typedef struct {
@@ -37,6 +46,7 @@ typedef struct {
     u_char                         cursor_key[32];
     ngx_str_t                      cursor_key_conf;
     ngx_msec_t                     cursor_ttl;
+    ngx_http_freshdesk_buffers_t   buffers;
 } ngx_http_freshdesk_main_conf_t;
 
 

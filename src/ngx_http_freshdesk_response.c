@@ -242,10 +242,10 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
 /*
  * {"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text",
  * "text":"<S escaped>"}],"structuredContent":S}} where S is valid, compact
- * JSON given in pieces (e.g. a wrapper around the upstream body).  The
- * pieces of S are sent as they are, not copied; only the escaped text is
- * written.  Valid JSON holds no raw control characters but \n \r \t, so
- * escaping at most doubles it: the buffer is sized for that.
+ * JSON given in n pieces (e.g. a wrapper around the upstream body), and
+ * esc[i], where it is set, is piece i escaped already.  Nothing large is
+ * copied: the pieces and their escaped forms go out as they are, chained;
+ * only pieces without an escaped form (small ones) are escaped here.
  */
 
 ngx_int_t
@@ -253,71 +253,59 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
     ngx_str_t *s, ngx_str_t *esc, ngx_uint_t n)
 {
     u_char      *p;
-    size_t       len, elen;
-    ngx_str_t    parts[8];
-    ngx_uint_t   i;
+    ngx_str_t    parts[2 * NGX_HTTP_FRESHDESK_RESULT_PARTS + 3];
+    ngx_uint_t   i, k;
 
     static const char  head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
     static const char  text[] = ",\"result\":{\"content\":[{\"type\":\"text\","
                                 "\"text\":\"";
-    static const char  sc[] = "\"}],\"structuredContent\":";
 
-    if (n > 6) {
+    if (n > NGX_HTTP_FRESHDESK_RESULT_PARTS) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    elen = 0;
-
-    for (i = 0; i < n; i++) {
-        if (esc && esc[i].data) {
-            elen += esc[i].len;
-
-        } else {
-            elen += (s[i].len < 256)
-                    ? ngx_http_freshdesk_json_escape_len(s[i].data, s[i].len)
-                    : 2 * s[i].len;
-        }
-    }
-
-    len = sizeof(head) - 1 + id->len + sizeof(text) - 1 + elen
-          + sizeof(sc) - 1;
-
-    parts[0].data = ngx_pnalloc(r->pool, len);
+    parts[0].len = sizeof(head) - 1 + id->len + sizeof(text) - 1;
+    parts[0].data = ngx_pnalloc(r->pool, parts[0].len);
     if (parts[0].data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     p = ngx_cpymem(parts[0].data, head, sizeof(head) - 1);
     p = ngx_cpymem(p, id->data, id->len);
-    p = ngx_cpymem(p, text, sizeof(text) - 1);
+    ngx_memcpy(p, text, sizeof(text) - 1);
+
+    k = 1;
 
     for (i = 0; i < n; i++) {
         if (esc && esc[i].data) {
-            /* escaped already, while it was validated */
-            p = ngx_cpymem(p, esc[i].data, esc[i].len);
-
-        } else {
-            p = ngx_http_freshdesk_json_escape(p, s[i].data, s[i].len);
+            /* escaped already, after it was validated */
+            parts[k++] = esc[i];
+            continue;
         }
+
+        parts[k].len = ngx_http_freshdesk_json_escape_len(s[i].data,
+                                                          s[i].len);
+        parts[k].data = ngx_pnalloc(r->pool, parts[k].len);
+        if (parts[k].data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        (void) ngx_http_freshdesk_json_escape(parts[k].data, s[i].data,
+                                              s[i].len);
+        k++;
     }
 
-    p = ngx_cpymem(p, sc, sizeof(sc) - 1);
-
-    parts[0].len = p - parts[0].data;
-
-    if (parts[0].len > len) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "freshdesk: tool result overran its buffer");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_str_set(&parts[k], "\"}],\"structuredContent\":");
+    k++;
 
     for (i = 0; i < n; i++) {
-        parts[i + 1] = s[i];
+        parts[k++] = s[i];
     }
 
-    ngx_str_set(&parts[n + 1], "}}");
+    ngx_str_set(&parts[k], "}}");
+    k++;
 
-    return ngx_http_freshdesk_send_parts(r, NGX_HTTP_OK, parts, n + 2);
+    return ngx_http_freshdesk_send_parts(r, NGX_HTTP_OK, parts, k);
 }
 
 

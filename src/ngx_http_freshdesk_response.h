@@ -11,6 +11,10 @@
 #include "ngx_http_freshdesk_module.h"
 
 
+/* the most pieces a tool result's structured content may come in */
+#define NGX_HTTP_FRESHDESK_RESULT_PARTS  6
+
+
 ngx_uint_t ngx_http_freshdesk_list_header(ngx_list_t *headers,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_freshdesk_add_header(ngx_http_request_t *r,

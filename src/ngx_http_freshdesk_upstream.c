@@ -13,6 +13,7 @@
 
 #include "ngx_http_freshdesk_upstream.h"
 #include "ngx_http_freshdesk_response.h"
+#include "ngx_http_freshdesk_buffer.h"
 
 
 static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
@@ -288,10 +289,20 @@ ngx_http_freshdesk_capture(ngx_http_request_t *r,
             return NULL;
         }
 
-        b = ngx_create_temp_buf(r->main->pool, size);
+        b = ngx_calloc_buf(r->main->pool);
         if (b == NULL) {
             return NULL;
         }
+
+        b->start = ngx_http_freshdesk_buffer(r->main, size);
+        if (b->start == NULL) {
+            return NULL;
+        }
+
+        b->pos = b->start;
+        b->last = b->start;
+        b->end = b->start + size;
+        b->temporary = 1;
 
         cl->buf = b;
         cl->next = NULL;
