@@ -5,7 +5,10 @@
 # minutes on 2 cores.
 #
 # Noise: the runs of the two sides of a comparison are interleaved, REPEAT
-# times, and the median of each is reported.
+# times, and the median of each is reported.  Besides requests/s, the CPU
+# time the measured nginx's workers spent per request (from /proc) is
+# reported: on a small machine shared with wrk and the stub, it says more
+# about the module's cost than throughput does.
 #
 # env: DURATION (s per wrk run, default 4), REPEAT (default 5),
 #      CONNS (default 16),
@@ -49,17 +52,25 @@ PY
 chmod 666 "$D/many.state"
 chmod 644 "$D"/stub/*
 
-sed -e "s|@D@|$D|g" -e "s|@STUB@|$STUB|g" -e "s|@GW@|$GW|g" \
-    -e "s|@MODULE@|$MODULE|g" -e "s|@WORKERS@|$WORKERS|g" \
-    "$ROOT/bench/bench.conf.in" > "$D/nginx.conf"
+for c in bench stub; do
+    sed -e "s|@D@|$D|g" -e "s|@STUB@|$STUB|g" -e "s|@GW@|$GW|g" \
+        -e "s|@MODULE@|$MODULE|g" -e "s|@WORKERS@|$WORKERS|g" \
+        "$ROOT/bench/$c.conf.in" > "$D/$c.conf"
+done
+mv "$D/bench.conf" "$D/nginx.conf"
 
 cleanup() {
-    [ -f "$D/nginx.pid" ] && kill -QUIT "$(cat "$D/nginx.pid")" 2>/dev/null
+    for pid in "$D/nginx.pid" "$D/stub.pid"; do
+        [ -f "$pid" ] && kill -QUIT "$(cat "$pid")" 2>/dev/null
+    done
     sleep 0.3
     rm -rf "$D"
 }
 trap cleanup EXIT
 
+# the stub upstream and the measured nginx: two instances, so that the
+# measured worker does only the gateway's or the baseline's work
+"$NGINX" -p "$D/" -c "$D/stub.conf" -e "$D/logs/stub-error.log"
 "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
 sleep 0.5
 
@@ -81,17 +92,34 @@ check /mcp list_tickets '{"per_page":50}'
 check /mcp list_tickets '{"per_page":100}'
 check /mcp-quota get_ticket '{"ticket_id":1}'
 
-# wrk ... -> "rps p50_ms p99_ms bad"
+# CPU time (user + system, in clock ticks) of the measured nginx's workers
+cpu_ticks() {
+    local pid t=0 s
+    for pid in $(pgrep -P "$(cat "$D/nginx.pid")"); do
+        s=$(cut -d' ' -f14,15 "/proc/$pid/stat" 2>/dev/null) || continue
+        t=$((t + ${s% *} + ${s#* }))
+    done
+    echo "$t"
+}
+
+HZ=$(getconf CLK_TCK)
+
+# wrk ... -> "rps p50_ms p99_ms cpu_us_per_request bad"
 run_wrk() {
-    local conns=$1 url=$2 out rps p50 p99 bad
+    local conns=$1 url=$2 out rps p50 p99 bad n t0 t1
     shift 2
+    t0=$(cpu_ticks)
     out=$(env "$@" wrk -t1 -c"$conns" -d"${DURATION}s" --latency \
           -s "$ROOT/bench/call.lua" "$url" 2>&1)
+    t1=$(cpu_ticks)
     rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')
     p50=$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')
     p99=$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')
+    n=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
     bad=$(printf '%s\n' "$out" | grep -c -E 'Non-2xx|Socket errors' || true)
-    echo "$rps $(to_ms "$p50") $(to_ms "$p99") $bad"
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99")" \
+         "$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${n:-0}" \
+             'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')" "$bad"
 }
 
 to_ms() {
@@ -104,18 +132,24 @@ to_ms() {
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# interleaved runs of two sides: "A_rps A_p50 A_p99 B_rps B_p50 B_p99 bad"
+# interleaved runs of two sides:
+# "A_rps A_p50 A_p99 A_cpu B_rps B_p50 B_p99 B_cpu bad"
 compare() {
     local conns=$1 url_a=$2 env_a=$3 url_b=$4 env_b=$5 i
-    local ar="" ap50="" ap99="" br="" bp50="" bp99="" bad=0 r p50 p99 x
+    local ar="" ap50="" ap99="" ac="" br="" bp50="" bp99="" bc="" bad=0
+    local r p50 p99 c x
     for i in $(seq 1 "$REPEAT"); do
-        read -r r p50 p99 x <<< "$(run_wrk "$conns" "$url_a" $env_a)"
-        ar="$ar $r"; ap50="$ap50 $p50"; ap99="$ap99 $p99"; bad=$((bad + x))
-        read -r r p50 p99 x <<< "$(run_wrk "$conns" "$url_b" $env_b)"
-        br="$br $r"; bp50="$bp50 $p50"; bp99="$bp99 $p99"; bad=$((bad + x))
+        read -r r p50 p99 c x <<< "$(run_wrk "$conns" "$url_a" $env_a)"
+        ar="$ar $r"; ap50="$ap50 $p50"; ap99="$ap99 $p99"; ac="$ac $c"
+        bad=$((bad + x))
+        read -r r p50 p99 c x <<< "$(run_wrk "$conns" "$url_b" $env_b)"
+        br="$br $r"; bp50="$bp50 $p50"; bp99="$bp99 $p99"; bc="$bc $c"
+        bad=$((bad + x))
     done
     echo "$(echo $ar | median) $(echo $ap50 | median) $(echo $ap99 | median)" \
-         "$(echo $br | median) $(echo $bp50 | median) $(echo $bp99 | median) $bad"
+         "$(echo $ac | median)" \
+         "$(echo $br | median) $(echo $bp50 | median) $(echo $bp99 | median)" \
+         "$(echo $bc | median) $bad"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -129,8 +163,8 @@ echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), $WORKERS worker(s), $(nproc) c
      "throughput at $CONNS connections, latency at $LAT_CONNS connections" \
      "(moderate load)."
 echo
-echo "| case | gateway req/s | baseline req/s | ratio | gateway p50 / p99 ms | baseline p50 / p99 ms | added p99 ms |"
-echo "|---|---|---|---|---|---|---|"
+echo "| case | gateway req/s | baseline req/s | ratio | gateway p50 / p99 ms | baseline p50 / p99 ms | added p99 ms | worker CPU µs per request, gateway / baseline | CPU ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 
 status=0
 
@@ -140,39 +174,39 @@ for c in "1 KB ticket|get_ticket|{\"ticket_id\":1}|/rest/tickets/1" \
 do
     IFS='|' read -r name tool args rest <<< "$c"
 
-    read -r g_rps _ _ b_rps _ _ bad1 <<< "$(compare "$CONNS" \
+    read -r g_rps _ _ g_cpu b_rps _ _ b_cpu bad1 <<< "$(compare "$CONNS" \
         "http://127.0.0.1:$GW/mcp" "TOOL=$tool ARGS=$args" \
         "http://127.0.0.1:$GW$rest" "REST=1")"
-    read -r _ g_p50 g_p99 _ b_p50 b_p99 bad2 <<< "$(compare "$LAT_CONNS" \
+    read -r _ g_p50 g_p99 _ _ b_p50 b_p99 _ bad2 <<< "$(compare "$LAT_CONNS" \
         "http://127.0.0.1:$GW/mcp" "TOOL=$tool ARGS=$args" \
         "http://127.0.0.1:$GW$rest" "REST=1")"
 
     [ "$bad1$bad2" = 00 ] || status=1
 
-    echo "| $name | $g_rps | $b_rps | $(ratio "$g_rps" "$b_rps") | $g_p50 / $g_p99 | $b_p50 / $b_p99 | $(diff_ms "$g_p99" "$b_p99") |"
+    echo "| $name | $g_rps | $b_rps | $(ratio "$g_rps" "$b_rps") | $g_p50 / $g_p99 | $b_p50 / $b_p99 | $(diff_ms "$g_p99" "$b_p99") | $g_cpu / $b_cpu | $(ratio "$b_cpu" "$g_cpu") |"
 done
 
 echo
 echo "## Quota cost (get_ticket, 1 KB)"
 echo
-echo "| case | req/s | ratio to quota off |"
-echo "|---|---|---|"
+echo "| case | req/s | ratio to quota off | worker CPU µs per request | CPU ratio |"
+echo "|---|---|---|---|---|"
 
-read -r off _ _ on _ _ bad1 <<< "$(compare "$CONNS" \
+read -r off _ _ off_cpu on _ _ on_cpu bad1 <<< "$(compare "$CONNS" \
     "http://127.0.0.1:$GW/mcp" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
     "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
-read -r one _ _ many _ _ bad2 <<< "$(compare "$CONNS" \
+read -r one _ _ one_cpu many _ _ many_cpu bad2 <<< "$(compare "$CONNS" \
     "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=1" \
     "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=10000")"
 [ "$bad1$bad2" = 00 ] || status=1
 
-echo "| quota off | $off | 1.000 |"
-echo "| quota on, 1 tenant | $on | $(ratio "$on" "$off") |"
+echo "| quota off | $off | 1.000 | $off_cpu | 1.000 |"
+echo "| quota on, 1 tenant | $on | $(ratio "$on" "$off") | $on_cpu | $(ratio "$off_cpu" "$on_cpu") |"
 echo
-echo "| tenant from a header (wrk builds every request) | req/s | ratio |"
-echo "|---|---|---|"
-echo "| quota on, 1 tenant | $one | 1.000 |"
-echo "| quota on, 10,000 tenants | $many | $(ratio "$many" "$one") |"
+echo "| tenant from a header (wrk builds every request) | req/s | ratio | worker CPU µs per request | CPU ratio |"
+echo "|---|---|---|---|---|"
+echo "| quota on, 1 tenant | $one | 1.000 | $one_cpu | 1.000 |"
+echo "| quota on, 10,000 tenants | $many | $(ratio "$many" "$one") | $many_cpu | $(ratio "$one_cpu" "$many_cpu") |"
 
 kill -QUIT "$(cat "$D/nginx.pid")"
 sleep 0.5

@@ -15,6 +15,13 @@
 #define NGX_HTTP_FRESHDESK_SSE2  1
 #endif
 
+/* the scanner's inner functions, inlined even where called twice */
+#if (defined __GNUC__)
+#define ngx_http_freshdesk_hot  ngx_inline __attribute__((always_inline))
+#else
+#define ngx_http_freshdesk_hot  ngx_inline
+#endif
+
 
 static void ngx_http_freshdesk_json_cleanup(void *data);
 
@@ -46,10 +53,10 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 static ngx_int_t ngx_http_freshdesk_scan(u_char *p, u_char *last,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, size_t *escaped);
-static ngx_inline u_char *ngx_http_freshdesk_scan_string(u_char *p,
-    u_char *last, size_t *extra);
-static ngx_inline u_char *ngx_http_freshdesk_skip_plain(u_char *p,
-    u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
+    u_char *p, u_char *last, size_t *extra);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
+    u_char *p, u_char *last);
 
 
 #define ngx_http_freshdesk_json_ws(c)                                        \
@@ -57,9 +64,11 @@ static ngx_inline u_char *ngx_http_freshdesk_skip_plain(u_char *p,
 
 /* skips blanks; those but ' ' take a byte more once escaped */
 #define ngx_http_freshdesk_scan_ws(p, last, extra)                           \
-    while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {               \
-        (extra) += (*(p) != ' ');                                            \
-        (p)++;                                                               \
+    if ((p) < (last) && *(p) <= ' ') {                                       \
+        while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            (extra) += (*(p) != ' ');                                        \
+            (p)++;                                                           \
+        }                                                                    \
     }
 
 
@@ -152,7 +161,7 @@ ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
  * otherwise and for the last bytes.
  */
 
-static u_char *
+static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
 {
 #if (NGX_HTTP_FRESHDESK_SSE2)
@@ -195,7 +204,7 @@ ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
  * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
  */
 
-static ngx_inline u_char *
+static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
 {
     u_char    c;
@@ -332,14 +341,28 @@ ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
 {
     u_char       c, *key, *start, *name;
     size_t       len, klen, extra, strings, escapes;
-    uint64_t     stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
-    ngx_uint_t   i, depth;
+    uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
+    ngx_uint_t   i, depth, obj;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
     }
 
+    /* the first letters of the names in members[], as a quick filter */
+
+    firsts[0] = 0;
+    firsts[1] = 0;
+
+    for (i = 0; i < n; i++) {
+        c = (u_char) members[i].name[0];
+
+        if (c < 128) {
+            firsts[c >> 6] |= (uint64_t) 1 << (c & 63);
+        }
+    }
+
     depth = 0;
+    obj = 0;
     key = NULL;
     klen = 0;
     start = NULL;
@@ -382,7 +405,9 @@ value:
 
         c = *p++;
 
-        if (c == '{') {
+        /* the enclosing container's kind is kept, this one's is in "obj" */
+
+        if (obj) {
             stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
 
         } else {
@@ -390,6 +415,7 @@ value:
         }
 
         depth++;
+        obj = (c == '{');
 
         ngx_http_freshdesk_scan_ws(p, last, extra);
 
@@ -397,13 +423,14 @@ value:
             return NGX_ERROR;
         }
 
-        if (*p == (c == '{' ? '}' : ']')) {
+        if (*p == (obj ? '}' : ']')) {
             p++;
             depth--;
+            obj = (stack[depth / 64] >> (depth % 64)) & 1;
             goto next;
         }
 
-        if (c == '{') {
+        if (obj) {
             goto member;
         }
 
@@ -487,7 +514,9 @@ next:
 
     /* a value ended: the whole text, or a member or element of depth */
 
-    if (depth == 1 && key) {
+    if (depth == 1 && key && key[0] < 128
+        && (firsts[key[0] >> 6] >> (key[0] & 63)) & 1)
+    {
         for (i = 0; i < n; i++) {
             name = (u_char *) members[i].name;
 
@@ -529,11 +558,12 @@ next:
         return NGX_ERROR;
     }
 
-    if (stack[(depth - 1) / 64] & ((uint64_t) 1 << ((depth - 1) % 64))) {
+    if (obj) {
 
         if (*p == '}') {
             p++;
             depth--;
+            obj = (stack[depth / 64] >> (depth % 64)) & 1;
             goto next;
         }
 
@@ -547,6 +577,7 @@ next:
     if (*p == ']') {
         p++;
         depth--;
+        obj = (stack[depth / 64] >> (depth % 64)) & 1;
         goto next;
     }
 

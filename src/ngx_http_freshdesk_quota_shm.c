@@ -972,6 +972,33 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 }
 
 
+/* a number in decimal; the quota's numbers fit in 20 digits and a sign */
+
+static u_char *
+ngx_http_freshdesk_quota_num(u_char *p, int64_t n)
+{
+    u_char    digits[NGX_INT64_LEN], *d;
+    uint64_t  u;
+
+    if (n < 0) {
+        *p++ = '-';
+        u = (uint64_t) 0 - (uint64_t) n;
+
+    } else {
+        u = (uint64_t) n;
+    }
+
+    d = digits + sizeof(digits);
+
+    do {
+        *--d = (u_char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    return ngx_cpymem(p, d, digits + sizeof(digits) - d);
+}
+
+
 /*
  * RateLimit-Policy / RateLimit (IETF httpapi ratelimit-headers draft):
  *   RateLimit-Policy: "calls";q=100;w=60, "actions";q=5000;w=2592000
@@ -1042,28 +1069,35 @@ ngx_http_freshdesk_quota_headers(ngx_http_request_t *r)
         ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
     }
 
-    v.data = ngx_pnalloc(r->pool, 128);
+    /* written piece by piece: ngx_sprintf() cost more than the quota */
+
+    v.data = ngx_pnalloc(r->pool, 2 * 128);
     if (v.data == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(v.data, "\"calls\";q=%i;w=60, \"actions\";q=%i;w=%T",
-                    ctx->calls_limit, ctx->actions_limit,
-                    (time_t) 30 * 86400);
+    p = ngx_cpymem(v.data, "\"calls\";q=", sizeof("\"calls\";q=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->calls_limit);
+    p = ngx_cpymem(p, ";w=60, \"actions\";q=",
+                   sizeof(";w=60, \"actions\";q=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->actions_limit);
+    p = ngx_cpymem(p, ";w=2592000", sizeof(";w=2592000") - 1);
     v.len = p - v.data;
 
     if (ngx_http_freshdesk_add_header(r, "RateLimit-Policy", &v) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    v.data = ngx_pnalloc(r->pool, 128);
-    if (v.data == NULL) {
-        return NGX_ERROR;
-    }
+    v.data = p;
 
-    p = ngx_sprintf(v.data, "\"calls\";r=%i;t=%T, \"actions\";r=%i;t=%T",
-                    ctx->calls_remaining, ctx->calls_reset,
-                    ctx->actions_remaining, ctx->actions_reset);
+    p = ngx_cpymem(p, "\"calls\";r=", sizeof("\"calls\";r=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->calls_remaining);
+    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->calls_reset);
+    p = ngx_cpymem(p, ", \"actions\";r=", sizeof(", \"actions\";r=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->actions_remaining);
+    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
+    p = ngx_http_freshdesk_quota_num(p, ctx->actions_reset);
     v.len = p - v.data;
 
     return ngx_http_freshdesk_add_header(r, "RateLimit", &v);
