@@ -743,6 +743,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 {
     u_char                            *p, top;
     ngx_int_t                          n;
+    ngx_uint_t                         nmembers;
     ngx_str_t                          body, structured, dump, cursor, *total;
     ngx_str_t                          parts[3], esc[3], escaped;
     ngx_http_freshdesk_call_t         *call;
@@ -826,12 +827,19 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
      * lists are never decoded and re-encoded.
      */
 
+    ngx_memzero(members, sizeof(members));
+
     members[0].name = ctx->tool->items ? ctx->tool->items : "items";
     members[1].name = "total";
     members[2].name = "_links";
 
+    /* only a list inside an object needs the members found */
+
+    nmembers = ctx->tool->items ? 3 : 0;
+
     if (ngx_http_freshdesk_json_validate_len(body.data, body.len, 512,
-                                             members, 3, &top, &escaped.len)
+                                             members, nmembers, &top,
+                                             &escaped.len)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -850,7 +858,8 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     }
 
     (void) ngx_http_freshdesk_json_escape_members(escaped.data, body.data,
-                                                  body.len, members, 3);
+                                                  body.len, members,
+                                                  nmembers);
 
     /* the list, where there is one */
 

@@ -612,14 +612,17 @@ static ngx_uint_t
 ngx_http_freshdesk_quota_window(ngx_http_freshdesk_quota_window_t *w,
     time_t now, time_t *reset)
 {
-    time_t      t;
-    ngx_uint_t  i, sum;
+    time_t  t;
+
+    /* the buckets of the seconds gone by are emptied, the sum follows */
 
     if (now - (time_t) w->last >= 60) {
         ngx_memzero(w->count, sizeof(w->count));
+        w->sum = 0;
 
-    } else if (now > w->last) {
+    } else if (now > (time_t) w->last) {
         for (t = (time_t) w->last + 1; t <= now; t++) {
+            w->sum -= w->count[t % 60];
             w->count[t % 60] = 0;
         }
     }
@@ -628,22 +631,20 @@ ngx_http_freshdesk_quota_window(ngx_http_freshdesk_quota_window_t *w,
         w->last = (uint32_t) now;
     }
 
-    sum = 0;
+    /* the window frees a call when its oldest counted second leaves it */
+
     *reset = 0;
 
-    for (t = now - 59; t <= now; t++) {
-        i = t % 60;
-
-        if (w->count[i]) {
-            if (*reset == 0) {
+    if (w->sum) {
+        for (t = now - 59; t <= now; t++) {
+            if (w->count[t % 60]) {
                 *reset = t + 60;
+                break;
             }
-
-            sum += w->count[i];
         }
     }
 
-    return sum;
+    return w->sum;
 }
 
 
@@ -827,6 +828,7 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         && qn->window->count[now % 60] < 65535)
     {
         qn->window->count[now % 60]++;
+        qn->window->sum++;
         qn->actions++;
         calls++;
         ctx->action_taken = 1;

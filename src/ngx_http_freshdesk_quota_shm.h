@@ -11,9 +11,10 @@
 #include "ngx_http_freshdesk_module.h"
 
 
-/* calls of the last 60 seconds, one bucket per second: 124 bytes */
+/* calls of the last 60 seconds, one bucket per second: 128 bytes */
 typedef struct {
     uint32_t                             last;
+    uint32_t                             sum;          /* of count[] */
     uint16_t                             count[60];
 } ngx_http_freshdesk_quota_window_t;
 
