@@ -7,6 +7,8 @@ local tenants = tonumber(os.getenv("TENANTS") or "0")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
+-- as a client of the current revision sends after initialize
+wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"'
            .. tool .. '","arguments":' .. args .. '}}'
 
@@ -21,6 +23,7 @@ if rest then
     wrk.method = "GET"
     wrk.body = nil
     wrk.headers["Content-Type"] = nil
+    wrk.headers["MCP-Protocol-Version"] = nil
 end
 
 -- a tenant per request (costs wrk the same for 1 or 10,000); without
