@@ -788,7 +788,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
                    "(HTTP %i). Try again later.", call->status);
     }
 
-    if (ngx_http_freshdesk_upstream_body(r->pool, call, &body) != NGX_OK) {
+    if (ngx_http_freshdesk_upstream_body(r, call, &body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

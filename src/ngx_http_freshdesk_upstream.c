@@ -263,7 +263,7 @@ ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
 /*
  * Appends to the captured body: into the room left in the last buffer, or
  * a new buffer sized for the whole body when its length is known (so the
- * usual case is one buffer), else for at least 16k.
+ * usual case is one buffer), else for at least 16k and doubling the room.
  */
 
 static ngx_buf_t *
@@ -278,7 +278,10 @@ ngx_http_freshdesk_capture(ngx_http_request_t *r,
     b = sctx->last;
 
     if (b == NULL || (size_t) (b->end - b->last) < len) {
-        size = ngx_max(len, 16384);
+
+        /* no length known: each new buffer as large as all before it */
+
+        size = ngx_max(ngx_max(len, 16384), call->size);
 
         if (sctx->size_hint > call->size + len) {
             size = sctx->size_hint - call->size;
@@ -409,7 +412,7 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 /* the captured body as one piece */
 
 ngx_int_t
-ngx_http_freshdesk_upstream_body(ngx_pool_t *pool,
+ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,
     ngx_http_freshdesk_call_t *call, ngx_str_t *body)
 {
     u_char       *p;
@@ -427,7 +430,9 @@ ngx_http_freshdesk_upstream_body(ngx_pool_t *pool,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(pool, call->size);
+    /* a body of unknown length, in pieces: joined in a kept buffer */
+
+    p = ngx_http_freshdesk_buffer(r, call->size);
     if (p == NULL) {
         return NGX_ERROR;
     }

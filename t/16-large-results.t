@@ -4,7 +4,8 @@
 # next (freshdesk_buffer_cache).  A kept buffer still holds the previous
 # result: a smaller result after a larger one, and results of many sizes
 # in turn, must come out exactly, with nothing of the one before; the same
-# with the cache off (0) and with a cache too small to keep anything.
+# with the cache off (0) and with a cache too small to keep anything; and
+# the same for bodies sent chunked, captured in pieces and joined.
 
 use strict;
 use warnings;
@@ -13,6 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use FreshdeskTest;
 use Test::More;
+use JSON::PP ();
 
 my $J = FreshdeskTest::json();
 
@@ -22,16 +24,17 @@ my @sizes = (600_000, 200_000, 90_000, 70_000, 1_200_000, 100_000, 30_000,
              600_000, 66_000, 300_000);
 
 sub check_sizes {
-    my ($t, $name) = @_;
+    my ($t, $name, %o) = @_;
 
     for my $size (@sizes) {
         $t->fake_clear;
         $t->fake_fault(mode => 'big', bytes => $size,
-                       path_prefix => '/api/v2/tickets');
+                       path_prefix => '/api/v2/tickets',
+                       $o{chunked} ? (chunked => JSON::PP::true) : ());
 
         my ($res, $r) = $t->call_tool('list_tickets', {});
         my $items = $r->{structuredContent}{items} // [];
-        my $what = "$name, $size bytes";
+        my $what = "$name, $size bytes" . ($o{chunked} ? ', chunked' : '');
 
         is($res->{status}, 200, "$what: 200");
         ok(!$r->{isError}, "$what: not isError")
@@ -54,6 +57,45 @@ sub check_sizes {
 {
     my $t = FreshdeskTest->new->start_fake->standard_conf->run;
     check_sizes($t, 'cache 16m');
+
+    # no Content-Length: captured in growing pieces, then joined
+    check_sizes($t, 'cache 16m', chunked => 1);
+    $t->check_log;
+}
+
+# a list inside an object ({"results": [...], "total": N}, as search
+# answers): its escaped span is found in text escaped as it came
+sub check_wrapped {
+    my ($t, $name, %o) = @_;
+
+    for my $size (300_000, 70_000, 900_000) {
+        $t->fake_clear;
+        $t->fake_fault(mode => 'big', bytes => $size, wrap => 'results',
+                       path_prefix => '/api/v2/search/tickets',
+                       $o{chunked} ? (chunked => JSON::PP::true) : ());
+
+        my ($res, $r) = $t->call_tool('search_tickets',
+                                      { query => 'priority:4' });
+        my $sc = $r->{structuredContent} // {};
+        my $items = $sc->{items} // [];
+        my $what = "$name, search, $size bytes"
+                   . ($o{chunked} ? ', chunked' : '');
+
+        ok(!$r->{isError}, "$what: not isError")
+            or diag(substr(FreshdeskTest::tool_text($r), 0, 300));
+        cmp_ok(length $J->encode($items), '>=', $size, "$what: the list");
+        is($sc->{total}, scalar @$items, "$what: total");
+        is_deeply([map { $_->{id} } @$items], [1 .. scalar @$items],
+                  "$what: every item, in order");
+        is_deeply($J->decode($r->{content}[0]{text} // 'null'), $sc,
+                  "$what: text is the same");
+    }
+}
+
+{
+    my $t = FreshdeskTest->new->start_fake->standard_conf->run;
+    check_wrapped($t, 'cache 16m');
+    check_wrapped($t, 'cache 16m', chunked => 1);
     $t->check_log;
 }
 
@@ -62,6 +104,7 @@ for my $size ('0', '100k') {
     my $t = FreshdeskTest->new->start_fake->standard_conf(
         http => "freshdesk_buffer_cache $size;")->run;
     check_sizes($t, "cache $size");
+    check_sizes($t, "cache $size", chunked => 1);
     $t->check_log;
 }
 

@@ -48,7 +48,9 @@ Modes:
     reset           connection dropped with a TCP RST, nothing answered
     reset_mid_body  headers and half of the body, then a TCP RST
     big             {"bytes": N}: 200 with a JSON array of ticket-shaped
-                    objects of at least N bytes (default 2 MiB)
+                    objects of at least N bytes (default 2 MiB);
+                    "chunked": true sends it without a Content-Length;
+                    "wrap": "results" sends {"results": [...], "total": N}
     unauthorized    401 invalid_credentials
 
 Seed: see the "Seed data" section (ids and counts of every collection).
@@ -3607,6 +3609,8 @@ class App:
                 isinstance(x, str) for x in v.values()),
             "retry_after": lambda v: is_int(v) and v >= 0,
             "bytes": lambda v: is_int(v) and v >= 0,
+            "chunked": lambda v: isinstance(v, bool),
+            "wrap": lambda v: isinstance(v, str) and v.isidentifier(),
         }
         body = dict(body)
         for key, value in body.items():
@@ -3942,6 +3946,19 @@ class Handler(BaseHTTPRequestHandler):
         if payload and not bodyless and self.command != "HEAD":
             self.wfile.write(payload)
 
+    def send_chunked(self, status, payload, headers, size=7001):
+        """Send payload with Transfer-Encoding: chunked, in odd-sized
+        chunks, so the receiver never learns the length in advance."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(payload), size):
+            piece = payload[i:i + size]
+            self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
     def abort(self):
         """Drop the connection with a TCP RST (SO_LINGER 0), no FIN."""
         self.close_connection = True
@@ -3978,8 +3995,17 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "unauthorized":
             self.write(Response(401, ERR_401), req)
         elif mode == "big":
-            self.write(Response(200, raw=app.big_body(
-                fault.get("bytes", 2 * 1024 * 1024))), req)
+            body = app.big_body(fault.get("bytes", 2 * 1024 * 1024))
+            if fault.get("wrap"):
+                body = b'{"%s":%s,"total":%d}' % (
+                    fault["wrap"].encode(), body, len(json.loads(body)))
+            if fault.get("chunked"):
+                app.consume(req.credits)
+                self.send_chunked(200, body, {
+                    "Content-Type": "application/json; charset=utf-8",
+                    "X-Request-Id": str(uuid.uuid4())})
+            else:
+                self.write(Response(200, raw=body), req)
         elif mode in ("truncate", "reset_mid_body"):
             full = app.sample_body()
             self.send_raw(200, full[:len(full) // 2], {
