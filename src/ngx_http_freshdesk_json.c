@@ -62,6 +62,11 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
 #define ngx_http_freshdesk_json_ws(c)                                        \
     ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
 
+/* a container ends: the enclosing one's kind comes back from the stack */
+#define ngx_http_freshdesk_scan_close()                                      \
+    depth--;                                                                 \
+    obj = (stack[depth / 64] >> (depth % 64)) & 1
+
 /* skips blanks; those but ' ' take a byte more once escaped */
 #define ngx_http_freshdesk_scan_ws(p, last, extra)                           \
     if ((p) < (last) && *(p) <= ' ') {                                       \
@@ -340,7 +345,8 @@ ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
     size_t *escaped)
 {
     u_char       c, *key, *start, *name;
-    size_t       len, klen, extra, strings, escapes;
+    const char  *word;
+    size_t       len, klen, wlen, extra, strings, escapes;
     uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
     ngx_uint_t   i, depth, obj;
 
@@ -425,8 +431,7 @@ value:
 
         if (*p == (obj ? '}' : ']')) {
             p++;
-            depth--;
-            obj = (stack[depth / 64] >> (depth % 64)) & 1;
+            ngx_http_freshdesk_scan_close();
             goto next;
         }
 
@@ -437,27 +442,17 @@ value:
         goto value;
 
     case 't':
-        if (last - p >= 4 && p[1] == 'r' && p[2] == 'u' && p[3] == 'e') {
-            p += 4;
-            goto next;
-        }
-        return NGX_ERROR;
-
     case 'f':
-        if (last - p >= 5
-            && p[1] == 'a' && p[2] == 'l' && p[3] == 's' && p[4] == 'e')
-        {
-            p += 5;
-            goto next;
-        }
-        return NGX_ERROR;
-
     case 'n':
-        if (last - p >= 4 && p[1] == 'u' && p[2] == 'l' && p[3] == 'l') {
-            p += 4;
-            goto next;
+        word = (*p == 't') ? "true" : (*p == 'f') ? "false" : "null";
+        wlen = (*p == 'f') ? 5 : 4;
+
+        if ((size_t) (last - p) < wlen || ngx_memcmp(p, word, wlen) != 0) {
+            return NGX_ERROR;
         }
-        return NGX_ERROR;
+
+        p += wlen;
+        goto next;
     }
 
     /* a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -562,8 +557,7 @@ next:
 
         if (*p == '}') {
             p++;
-            depth--;
-            obj = (stack[depth / 64] >> (depth % 64)) & 1;
+            ngx_http_freshdesk_scan_close();
             goto next;
         }
 
@@ -576,8 +570,7 @@ next:
 
     if (*p == ']') {
         p++;
-        depth--;
-        obj = (stack[depth / 64] >> (depth % 64)) & 1;
+        ngx_http_freshdesk_scan_close();
         goto next;
     }
 

@@ -161,10 +161,10 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
             return;
         }
 
-        rpc->status = NGX_HTTP_OK;
-        rpc->code = NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS;
-        ngx_str_set(&rpc->message, "Invalid params: params must be an "
-                                   "object");
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                    "Invalid params: params must be an "
+                                    "object");
         return;
     }
 
@@ -402,10 +402,10 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
             return;
         }
 
-        rpc->status = NGX_HTTP_OK;
-        rpc->code = NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS;
-        ngx_str_set(&rpc->message, "Invalid params: params must be an "
-                                   "object");
+        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
+                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                    "Invalid params: params must be an "
+                                    "object");
         return;
     }
 
