@@ -63,7 +63,7 @@ check_request(ngx_http_freshdesk_request_t *req)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    json_t                           *name, *args, *j;
+    json_t                           *args, *j;
     ngx_str_t                         out, msg, id;
     ngx_int_t                         rc;
     ngx_pool_t                       *pool;
@@ -129,10 +129,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
 
-            if (rpc.code == 0 && rpc.params && slow.params
-                && !json_equal(json_object_get(rpc.params, "arguments"),
-                               json_object_get(slow.params, "arguments"))
-                && json_object_get(rpc.params, "arguments") != NULL)
+            if (rpc.code == 0
+                && (rpc.params != slow.params
+                    || rpc.cursor != slow.cursor
+                    || rpc.name_string != slow.name_string
+                    || rpc.version_string != slow.version_string
+                    || (rpc.arguments == NULL) != (slow.arguments == NULL)
+                    || (rpc.arguments
+                        && !json_equal(rpc.arguments, slow.arguments))
+                    || rpc.name.len != slow.name.len
+                    || (rpc.name.len
+                        && ngx_memcmp(rpc.name.data, slow.name.data,
+                                      rpc.name.len) != 0)
+                    || rpc.protocol_version.len != slow.protocol_version.len
+                    || (rpc.protocol_version.len
+                        && ngx_memcmp(rpc.protocol_version.data,
+                                      slow.protocol_version.data,
+                                      rpc.protocol_version.len) != 0)))
             {
                 abort();
             }
@@ -153,12 +166,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rpc.code == 0 && rpc.params && rpc.method.len == 10
         && ngx_strncmp(rpc.method.data, "tools/call", 10) == 0)
     {
-        name = json_object_get(rpc.params, "name");
-        args = json_object_get(rpc.params, "arguments");
+        args = rpc.arguments;
 
-        if (json_is_string(name) && json_is_object(args)) {
-            t = ngx_http_freshdesk_tool_find((u_char *) json_string_value(name),
-                                             json_string_length(name));
+        if (rpc.name_string && json_is_object(args)) {
+            t = ngx_http_freshdesk_tool_find(rpc.name.data, rpc.name.len);
             if (t) {
                 rc = ngx_http_freshdesk_tool_build(pool, t, args, 1, &req);
 

@@ -13,7 +13,9 @@
 
 
 static ngx_int_t ngx_http_freshdesk_rpc_params(ngx_pool_t *pool,
-    ngx_str_t *span, json_t **params);
+    ngx_str_t *span, ngx_http_freshdesk_rpc_t *rpc);
+static void ngx_http_freshdesk_rpc_params_json(json_t *params,
+    ngx_http_freshdesk_rpc_t *rpc);
 
 
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
@@ -40,9 +42,24 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
 
     enum { JSONRPC = 0, ID, METHOD, PARAMS, RESULT, ERROR };
 
-    if (len == 0 || memmem(data, len, "\\u", 2) != NULL) {
+    if (len == 0) {
         ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
         return;
+    }
+
+    /* a \u escape anywhere (a member name may hide in one): plain path */
+
+    last = data + len;
+
+    for (p = data; (p = memchr(p, '\\', last - p)) != NULL; p += 2) {
+        if (p + 1 < last && p[1] == 'u') {
+            ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
+            return;
+        }
+
+        if (p + 2 >= last) {
+            break;
+        }
     }
 
     m[JSONRPC].name = "jsonrpc";
@@ -168,7 +185,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
         return;
     }
 
-    switch (ngx_http_freshdesk_rpc_params(pool, v, &rpc->params)) {
+    switch (ngx_http_freshdesk_rpc_params(pool, v, rpc)) {
 
     case NGX_OK:
         return;
@@ -195,25 +212,28 @@ invalid_id:
 
 
 /*
- * params as a small object with only what the methods read: name,
- * arguments (decoded by jansson), cursor, protocolVersion.  Other members
- * (_meta, ...) are ignored, as MCP asks.
+ * The members of params that the methods read: name, arguments (decoded
+ * by jansson), cursor, protocolVersion.  Other members (_meta, ...) are
+ * ignored, as MCP asks.  Strings are used as they are in the body: one
+ * with an escape is left to the plain path.
  */
 
 static ngx_int_t
 ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
-    json_t **params)
+    ngx_http_freshdesk_rpc_t *rpc)
 {
-    json_t                            *obj, *v;
+    json_t                            *v;
     ngx_str_t                         *s;
     ngx_uint_t                         i;
     json_error_t                       error;
     ngx_http_freshdesk_json_member_t   m[4];
 
-    m[0].name = "name";
-    m[1].name = "arguments";
-    m[2].name = "cursor";
-    m[3].name = "protocolVersion";
+    enum { NAME = 0, ARGUMENTS, CURSOR, VERSION };
+
+    m[NAME].name = "name";
+    m[ARGUMENTS].name = "arguments";
+    m[CURSOR].name = "cursor";
+    m[VERSION].name = "protocolVersion";
 
     if (ngx_http_freshdesk_json_validate(span->data, span->len,
                                          NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
@@ -223,50 +243,83 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
         return NGX_DECLINED;
     }
 
-    obj = json_object();
-    if (obj == NULL || ngx_http_freshdesk_json_own(pool, obj) != NGX_OK) {
-        json_decref(obj);
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < 4; i++) {
+    for (i = NAME; i <= VERSION; i++) {
         s = &m[i].value;
 
-        if (s->len == 0) {
-            continue;
-        }
-
-        if (s->data[0] == '"') {
-            if (ngx_strlchr(s->data, s->data + s->len, '\\') != NULL) {
-                return NGX_DECLINED;
-            }
-
-            v = json_stringn((const char *) s->data + 1, s->len - 2);
-
-        } else if (i == 1) {
-            v = json_loadb((const char *) s->data, s->len,
-                           JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
-            if (v == NULL) {
-                return NGX_DECLINED;
-            }
-
-        } else {
-            /* not a string where one is wanted: keep the type, not value */
-            v = json_loadb((const char *) s->data, s->len, JSON_DECODE_ANY,
-                           &error);
-            if (v == NULL) {
-                return NGX_DECLINED;
-            }
-        }
-
-        if (v == NULL || json_object_set_new(obj, m[i].name, v) != 0) {
-            return NGX_ERROR;
+        if (i != ARGUMENTS && s->len && s->data[0] == '"'
+            && ngx_strlchr(s->data, s->data + s->len, '\\') != NULL)
+        {
+            return NGX_DECLINED;
         }
     }
 
-    *params = obj;
+    rpc->params = 1;
+    rpc->cursor = (m[CURSOR].value.len != 0);
+
+    s = &m[NAME].value;
+
+    if (s->len && s->data[0] == '"') {
+        rpc->name_string = 1;
+        rpc->name.data = s->data + 1;
+        rpc->name.len = s->len - 2;
+    }
+
+    s = &m[VERSION].value;
+
+    if (s->len && s->data[0] == '"') {
+        rpc->version_string = 1;
+        rpc->protocol_version.data = s->data + 1;
+        rpc->protocol_version.len = s->len - 2;
+    }
+
+    s = &m[ARGUMENTS].value;
+
+    if (s->len) {
+        v = json_loadb((const char *) s->data, s->len,
+                       JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
+        if (v == NULL) {
+            return NGX_DECLINED;
+        }
+
+        if (ngx_http_freshdesk_json_own(pool, v) != NGX_OK) {
+            json_decref(v);
+            return NGX_ERROR;
+        }
+
+        rpc->arguments = v;
+    }
 
     return NGX_OK;
+}
+
+
+/* the same members, from params decoded by jansson */
+
+static void
+ngx_http_freshdesk_rpc_params_json(json_t *params,
+    ngx_http_freshdesk_rpc_t *rpc)
+{
+    json_t  *v;
+
+    rpc->params = 1;
+    rpc->cursor = (json_object_get(params, "cursor") != NULL);
+    rpc->arguments = json_object_get(params, "arguments");
+
+    v = json_object_get(params, "name");
+
+    if (json_is_string(v)) {
+        rpc->name_string = 1;
+        rpc->name.data = (u_char *) json_string_value(v);
+        rpc->name.len = json_string_length(v);
+    }
+
+    v = json_object_get(params, "protocolVersion");
+
+    if (json_is_string(v)) {
+        rpc->version_string = 1;
+        rpc->protocol_version.data = (u_char *) json_string_value(v);
+        rpc->protocol_version.len = json_string_length(v);
+    }
 }
 
 
@@ -409,7 +462,9 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
         return;
     }
 
-    rpc->params = v;
+    if (v != NULL) {
+        ngx_http_freshdesk_rpc_params_json(v, rpc);
+    }
 }
 
 

@@ -27,9 +27,18 @@ typedef struct {
     ngx_str_t                      id;       /* serialized, may be empty */
     ngx_str_t                      method;
     json_t                        *root;
-    json_t                        *params;   /* object or NULL */
+
+    /* the members of params that methods read */
+    ngx_str_t                      name;     /* tools/call, if a string */
+    json_t                        *arguments;         /* or NULL */
+    ngx_str_t                      protocol_version;  /* if a string */
+
     unsigned                       notification:1;
     unsigned                       response:1;
+    unsigned                       params:1;          /* an object given */
+    unsigned                       name_string:1;
+    unsigned                       version_string:1;
+    unsigned                       cursor:1;          /* present */
 } ngx_http_freshdesk_rpc_t;
 
 

@@ -133,7 +133,6 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc)
 {
     u_char      *p;
-    json_t      *v;
     ngx_str_t    result, msg, *version;
     ngx_uint_t   n;
 
@@ -147,9 +146,7 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
         "Lists return {items, nextCursor}: pass nextCursor back as cursor "
         "for the next page.";
 
-    v = rpc->params ? json_object_get(rpc->params, "protocolVersion") : NULL;
-
-    if (!json_is_string(v)) {
+    if (!rpc->version_string) {
         ngx_str_set(&msg, "Invalid params: protocolVersion must be a "
                           "string");
         return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
@@ -159,8 +156,8 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
 
     /* the client's version when we speak it, else our newest */
 
-    n = ngx_http_freshdesk_version_find((u_char *) json_string_value(v),
-                                        json_string_length(v));
+    n = ngx_http_freshdesk_version_find(rpc->protocol_version.data,
+                                        rpc->protocol_version.len);
     if (n == NGX_HTTP_FRESHDESK_V_NONE) {
         n = NGX_HTTP_FRESHDESK_V_2025_11_25;
     }
@@ -250,7 +247,7 @@ ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
     ngx_str_t    result, scope, msg;
     ngx_uint_t   i, n, first;
 
-    if (rpc->params && json_object_get(rpc->params, "cursor") != NULL) {
+    if (rpc->cursor) {
         /* one page holds the whole catalog: no cursor is ever valid */
         ngx_str_set(&msg, "Invalid params: unknown or expired cursor");
         return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
@@ -401,7 +398,7 @@ static ngx_int_t
 ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
 {
-    json_t                          *name, *args, *cursor;
+    json_t                          *args, *cursor;
     ngx_int_t                        rc;
     ngx_str_t                        msg, scope, key, cur, err;
     ngx_http_freshdesk_request_t     req;
@@ -412,14 +409,12 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
-    name = rpc->params ? json_object_get(rpc->params, "name") : NULL;
-
-    if (!json_is_string(name)) {
+    if (!rpc->name_string) {
         ngx_str_set(&msg, "Invalid params: \"name\" must be a string");
         goto invalid;
     }
 
-    args = json_object_get(rpc->params, "arguments");
+    args = rpc->arguments;
 
     if (args == NULL || json_is_null(args)) {
         args = json_object();
@@ -435,8 +430,7 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         goto invalid;
     }
 
-    ctx->tool_name.data = (u_char *) json_string_value(name);
-    ctx->tool_name.len = json_string_length(name);
+    ctx->tool_name = rpc->name;
     ctx->arguments = args;
 
     t = ngx_http_freshdesk_tool_find(ctx->tool_name.data, ctx->tool_name.len);
