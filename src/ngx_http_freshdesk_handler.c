@@ -15,11 +15,12 @@
 
 
 static ngx_int_t ngx_http_freshdesk_check_origin(ngx_http_request_t *r,
-    ngx_http_freshdesk_loc_conf_t *flcf, ngx_uint_t *cors);
+    ngx_http_freshdesk_loc_conf_t *flcf, ngx_http_freshdesk_header_t *origin,
+    ngx_uint_t *cors);
 static ngx_int_t ngx_http_freshdesk_cors_headers(ngx_http_request_t *r,
-    ngx_uint_t preflight);
+    ngx_str_t *origin, ngx_uint_t preflight);
 static ngx_int_t ngx_http_freshdesk_check_media(ngx_http_request_t *r,
-    ngx_str_t *err);
+    ngx_http_freshdesk_header_t *accept, ngx_str_t *err);
 static void ngx_http_freshdesk_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_join_body(ngx_http_request_t *r,
     size_t max, ngx_str_t *body);
@@ -61,17 +62,6 @@ ngx_http_freshdesk_version_find(u_char *data, size_t len)
 }
 
 
-/* number of request headers with that name; the last one in *value */
-
-ngx_uint_t
-ngx_http_freshdesk_find_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    return ngx_http_freshdesk_list_header(&r->headers_in.headers, name,
-                                          value);
-}
-
-
 ngx_int_t
 ngx_http_freshdesk_handler(ngx_http_request_t *r)
 {
@@ -81,11 +71,25 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     ngx_http_freshdesk_ctx_t       *ctx;
     ngx_http_freshdesk_loc_conf_t  *flcf;
 
+    ngx_http_freshdesk_header_t     h[] = {
+        ngx_http_freshdesk_header("Origin"),
+        ngx_http_freshdesk_header("MCP-Protocol-Version"),
+        ngx_http_freshdesk_header("Accept"),
+        ngx_http_freshdesk_header("Authorization")
+    };
+
+    enum { ORIGIN = 0, VERSION, ACCEPT, AUTHORIZATION };
+
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
     if (r != r->main) {
         return NGX_HTTP_NOT_FOUND;
     }
+
+    /* the request headers read here, found in one walk */
+
+    ngx_http_freshdesk_list_headers(&r->headers_in.headers, h,
+                                    sizeof(h) / sizeof(h[0]));
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_ctx_t));
     if (ctx == NULL) {
@@ -100,7 +104,9 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
 
     /* 1. Origin: before anything else, so a hostile page learns nothing */
 
-    if (ngx_http_freshdesk_check_origin(r, flcf, &cors) != NGX_OK) {
+    if (ngx_http_freshdesk_check_origin(r, flcf, &h[ORIGIN], &cors)
+        != NGX_OK)
+    {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "freshdesk: origin not allowed");
         return ngx_http_freshdesk_reject(r, NGX_HTTP_FORBIDDEN,
@@ -110,7 +116,10 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     /* 2. CORS preflight, never authenticated */
 
     if (r->method == NGX_HTTP_OPTIONS) {
-        if (cors && ngx_http_freshdesk_cors_headers(r, 1) != NGX_OK) {
+        if (cors
+            && ngx_http_freshdesk_cors_headers(r, &h[ORIGIN].value, 1)
+               != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -122,7 +131,9 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
         return ngx_http_freshdesk_send(r, NGX_HTTP_NO_CONTENT, NULL);
     }
 
-    if (cors && ngx_http_freshdesk_cors_headers(r, 0) != NGX_OK) {
+    if (cors
+        && ngx_http_freshdesk_cors_headers(r, &h[ORIGIN].value, 0) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -145,7 +156,7 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     }
 
     if (ctx->tenant.len == 0) {
-        n = ngx_http_freshdesk_find_header(r, "Authorization", &value);
+        n = h[AUTHORIZATION].n;
 
         value.len = sizeof("Bearer realm=\"\", error=\"invalid_token\"") - 1
                     + flcf->realm.len;
@@ -175,7 +186,8 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
 
     /* 5. MCP-Protocol-Version, if sent, must be one we speak */
 
-    n = ngx_http_freshdesk_find_header(r, "MCP-Protocol-Version", &value);
+    n = h[VERSION].n;
+    value = h[VERSION].value;
 
     if (n > 1) {
         return ngx_http_freshdesk_reject(r, NGX_HTTP_BAD_REQUEST,
@@ -201,7 +213,7 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
 
     /* 6. Content-Type and Accept */
 
-    rc = ngx_http_freshdesk_check_media(r, &err);
+    rc = ngx_http_freshdesk_check_media(r, &h[ACCEPT], &err);
     if (rc != NGX_OK) {
         return ngx_http_freshdesk_reject(r, rc, (char *) err.data);
     }
@@ -250,23 +262,23 @@ ngx_http_freshdesk_reject(ngx_http_request_t *r, ngx_uint_t status,
 
 static ngx_int_t
 ngx_http_freshdesk_check_origin(ngx_http_request_t *r,
-    ngx_http_freshdesk_loc_conf_t *flcf, ngx_uint_t *cors)
+    ngx_http_freshdesk_loc_conf_t *flcf, ngx_http_freshdesk_header_t *h,
+    ngx_uint_t *cors)
 {
     u_char      *host;
     size_t       len;
     ngx_str_t    origin, *o;
-    ngx_uint_t   i, n;
+    ngx_uint_t   i;
 
     *cors = 0;
+    origin = h->value;
 
-    n = ngx_http_freshdesk_find_header(r, "Origin", &origin);
-
-    if (n == 0) {
+    if (h->n == 0) {
         /* curl, SDKs, server-to-server: no Origin, nothing to check */
         return NGX_OK;
     }
 
-    if (n > 1) {
+    if (h->n > 1) {
         return NGX_DECLINED;
     }
 
@@ -322,14 +334,13 @@ ngx_http_freshdesk_check_origin(ngx_http_request_t *r,
 
 
 static ngx_int_t
-ngx_http_freshdesk_cors_headers(ngx_http_request_t *r, ngx_uint_t preflight)
+ngx_http_freshdesk_cors_headers(ngx_http_request_t *r, ngx_str_t *origin,
+    ngx_uint_t preflight)
 {
-    ngx_str_t  origin, v;
-
-    (void) ngx_http_freshdesk_find_header(r, "Origin", &origin);
+    ngx_str_t  v;
 
     if (ngx_http_freshdesk_add_header(r, "Access-Control-Allow-Origin",
-                                      &origin)
+                                      origin)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -417,10 +428,10 @@ ngx_http_freshdesk_accepts(ngx_str_t *accept, const char *type,
 
 
 static ngx_int_t
-ngx_http_freshdesk_check_media(ngx_http_request_t *r, ngx_str_t *err)
+ngx_http_freshdesk_check_media(ngx_http_request_t *r,
+    ngx_http_freshdesk_header_t *accept, ngx_str_t *err)
 {
-    u_char     *p, *last;
-    ngx_str_t   accept;
+    u_char  *p, *last;
 
     if (r->headers_in.content_type == NULL) {
         ngx_str_set(err, "Unsupported Media Type: Content-Type must be "
@@ -444,12 +455,12 @@ ngx_http_freshdesk_check_media(ngx_http_request_t *r, ngx_str_t *err)
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
 
-    if (ngx_http_freshdesk_find_header(r, "Accept", &accept) == 0) {
+    if (accept->n == 0) {
         return NGX_OK;
     }
 
-    if (ngx_http_freshdesk_accepts(&accept, "application/json", 11)
-        || ngx_http_freshdesk_accepts(&accept, "text/event-stream", 4))
+    if (ngx_http_freshdesk_accepts(&accept->value, "application/json", 11)
+        || ngx_http_freshdesk_accepts(&accept->value, "text/event-stream", 4))
     {
         return NGX_OK;
     }

@@ -24,6 +24,7 @@
 
 
 static void ngx_http_freshdesk_json_cleanup(void *data);
+static json_t *ngx_http_freshdesk_json_scalar(u_char **pp, u_char *last);
 
 
 /*
@@ -619,6 +620,191 @@ member:
     }
 
     goto value;
+}
+
+
+/*
+ * Decodes validated text of a flat object straight into jansson values,
+ * without jansson's lexer: members that are strings without escapes,
+ * integers of up to 18 digits, true, false, null, or arrays of those (the
+ * arguments of nearly every tool call).  NULL for anything else, and for a
+ * name given twice: the caller then leaves the text to json_loadb(), which
+ * decides.
+ */
+
+#define ngx_http_freshdesk_skip_ws(p, last)                                  \
+    while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {               \
+        (p)++;                                                               \
+    }
+
+
+json_t *
+ngx_http_freshdesk_json_load_flat(u_char *p, size_t len)
+{
+    u_char  *last, *key;
+    size_t   klen;
+    json_t  *obj, *arr, *v;
+
+    last = p + len;
+    arr = NULL;
+
+    ngx_http_freshdesk_skip_ws(p, last);
+
+    if (p == last || *p != '{') {
+        return NULL;
+    }
+
+    obj = json_object();
+    if (obj == NULL) {
+        return NULL;
+    }
+
+    p++;
+    ngx_http_freshdesk_skip_ws(p, last);
+
+    /* the text is valid: names, ':', values, ',' and '}' where expected */
+
+    while (*p != '}') {
+
+        if (*p == ',') {
+            p++;
+            ngx_http_freshdesk_skip_ws(p, last);
+        }
+
+        key = p + 1;
+        p = ngx_strlchr(key, last, '"');
+
+        if (p == NULL || ngx_strlchr(key, p, '\\') != NULL) {
+            goto fail;
+        }
+
+        klen = p - key;
+
+        if (json_object_getn(obj, (const char *) key, klen) != NULL) {
+            goto fail;
+        }
+
+        p++;
+        ngx_http_freshdesk_skip_ws(p, last);
+        p++;
+        ngx_http_freshdesk_skip_ws(p, last);
+
+        if (*p == '[') {
+            arr = json_array();
+            if (arr == NULL) {
+                goto fail;
+            }
+
+            p++;
+            ngx_http_freshdesk_skip_ws(p, last);
+
+            while (*p != ']') {
+
+                if (*p == ',') {
+                    p++;
+                    ngx_http_freshdesk_skip_ws(p, last);
+                }
+
+                v = ngx_http_freshdesk_json_scalar(&p, last);
+
+                if (v == NULL || json_array_append_new(arr, v) != 0) {
+                    goto fail;
+                }
+
+                ngx_http_freshdesk_skip_ws(p, last);
+            }
+
+            p++;
+            v = arr;
+            arr = NULL;
+
+        } else {
+            v = ngx_http_freshdesk_json_scalar(&p, last);
+            if (v == NULL) {
+                goto fail;
+            }
+        }
+
+        if (json_object_setn_new_nocheck(obj, (const char *) key, klen, v)
+            != 0)
+        {
+            goto fail;
+        }
+
+        ngx_http_freshdesk_skip_ws(p, last);
+    }
+
+    return obj;
+
+fail:
+
+    json_decref(arr);
+    json_decref(obj);
+
+    return NULL;
+}
+
+
+/* a string without escapes, an integer, true, false or null; p moves on */
+
+static json_t *
+ngx_http_freshdesk_json_scalar(u_char **pp, u_char *last)
+{
+    u_char    *p, *q;
+    int64_t    n;
+    ngx_int_t  neg;
+
+    p = *pp;
+
+    switch (*p) {
+
+    case '"':
+        q = memchr(p + 1, '"', last - p - 1);
+
+        if (q == NULL || memchr(p + 1, '\\', q - p - 1) != NULL) {
+            return NULL;
+        }
+
+        *pp = q + 1;
+        return json_stringn_nocheck((const char *) p + 1, q - p - 1);
+
+    case 't':
+        *pp = p + 4;
+        return json_true();
+
+    case 'f':
+        *pp = p + 5;
+        return json_false();
+
+    case 'n':
+        *pp = p + 4;
+        return json_null();
+
+    case '[':
+    case '{':
+        return NULL;
+    }
+
+    neg = (*p == '-');
+    p += neg;
+    q = p;
+
+    while (p < last && *p >= '0' && *p <= '9') {
+        p++;
+    }
+
+    if (p - q > 18 || (p < last && (*p == '.' || *p == 'e' || *p == 'E'))) {
+        /* a real, or an integer that may not fit: jansson decides */
+        return NULL;
+    }
+
+    *pp = p;
+
+    for (n = 0; q < p; q++) {
+        n = n * 10 + (*q - '0');
+    }
+
+    return json_integer(neg ? -n : n);
 }
 
 

@@ -30,6 +30,7 @@ ngx_int_t ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
     ngx_uint_t n, u_char *top, size_t *escaped_len);
 u_char *ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
     size_t len, ngx_http_freshdesk_json_member_t *members, ngx_uint_t n);
+json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);
 json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_uint_t max_depth, ngx_str_t *err);
 ngx_int_t ngx_http_freshdesk_json_own(ngx_pool_t *pool, json_t *json);

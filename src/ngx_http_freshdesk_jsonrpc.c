@@ -275,10 +275,14 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
     s = &m[ARGUMENTS].value;
 
     if (s->len) {
-        v = json_loadb((const char *) s->data, s->len,
-                       JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
+        v = ngx_http_freshdesk_json_load_flat(s->data, s->len);
+
         if (v == NULL) {
-            return NGX_DECLINED;
+            v = json_loadb((const char *) s->data, s->len,
+                           JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &error);
+            if (v == NULL) {
+                return NGX_DECLINED;
+            }
         }
 
         if (ngx_http_freshdesk_json_own(pool, v) != NGX_OK) {

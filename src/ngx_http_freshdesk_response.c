@@ -15,21 +15,23 @@
 
 
 /*
- * The number of headers named "name" in a list (request or response
- * headers); the value of the last one in *value.
+ * Looks up several headers in one walk of a list (request or response
+ * headers): for each wanted name, how many there are (h[i].n) and the
+ * value of the last one (h[i].value).
  */
 
-ngx_uint_t
-ngx_http_freshdesk_list_header(ngx_list_t *headers, const char *name,
-    ngx_str_t *value)
+void
+ngx_http_freshdesk_list_headers(ngx_list_t *headers,
+    ngx_http_freshdesk_header_t *want, ngx_uint_t n)
 {
-    size_t            len;
-    ngx_uint_t        i, n;
+    ngx_uint_t        i, k;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    len = ngx_strlen(name);
-    n = 0;
+    for (k = 0; k < n; k++) {
+        want[k].n = 0;
+        ngx_str_null(&want[k].value);
+    }
 
     part = &headers->part;
     h = part->elts;
@@ -46,15 +48,22 @@ ngx_http_freshdesk_list_header(ngx_list_t *headers, const char *name,
             i = 0;
         }
 
-        if (h[i].hash != 0 && h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            *value = h[i].value;
-            n++;
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (h[i].key.len == want[k].len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) want[k].name,
+                                   want[k].len)
+                   == 0)
+            {
+                want[k].value = h[i].value;
+                want[k].n++;
+                break;
+            }
         }
     }
-
-    return n;
 }
 
 
@@ -82,10 +91,13 @@ ngx_http_freshdesk_add_header(ngx_http_request_t *r, const char *name,
 
 
 /*
- * Sends a complete response made of pieces of memory (none is copied); the
- * caller finalizes the request with the return value.  No pieces: a
- * header-only answer (202, 204).
+ * Sends a complete response made of pieces of memory: chained as they are,
+ * or copied into one buffer when the whole is small; the caller finalizes
+ * the request with the return value.  No pieces: a header-only answer
+ * (202, 204).
  */
+
+#define NGX_HTTP_FRESHDESK_COPY_MAX  16384
 
 static ngx_int_t
 ngx_http_freshdesk_send_parts(ngx_http_request_t *r, ngx_uint_t status,
@@ -136,6 +148,30 @@ ngx_http_freshdesk_send_parts(ngx_http_request_t *r, ngx_uint_t status,
     out = NULL;
     ll = &out;
     b = NULL;
+
+    if (n > 1 && len <= NGX_HTTP_FRESHDESK_COPY_MAX) {
+
+        /* small: one buffer is cheaper than a chain of pieces */
+
+        b = ngx_create_temp_buf(r->pool, (size_t) len);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            b->last = ngx_cpymem(b->last, parts[i].data, parts[i].len);
+        }
+
+        n = 0;
+
+        out = ngx_alloc_chain_link(r->pool);
+        if (out == NULL) {
+            return NGX_ERROR;
+        }
+
+        out->buf = b;
+        out->next = NULL;
+    }
 
     for (i = 0; i < n; i++) {
         if (parts[i].len == 0) {

@@ -15,8 +15,20 @@
 #define NGX_HTTP_FRESHDESK_RESULT_PARTS  6
 
 
-ngx_uint_t ngx_http_freshdesk_list_header(ngx_list_t *headers,
-    const char *name, ngx_str_t *value);
+/* a header looked up by ngx_http_freshdesk_list_headers() */
+typedef struct {
+    const char                    *name;
+    size_t                         len;
+    ngx_uint_t                     n;        /* how many there are */
+    ngx_str_t                      value;    /* the last one's */
+} ngx_http_freshdesk_header_t;
+
+#define ngx_http_freshdesk_header(name)                                      \
+    { name, sizeof(name) - 1, 0, ngx_null_string }
+
+
+void ngx_http_freshdesk_list_headers(ngx_list_t *headers,
+    ngx_http_freshdesk_header_t *want, ngx_uint_t n);
 ngx_int_t ngx_http_freshdesk_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,

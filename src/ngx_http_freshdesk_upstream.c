@@ -21,8 +21,6 @@ static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
 static ngx_int_t ngx_http_freshdesk_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static void ngx_http_freshdesk_copy_header(ngx_http_request_t *sr,
-    const char *name, ngx_str_t *dst);
 static ngx_buf_t *ngx_http_freshdesk_capture(ngx_http_request_t *r,
     ngx_http_freshdesk_sub_ctx_t *sctx, ngx_http_freshdesk_call_t *call,
     u_char *data, size_t len);
@@ -163,9 +161,15 @@ static ngx_int_t
 ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
     ngx_int_t rc)
 {
-    ngx_http_freshdesk_ctx_t   *ctx = data;
+    ngx_http_freshdesk_ctx_t     *ctx = data;
 
-    ngx_http_freshdesk_call_t  *call;
+    ngx_http_freshdesk_call_t    *call;
+
+    ngx_http_freshdesk_header_t   h[] = {
+        ngx_http_freshdesk_header("Link"),
+        ngx_http_freshdesk_header("Retry-After"),
+        ngx_http_freshdesk_header("X-Request-Id")
+    };
 
     call = &ctx->call;
 
@@ -191,9 +195,12 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
         call->complete = 0;
     }
 
-    ngx_http_freshdesk_copy_header(sr, "Link", &call->link);
-    ngx_http_freshdesk_copy_header(sr, "Retry-After", &call->retry_after);
-    ngx_http_freshdesk_copy_header(sr, "X-Request-Id", &call->request_id);
+    ngx_http_freshdesk_list_headers(&sr->headers_out.headers, h,
+                                    sizeof(h) / sizeof(h[0]));
+
+    call->link = h[0].value;
+    call->retry_after = h[1].value;
+    call->request_id = h[2].value;
 
     if (ctx->pending) {
         ctx->pending--;
@@ -210,17 +217,6 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
      */
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_freshdesk_copy_header(ngx_http_request_t *sr, const char *name,
-    ngx_str_t *dst)
-{
-    ngx_str_null(dst);
-
-    (void) ngx_http_freshdesk_list_header(&sr->headers_out.headers, name,
-                                          dst);
 }
 
 
