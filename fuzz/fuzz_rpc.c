@@ -249,50 +249,103 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         /*
-         * the scanner's escaped length is the escaper's, and escaping in
-         * pieces cut at the members gives the same text; the output has
-         * exactly that room, so a store past it is caught
+         * the escaping scan accepts what the validator accepts, finds the
+         * same members, and writes what the escaper writes, with each
+         * member's escaped span the escape of its raw span; its output has
+         * exactly the room it asks for, in its own allocation, so that a
+         * store past it is caught
          */
 
         {
-            u_char                            top, *end2;
-            size_t                            slen;
-            ngx_str_t                         pieces;
-            ngx_http_freshdesk_json_member_t  m[2];
+            u_char                            top, top2, *out;
+            size_t                            slen, room;
+            ngx_int_t                         rc1, rc2;
+            ngx_uint_t                        i;
+            ngx_http_freshdesk_json_member_t  m[2], m2[2];
 
             m[0].name = "items";
             m[1].name = "results";
+            m2[0].name = "items";
+            m2[1].name = "results";
 
-            if (ngx_http_freshdesk_json_validate_len((u_char *) data, size,
-                                                     4096, m, 2, &top, &slen)
-                == NGX_OK)
-            {
-                if (slen != elen) {
+            room = NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size);
+            out = malloc(room);
+            if (out == NULL) {
+                abort();
+            }
+
+            top = 0;
+            top2 = 0;
+
+            rc1 = ngx_http_freshdesk_json_validate((u_char *) data, size,
+                                                   4096, m, 2, &top);
+            rc2 = ngx_http_freshdesk_json_validate_escape((u_char *) data,
+                                                   size, 4096, m2, 2, &top2,
+                                                   out, &slen);
+
+            if (rc1 != rc2 || (rc1 == NGX_OK && top != top2)) {
+                abort();
+            }
+
+            if (rc1 == NGX_OK) {
+                if (slen != elen || ngx_memcmp(out, q + 1, elen) != 0) {
                     abort();
                 }
 
-                pieces.data = ngx_pnalloc(pool, slen);
-                end2 = ngx_http_freshdesk_json_escape_members(pieces.data,
-                                                       (u_char *) data,
-                                                       size, m, 2);
-                pieces.len = end2 - pieces.data;
+                for (i = 0; i < 2; i++) {
+                    if (m[i].value.data != m2[i].value.data
+                        || m[i].value.len != m2[i].value.len
+                        || m[i].escaped.data != NULL)
+                    {
+                        abort();
+                    }
 
-                if (pieces.len != elen
-                    || ngx_memcmp(pieces.data, q + 1, elen) != 0)
-                {
-                    abort();
-                }
+                    if (m2[i].value.data == NULL) {
+                        continue;
+                    }
 
-                /* a member's escaped span is the escape of its raw span */
+                    /* a member's span is one value, named as asked */
 
-                if (m[0].value.len
-                    && m[0].escaped.len
-                       != ngx_http_freshdesk_json_escape_len(m[0].value.data,
-                                                             m[0].value.len))
-                {
-                    abort();
+                    {
+                        u_char  *k;
+
+                        k = m2[i].value.data;
+
+                        while (k > (u_char *) data && k[-1] != '"') {
+                            k--;
+                        }
+
+                        if (ngx_http_freshdesk_json_validate(
+                                m2[i].value.data, m2[i].value.len, 4096,
+                                NULL, 0, NULL)
+                            != NGX_OK
+                            || (size_t) (k - (u_char *) data)
+                               < ngx_strlen(m2[i].name) + 1
+                            || ngx_memcmp(k - 1 - ngx_strlen(m2[i].name),
+                                          m2[i].name,
+                                          ngx_strlen(m2[i].name))
+                               != 0)
+                        {
+                            abort();
+                        }
+                    }
+
+                    /* where the raw span starts and ends, escaped */
+
+                    if (m2[i].escaped.data
+                        != out + ngx_http_freshdesk_json_escape_len(
+                                     (u_char *) data,
+                                     m2[i].value.data - (u_char *) data)
+                        || m2[i].escaped.len
+                           != ngx_http_freshdesk_json_escape_len(
+                                  m2[i].value.data, m2[i].value.len))
+                    {
+                        abort();
+                    }
                 }
             }
+
+            free(out);
         }
 
         if (back && (json_string_length(back) != size

@@ -53,11 +53,33 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 
 static ngx_int_t ngx_http_freshdesk_scan(u_char *p, u_char *last,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, size_t *escaped);
+    ngx_uint_t n, u_char *top);
+static ngx_int_t ngx_http_freshdesk_scan_escape(u_char *p, u_char *last,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, u_char **dst);
+static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
+    u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
+    u_char **dst, const ngx_uint_t esc);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
-    u_char *p, u_char *last, size_t *extra);
+    u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
+    u_char **fromp);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
     u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
+    u_char *from, u_char *s, u_char *last, u_char c);
+
+
+/* four bytes as one number, for comparing literals */
+static ngx_inline uint32_t
+ngx_http_freshdesk_word(const char *s)
+{
+    uint32_t  w;
+
+    ngx_memcpy(&w, s, 4);
+
+    return w;
+}
 
 
 #define ngx_http_freshdesk_json_ws(c)                                        \
@@ -68,11 +90,25 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
     depth--;                                                                 \
     obj = (stack[depth / 64] >> (depth % 64)) & 1
 
-/* skips blanks; those but ' ' take a byte more once escaped */
-#define ngx_http_freshdesk_scan_ws(p, last, extra)                           \
+/*
+ * Skips blanks.  An escaping scan writes nothing until a byte that needs
+ * escaping comes: then the text since the last one ("from") goes out as it
+ * is, followed by the escape (ngx_http_freshdesk_scan_emit).
+ */
+
+#define ngx_http_freshdesk_scan_emit(s, c)                                   \
+    if (esc) {                                                               \
+        d = ngx_http_freshdesk_emit(d, from, s, last, c);                    \
+        from = (s) + 1;                                                      \
+    }
+
+#define ngx_http_freshdesk_scan_ws(p, last)                                  \
     if ((p) < (last) && *(p) <= ' ') {                                       \
         while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
-            (extra) += (*(p) != ' ');                                        \
+            if (esc && *(p) != ' ') {                                        \
+                ngx_http_freshdesk_scan_emit(p, *(p) == '\n' ? 'n'          \
+                                                : *(p) == '\t' ? 't' : 'r'); \
+            }                                                                \
             (p)++;                                                           \
         }                                                                    \
     }
@@ -83,22 +119,6 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top)
 {
-    return ngx_http_freshdesk_json_validate_len(data, len, max_depth,
-                                                members, n, top, NULL);
-}
-
-
-/*
- * Validates; members[i].value gets the span of the top-level member named
- * members[i].name, if there is one; *escaped_len (if asked for) the length
- * of the text once escaped, for ngx_http_freshdesk_json_escape_members().
- */
-
-ngx_int_t
-ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
-    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, size_t *escaped_len)
-{
     ngx_uint_t  i;
 
     for (i = 0; i < n; i++) {
@@ -107,56 +127,71 @@ ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
     }
 
     return ngx_http_freshdesk_scan(data, data + len, max_depth, members, n,
-                                   top, escaped_len);
+                                   top);
 }
 
 
 /*
- * Escapes validated text into dst (room for its escaped length), with each
- * member's escaped span in members[i].escaped.  Escaping is byte by byte,
- * independent of the structure, so the text is escaped in pieces cut at
- * the members' spans (which never overlap: all are at the top level).
+ * Validates, and escapes the text into dst as it goes (one pass over it):
+ * dst has room for NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len) bytes, more
+ * than the escaped text needs.  *escaped_len gets the escaped length, and
+ * members[i].escaped the escaped span of each member found.
  */
 
-u_char *
-ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
-    size_t len, ngx_http_freshdesk_json_member_t *members, ngx_uint_t n)
+ngx_int_t
+ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len)
 {
-    u_char                            *from;
-    ngx_uint_t                         i;
-    ngx_http_freshdesk_json_member_t  *m, *next;
+    u_char      *d;
+    ngx_int_t    rc;
+    ngx_uint_t   i;
 
-    from = data;
-
-    for ( ;; ) {
-        next = NULL;
-
-        for (i = 0; i < n; i++) {
-            m = &members[i];
-
-            if (m->value.data != NULL && m->value.data >= from
-                && (next == NULL || m->value.data < next->value.data))
-            {
-                next = m;
-            }
-        }
-
-        if (next == NULL) {
-            break;
-        }
-
-        dst = ngx_http_freshdesk_json_escape(dst, from,
-                                             next->value.data - from);
-        next->escaped.data = dst;
-
-        dst = ngx_http_freshdesk_json_escape(dst, next->value.data,
-                                             next->value.len);
-        next->escaped.len = dst - next->escaped.data;
-
-        from = next->value.data + next->value.len;
+    for (i = 0; i < n; i++) {
+        ngx_str_null(&members[i].value);
+        ngx_str_null(&members[i].escaped);
     }
 
-    return ngx_http_freshdesk_json_escape(dst, from, data + len - from);
+    d = dst;
+
+    rc = ngx_http_freshdesk_scan_escape(data, data + len, max_depth, members,
+                                        n, top, &d);
+
+    *escaped_len = d - dst;
+
+    return rc;
+}
+
+
+/*
+ * Writes the text from "from" to "s" as it is, then '\\' and c (escaping
+ * the byte at s); returns the end.  A short run is copied with one 16-byte
+ * store, which may write past it: the room asked for output covers that.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
+    u_char c)
+{
+    size_t  n;
+
+    n = s - from;
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    if (n <= 16 && last - from >= 16) {
+        _mm_storeu_si128((__m128i *) d,
+                         _mm_loadu_si128((const __m128i *) from));
+    } else
+#endif
+    {
+        ngx_memcpy(d, from, n);
+    }
+
+    d += n;
+    d[0] = '\\';
+    d[1] = c;
+
+    return d + 2;
 }
 
 
@@ -208,14 +243,19 @@ ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
  * A string from after its opening quote: returns the byte after the closing
  * quote, or NULL if the string is not valid (raw control characters, bad
  * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
+ * An escaping scan escapes its backslashes and its closing quote.
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
+ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
+    u_char **dp, u_char **fromp)
 {
-    u_char    c;
+    u_char    c, *d, *from;
     uint32_t  cp;
     size_t    n, i;
+
+    d = *dp;
+    from = *fromp;
 
     for ( ;; ) {
 
@@ -230,6 +270,11 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
         c = *p;
 
         if (c == '"') {
+            ngx_http_freshdesk_scan_emit(p, '"');
+
+            *dp = d;
+            *fromp = from;
+
             return p + 1;
         }
 
@@ -238,16 +283,20 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
         }
 
         if (c == '\\') {
-            if (++p == last) {
+            if (p + 1 == last) {
                 return NULL;
             }
+
+            ngx_http_freshdesk_scan_emit(p, '\\');
+
+            p++;
 
             switch (*p) {
 
             case '"':
             case '\\':
-                /* both backslash and character need escaping again */
-                *extra += 2;
+                /* the escaped character needs escaping again */
+                ngx_http_freshdesk_scan_emit(p, *p);
                 p++;
                 continue;
 
@@ -257,13 +306,10 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
             case 'n':
             case 'r':
             case 't':
-                *extra += 1;
                 p++;
                 continue;
 
             case 'u':
-                *extra += 1;
-
                 if (last - p < 5) {
                     return NULL;
                 }
@@ -334,22 +380,45 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, size_t *extra)
 }
 
 
+/* the scanner, as a validator only and as a validator that escapes */
+
+static ngx_int_t
+ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top)
+{
+    return ngx_http_freshdesk_scan_text(p, last, max_depth, members, n, top,
+                                        NULL, 0);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_scan_escape(u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
+    u_char **dst)
+{
+    return ngx_http_freshdesk_scan_text(p, last, max_depth, members, n, top,
+                                        dst, 1);
+}
+
+
 /*
  * The scanner proper: iterative, so nesting costs no C stack; the kind of
  * each open container is a bit in "stack" (1: object).  Members of the
  * top-level object named in members[] have their value spans recorded.
+ * Inlined into the two functions above, so that "esc" is a constant and
+ * the validator carries no trace of escaping.
  */
 
-static ngx_int_t
-ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
+static ngx_http_freshdesk_hot ngx_int_t
+ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    size_t *escaped)
+    u_char **dst, const ngx_uint_t esc)
 {
-    u_char       c, *key, *start, *name;
-    const char  *word;
-    size_t       len, klen, wlen, extra, strings, escapes;
+    u_char       c, *key, *start, *name, *d, *from, *dstart;
+    size_t       klen;
+    uint32_t     word;
     uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
-    ngx_uint_t   i, depth, obj;
+    ngx_uint_t   i, depth, obj, keyed;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
@@ -368,20 +437,23 @@ ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
         }
     }
 
+    /* member names are looked at in depth 1 only, and only if asked for */
+
+    keyed = n ? 1 : 0;
+
     depth = 0;
     obj = 0;
     key = NULL;
     klen = 0;
     start = NULL;
-    extra = 0;
-    strings = 0;
-    escapes = 0;
-    len = last - p;
+    dstart = NULL;
+    d = esc ? *dst : NULL;
+    from = p;
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (top) {
@@ -391,23 +463,25 @@ ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
 value:
 
     if (p == last) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     switch (*p) {
 
     case '"':
-        strings++;
-        p = ngx_http_freshdesk_scan_string(p + 1, last, &escapes);
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
         if (p == NULL) {
-            return NGX_ERROR;
+            goto failed;
         }
+
         goto next;
 
     case '{':
     case '[':
         if (depth == max_depth) {
-            return NGX_ERROR;
+            goto failed;
         }
 
         c = *p++;
@@ -424,10 +498,10 @@ value:
         depth++;
         obj = (c == '{');
 
-        ngx_http_freshdesk_scan_ws(p, last, extra);
+        ngx_http_freshdesk_scan_ws(p, last);
 
         if (p == last) {
-            return NGX_ERROR;
+            goto failed;
         }
 
         if (*p == (obj ? '}' : ']')) {
@@ -445,14 +519,24 @@ value:
     case 't':
     case 'f':
     case 'n':
-        word = (*p == 't') ? "true" : (*p == 'f') ? "false" : "null";
-        wlen = (*p == 'f') ? 5 : 4;
+        /* true, false ("alse" after the 'f'), null: four bytes compared */
 
-        if ((size_t) (last - p) < wlen || ngx_memcmp(p, word, wlen) != 0) {
-            return NGX_ERROR;
+        c = (*p == 'f');
+
+        if (last - p < 4 + (ptrdiff_t) c) {
+            goto failed;
         }
 
-        p += wlen;
+        ngx_memcpy(&word, p + c, 4);
+
+        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
+                     : c ? ngx_http_freshdesk_word("alse")
+                     : ngx_http_freshdesk_word("null")))
+        {
+            goto failed;
+        }
+
+        p += 4 + c;
         goto next;
     }
 
@@ -463,7 +547,7 @@ value:
     }
 
     if (p == last) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (*p == '0') {
@@ -475,14 +559,14 @@ value:
         }
 
     } else {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (p < last && *p == '.') {
         p++;
 
         if (p == last || !(*p >= '0' && *p <= '9')) {
-            return NGX_ERROR;
+            goto failed;
         }
 
         while (p < last && *p >= '0' && *p <= '9') {
@@ -498,7 +582,7 @@ value:
         }
 
         if (p == last || !(*p >= '0' && *p <= '9')) {
-            return NGX_ERROR;
+            goto failed;
         }
 
         while (p < last && *p >= '0' && *p <= '9') {
@@ -510,9 +594,12 @@ next:
 
     /* a value ended: the whole text, or a member or element of depth */
 
-    if (depth == 1 && key && key[0] < 128
-        && (firsts[key[0] >> 6] >> (key[0] & 63)) & 1)
-    {
+    if (key && depth == keyed) {
+
+        if (!((firsts[key[0] >> 6] >> (key[0] & 63)) & 1)) {
+            goto skip;
+        }
+
         for (i = 0; i < n; i++) {
             name = (u_char *) members[i].name;
 
@@ -523,35 +610,43 @@ next:
             {
                 if (members[i].value.data) {
                     /* a member we read, twice: ambiguous */
-                    return NGX_ERROR;
+                    goto failed;
                 }
 
                 members[i].value.data = start;
                 members[i].value.len = p - start;
+
+                /* nothing needed escaping since the last escape */
+
+                if (esc) {
+                    members[i].escaped.data = dstart;
+                    members[i].escaped.len = d + (p - from) - dstart;
+                }
             }
         }
+
+    skip:
 
         key = NULL;
     }
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
     if (depth == 0) {
         if (p != last) {
-            return NGX_ERROR;
+            goto failed;
         }
 
-        /* the length escaped: one more byte for each quote of a string */
-
-        if (escaped) {
-            *escaped = len + extra + escapes + 2 * strings;
+        if (esc) {
+            ngx_memcpy(d, from, last - from);
+            *dst = d + (last - from);
         }
 
         return NGX_OK;
     }
 
     if (p == last) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     if (obj) {
@@ -563,7 +658,7 @@ next:
         }
 
         if (*p++ != ',') {
-            return NGX_ERROR;
+            goto failed;
         }
 
         goto member;
@@ -576,10 +671,10 @@ next:
     }
 
     if (*p++ != ',') {
-        return NGX_ERROR;
+        goto failed;
     }
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
     goto value;
 
@@ -587,39 +682,51 @@ member:
 
     /* "key" : value */
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last || *p != '"') {
-        return NGX_ERROR;
+        goto failed;
     }
 
-    if (depth == 1) {
-        key = p + 1;
-    }
+    ngx_http_freshdesk_scan_emit(p, '"');
 
-    strings++;
-    p = ngx_http_freshdesk_scan_string(p + 1, last, &escapes);
+    name = p + 1;
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
     if (p == NULL) {
-        return NGX_ERROR;
+        goto failed;
     }
 
-    if (depth == 1) {
-        klen = p - 1 - key;
+    if (depth == keyed) {
+        klen = p - 1 - name;
     }
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last || *p++ != ':') {
-        return NGX_ERROR;
+        goto failed;
     }
 
-    ngx_http_freshdesk_scan_ws(p, last, extra);
+    ngx_http_freshdesk_scan_ws(p, last);
 
-    if (depth == 1) {
+    if (depth == keyed && name[0] < 128) {
+        key = name;
         start = p;
+
+        if (esc) {
+            dstart = d + (p - from);
+        }
     }
 
     goto value;
+
+failed:
+
+    if (esc) {
+        *dst = d;
+    }
+
+    return NGX_ERROR;
 }
 
 

@@ -13,6 +13,9 @@
 
 #define NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH  64
 
+/* room for escaping len bytes of valid JSON as they are scanned */
+#define NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len)  (2 * (len) + 16)
+
 
 /* a top-level member whose value span the validator reports */
 typedef struct {
@@ -25,11 +28,9 @@ typedef struct {
 ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top);
-ngx_int_t ngx_http_freshdesk_json_validate_len(u_char *data, size_t len,
+ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, size_t *escaped_len);
-u_char *ngx_http_freshdesk_json_escape_members(u_char *dst, u_char *data,
-    size_t len, ngx_http_freshdesk_json_member_t *members, ngx_uint_t n);
+    ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len);
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);
 json_t *ngx_http_freshdesk_json_parse(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_uint_t max_depth, ngx_str_t *err);

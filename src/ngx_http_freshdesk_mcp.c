@@ -831,9 +831,17 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
     nmembers = ctx->tool->items ? 3 : 0;
 
-    if (ngx_http_freshdesk_json_validate_len(body.data, body.len, 512,
-                                             members, nmembers, &top,
-                                             &escaped.len)
+    /* validated and escaped in one pass */
+
+    escaped.data = ngx_http_freshdesk_buffer(r,
+                              NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len));
+    if (escaped.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_freshdesk_json_validate_escape(body.data, body.len, 512,
+                                                members, nmembers, &top,
+                                                escaped.data, &escaped.len)
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -845,15 +853,6 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
                    "Freshdesk sent a bad response: not valid JSON "
                    "(HTTP %i). Try again later.", call->status);
     }
-
-    escaped.data = ngx_http_freshdesk_buffer(r, escaped.len);
-    if (escaped.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    (void) ngx_http_freshdesk_json_escape_members(escaped.data, body.data,
-                                                  body.len, members,
-                                                  nmembers);
 
     /* the list, where there is one */
 
