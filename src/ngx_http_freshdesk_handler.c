@@ -72,10 +72,10 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     ngx_http_freshdesk_loc_conf_t  *flcf;
 
     ngx_http_freshdesk_header_t     h[] = {
-        ngx_http_freshdesk_header("Origin"),
-        ngx_http_freshdesk_header("MCP-Protocol-Version"),
-        ngx_http_freshdesk_header("Accept"),
-        ngx_http_freshdesk_header("Authorization")
+        ngx_http_freshdesk_header("origin"),
+        ngx_http_freshdesk_header("mcp-protocol-version"),
+        ngx_http_freshdesk_header("accept"),
+        ngx_http_freshdesk_header("authorization")
     };
 
     enum { ORIGIN = 0, VERSION, ACCEPT, AUTHORIZATION };
@@ -88,7 +88,7 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
 
     /* the request headers read here, found in one walk */
 
-    ngx_http_freshdesk_list_headers(&r->headers_in.headers, h,
+    ngx_http_freshdesk_list_headers(&r->headers_in.headers, 1, h,
                                     sizeof(h) / sizeof(h[0]));
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_ctx_t));
@@ -447,7 +447,8 @@ ngx_http_freshdesk_check_media(ngx_http_request_t *r,
     }
 
     if (last - p < 16
-        || ngx_strncasecmp(p, (u_char *) "application/json", 16) != 0
+        || (ngx_memcmp(p, "application/json", 16) != 0
+            && ngx_strncasecmp(p, (u_char *) "application/json", 16) != 0)
         || (last - p > 16 && p[16] != ';' && p[16] != ' ' && p[16] != '\t'))
     {
         ngx_str_set(err, "Unsupported Media Type: Content-Type must be "

@@ -15,13 +15,15 @@
 
 
 /*
- * Looks up several headers in one walk of a list (request or response
- * headers): for each wanted name, how many there are (h[i].n) and the
- * value of the last one (h[i].value).
+ * Looks up several headers in one walk of a list: for each wanted name (in
+ * lower case), how many there are (h[i].n) and the value of the last one
+ * (h[i].value).  "lowcase": the list's elements have their lowcase_key set,
+ * as nginx does for request headers (not so for response headers, which
+ * modules add without one).
  */
 
 void
-ngx_http_freshdesk_list_headers(ngx_list_t *headers,
+ngx_http_freshdesk_list_headers(ngx_list_t *headers, ngx_uint_t lowcase,
     ngx_http_freshdesk_header_t *want, ngx_uint_t n)
 {
     ngx_uint_t        i, k;
@@ -53,9 +55,13 @@ ngx_http_freshdesk_list_headers(ngx_list_t *headers,
         }
 
         for (k = 0; k < n; k++) {
+
             if (h[i].key.len == want[k].len
-                && ngx_strncasecmp(h[i].key.data, (u_char *) want[k].name,
-                                   want[k].len)
+                && (lowcase
+                    ? ngx_memcmp(h[i].lowcase_key, want[k].name,
+                                 want[k].len)
+                    : ngx_strncasecmp(h[i].key.data,
+                                      (u_char *) want[k].name, want[k].len))
                    == 0)
             {
                 want[k].value = h[i].value;

@@ -166,9 +166,9 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
     ngx_http_freshdesk_call_t    *call;
 
     ngx_http_freshdesk_header_t   h[] = {
-        ngx_http_freshdesk_header("Link"),
-        ngx_http_freshdesk_header("Retry-After"),
-        ngx_http_freshdesk_header("X-Request-Id")
+        ngx_http_freshdesk_header("link"),
+        ngx_http_freshdesk_header("retry-after"),
+        ngx_http_freshdesk_header("x-request-id")
     };
 
     call = &ctx->call;
@@ -195,7 +195,7 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
         call->complete = 0;
     }
 
-    ngx_http_freshdesk_list_headers(&sr->headers_out.headers, h,
+    ngx_http_freshdesk_list_headers(&sr->headers_out.headers, 0, h,
                                     sizeof(h) / sizeof(h[0]));
 
     call->link = h[0].value;
