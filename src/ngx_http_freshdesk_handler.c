@@ -500,16 +500,11 @@ ngx_http_freshdesk_body_handler(ngx_http_request_t *r)
 
     rc = ngx_http_freshdesk_mcp_process(r, &body);
 
-    if (rc == NGX_DONE) {
-        /*
-         * A subrequest is running and holds its own reference to the
-         * request; when it is done nginx wakes the write event handler.
-         * The reference taken for reading the body is dropped by the
-         * content phase, which got NGX_DONE from the handler.
-         */
-        r->write_event_handler = ngx_http_freshdesk_resume;
-        return;
-    }
+    /*
+     * NGX_DONE: the request went on as the REST request (an internal
+     * redirect, which took a reference of its own); drop the one taken for
+     * reading the body, as any other rc does
+     */
 
     ngx_http_finalize_request(r, rc);
 }
@@ -587,25 +582,4 @@ ngx_http_freshdesk_join_body(ngx_http_request_t *r, size_t max,
     body->len = p - body->data;
 
     return NGX_OK;
-}
-
-
-/* write event handler of the main request while subrequests run */
-
-void
-ngx_http_freshdesk_resume(ngx_http_request_t *r)
-{
-    ngx_http_freshdesk_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-
-    if (ctx == NULL || !ctx->waiting || ctx->pending) {
-        /* woken early or twice: nothing to do yet */
-        return;
-    }
-
-    ctx->waiting = 0;
-    r->write_event_handler = ngx_http_request_empty_handler;
-
-    ngx_http_finalize_request(r, ngx_http_freshdesk_mcp_finish(r, ctx));
 }

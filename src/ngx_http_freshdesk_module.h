@@ -109,7 +109,6 @@ typedef struct {
     ngx_str_t                      quota_text;      /* refusal message */
 
     ngx_http_freshdesk_call_t      call;
-    ngx_uint_t                     pending;
     ngx_uint_t                     page;           /* page this call asked */
 
     ngx_int_t                      upstream_status;
@@ -121,20 +120,30 @@ typedef struct {
     time_t                         calls_reset;
     time_t                         actions_reset;
 
-    unsigned                       waiting:1;
+    /*
+     * While the request itself is the REST request (an internal redirect
+     * to the freshdesk_upstream location): what it was before, and the
+     * capture of the response
+     */
+    ngx_str_t                      saved_uri;
+    ngx_str_t                      saved_args;
+    ngx_uint_t                     saved_method;
+    ngx_str_t                      saved_method_name;
+    void                         **saved_loc_conf;
+    ngx_http_headers_out_t         saved_headers_out;
+    ngx_uint_t                     uri_changes;
+    size_t                         max;
+    size_t                         size_hint;    /* upstream Content-Length */
+    ngx_buf_t                     *last;         /* capture buffer */
+    void                         (*finalize_request)(ngx_http_request_t *r,
+                                                     ngx_int_t rc);
+
+    unsigned                       upstream:1;   /* the REST request runs */
+    unsigned                       answered:1;
+    unsigned                       swallow:1;    /* drop an error page */
     unsigned                       quota_checked:1;
     unsigned                       action_taken:1;
 } ngx_http_freshdesk_ctx_t;
-
-
-/* marks a subrequest of ours; lives in the subrequest's module ctx */
-typedef struct {
-    ngx_http_freshdesk_ctx_t      *parent;
-    ngx_http_freshdesk_call_t     *call;
-    size_t                         max;
-    size_t                         size_hint;   /* upstream Content-Length */
-    ngx_buf_t                     *last;        /* capture buffer */
-} ngx_http_freshdesk_sub_ctx_t;
 
 
 extern ngx_module_t  ngx_http_freshdesk_module;

@@ -2,28 +2,41 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * The subrequest engine: one upstream REST request is a subrequest to the
- * internal location named by freshdesk_upstream (an ordinary proxy_pass
- * location, so keepalive, TLS verification and timeouts are nginx's own).
- * The response body is captured whole in memory by this module's body
- * filter, which runs before the postpone filter, grows with the data and
- * enforces freshdesk_max_response_size; it never reaches the client.
+ * The upstream engine.  For one tool call, the client's request itself
+ * becomes the REST request: its method, URI and body are set to the
+ * call's, and it is redirected internally to the location named by
+ * freshdesk_upstream (an ordinary proxy_pass location, so keepalive, TLS
+ * verification and timeouts are nginx's own).  This module's filters, the
+ * first of the chain, hold back the response header and capture the body
+ * whole in memory (growing with the data, within
+ * freshdesk_max_response_size); nothing of it reaches the client.  When
+ * the body is complete, or when nginx is about to answer with an error
+ * page instead, the request is put back as it was (URI, method, location,
+ * response headers) and the MCP answer goes out through the rest of the
+ * chain.
+ *
+ * This costs less than a subrequest: no second request object running
+ * the phases and the filters again, and nothing to wake the client's
+ * request when it is done.
  */
 
 
 #include "ngx_http_freshdesk_upstream.h"
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_buffer.h"
+#include "ngx_http_freshdesk_mcp.h"
 
 
-static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
-    void *data, ngx_int_t rc);
+static void ngx_http_freshdesk_ctx_keep(void *data);
 static ngx_int_t ngx_http_freshdesk_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static void ngx_http_freshdesk_upstream_finalize(ngx_http_request_t *r,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_freshdesk_answer(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
 static ngx_buf_t *ngx_http_freshdesk_capture(ngx_http_request_t *r,
-    ngx_http_freshdesk_sub_ctx_t *sctx, ngx_http_freshdesk_call_t *call,
-    u_char *data, size_t len);
+    ngx_http_freshdesk_ctx_t *ctx, u_char *data, size_t len);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -43,20 +56,57 @@ ngx_http_freshdesk_capture_init(ngx_conf_t *cf)
 }
 
 
+/*
+ * The module's ctx of a request.  An internal redirect clears every
+ * module's ctx; ours is kept in a pool cleanup (which does nothing) and
+ * found there again, as the realip module does.
+ */
+
+ngx_http_freshdesk_ctx_t *
+ngx_http_freshdesk_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    if (ctx != NULL || !r->internal) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_freshdesk_ctx_keep) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_freshdesk_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_freshdesk_ctx_keep(void *data)
+{
+    /* a marker only: the ctx lives in the pool, which goes itself */
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    u_char                          *p;
-    ngx_str_t                        uri, *args;
-    ngx_buf_t                       *b;
-    ngx_chain_t                     *cl;
-    ngx_http_request_t              *sr;
-    ngx_http_request_body_t         *rb;
-    ngx_http_freshdesk_call_t       *call;
-    ngx_http_freshdesk_sub_ctx_t    *sctx;
-    ngx_http_post_subrequest_t      *ps;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
+    u_char                         *p;
+    ngx_str_t                       uri, *args;
+    ngx_buf_t                      *b;
+    ngx_chain_t                    *cl;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_request_body_t        *rb;
+    ngx_http_freshdesk_call_t      *call;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
     call = &ctx->call;
@@ -72,149 +122,79 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 
     args = call->args.len ? &call->args : NULL;
 
-    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
-        return NGX_ERROR;
-    }
-
-    ps->handler = ngx_http_freshdesk_post_subrequest;
-    ps->data = ctx;
-
-    sctx = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_sub_ctx_t));
-    if (sctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    call->last_out = &call->out;
-    call->status = 0;
-    call->done = 0;
-
-    if (ngx_http_subrequest(r, &uri, args, &sr, ps, 0) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    sctx->parent = ctx;
-    sctx->call = call;
-    sctx->max = flcf->max_response;
-
-    ngx_http_set_ctx(sr, sctx, ngx_http_freshdesk_module);
-
-    /*
-     * A subrequest is a GET that inherits the client's body and headers:
-     * give it its own method and body (or none), so the JSON-RPC text never
-     * travels upstream.  The internal location must also say
-     * "proxy_pass_request_headers off".
-     */
-
-    sr->method = call->method;
-    sr->method_name = call->method_name;
-    sr->header_only = 0;
-
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     if (rb == NULL) {
         return NGX_ERROR;
     }
 
-    sr->request_body = rb;
-    sr->headers_in.chunked = 0;
-    sr->headers_in.content_length = NULL;
-    sr->headers_in.content_type = NULL;
-    sr->headers_in.content_length_n = -1;
-
-    if (call->has_body) {
-        sr->headers_in.content_length_n = call->body.len;
-
-        if (call->body.len) {
-            b = ngx_calloc_buf(r->pool);
-            if (b == NULL) {
-                return NGX_ERROR;
-            }
-
-            b->pos = call->body.data;
-            b->last = call->body.data + call->body.len;
-            b->memory = 1;
-            b->last_buf = 1;
-
-            cl = ngx_alloc_chain_link(r->pool);
-            if (cl == NULL) {
-                return NGX_ERROR;
-            }
-
-            cl->buf = b;
-            cl->next = NULL;
-            rb->bufs = cl;
+    if (call->has_body && call->body.len) {
+        b = ngx_calloc_buf(r->pool);
+        if (b == NULL) {
+            return NGX_ERROR;
         }
+
+        b->pos = call->body.data;
+        b->last = call->body.data + call->body.len;
+        b->memory = 1;
+        b->last_buf = 1;
+
+        cl = ngx_alloc_chain_link(r->pool);
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        cl->buf = b;
+        cl->next = NULL;
+        rb->bufs = cl;
     }
 
-    ctx->pending++;
-    ctx->waiting = 1;
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_freshdesk_ctx_keep;
+    cln->data = ctx;
+
+    /* what the answer and the access log need back */
+
+    ctx->saved_uri = r->uri;
+    ctx->saved_args = r->args;
+    ctx->saved_method = r->method;
+    ctx->saved_method_name = r->method_name;
+    ctx->saved_loc_conf = r->loc_conf;
+    ctx->saved_headers_out = r->headers_out;
+    ctx->uri_changes = r->uri_changes - 1;
+    ctx->max = flcf->max_response;
+
+    call->last_out = &call->out;
+    call->status = 0;
+    call->done = 0;
+
+    /*
+     * The request gets the call's method and body (or none), so the
+     * JSON-RPC text never travels upstream; the internal location must
+     * also say "proxy_pass_request_headers off".
+     */
+
+    r->method = call->method;
+    r->method_name = call->method_name;
+    r->request_body = rb;
+    r->headers_in.chunked = 0;
+    r->headers_in.content_length = NULL;
+    r->headers_in.content_type = NULL;
+    r->headers_in.content_length_n = call->has_body ? (off_t) call->body.len
+                                                    : -1;
+
+    ctx->upstream = 1;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "freshdesk upstream: %V \"%V?%V\"",
                    &call->method_name, &uri, &call->args);
 
-    return NGX_OK;
-}
+    /* runs the location's phases now; the caller finalizes with NGX_DONE */
 
-
-static ngx_int_t
-ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
-    ngx_int_t rc)
-{
-    ngx_http_freshdesk_ctx_t     *ctx = data;
-
-    ngx_http_freshdesk_call_t    *call;
-
-    ngx_http_freshdesk_header_t   h[] = {
-        ngx_http_freshdesk_header("link"),
-        ngx_http_freshdesk_header("retry-after"),
-        ngx_http_freshdesk_header("x-request-id")
-    };
-
-    call = &ctx->call;
-
-    if (call->done) {
-        /* finalization may call this more than once */
-        return NGX_OK;
-    }
-
-    call->done = 1;
-    call->rc = rc;
-    call->status = sr->headers_out.status;
-
-    if (call->status == 0) {
-        /* no response header: the upstream module's error code says why */
-        call->status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? rc : 0;
-        call->complete = 0;
-    }
-
-    if (rc == NGX_ERROR || (rc >= NGX_HTTP_SPECIAL_RESPONSE
-                            && sr->headers_out.status < 300))
-    {
-        /* the header came, the body broke off */
-        call->complete = 0;
-    }
-
-    ngx_http_freshdesk_list_headers(&sr->headers_out.headers, 0, h,
-                                    sizeof(h) / sizeof(h[0]));
-
-    call->link = h[0].value;
-    call->retry_after = h[1].value;
-    call->request_id = h[2].value;
-
-    if (ctx->pending) {
-        ctx->pending--;
-    }
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
-                   "freshdesk upstream done: rc:%i status:%i size:%uz",
-                   rc, call->status, call->size);
-
-    /*
-     * Whatever happened upstream is reported to the agent as a tool
-     * result: never let nginx render an error page or end the client
-     * connection because of it.
-     */
+    (void) ngx_http_internal_redirect(r, &uri, args);
 
     return NGX_OK;
 }
@@ -223,36 +203,166 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 static ngx_int_t
 ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
 {
-    ngx_http_freshdesk_sub_ctx_t  *sctx;
+    ngx_int_t                   rc;
+    ngx_http_upstream_t        *u;
+    ngx_http_freshdesk_ctx_t   *ctx;
+    ngx_http_freshdesk_call_t  *call;
 
-    if (r == r->main) {
+    ngx_http_freshdesk_header_t  h[] = {
+        ngx_http_freshdesk_header("link"),
+        ngx_http_freshdesk_header("retry-after"),
+        ngx_http_freshdesk_header("x-request-id")
+    };
+
+    if (r != r->main) {
         return ngx_http_next_header_filter(r);
     }
 
-    sctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-    if (sctx == NULL) {
+    ctx = ngx_http_freshdesk_get_ctx(r);
+
+    if (ctx == NULL || !ctx->upstream) {
         return ngx_http_next_header_filter(r);
     }
+
+    call = &ctx->call;
+
+    if (r->err_status || r->uri_changes != ctx->uri_changes) {
+
+        /*
+         * nginx answers with an error page: no response came, or the
+         * body broke off (see ngx_http_freshdesk_upstream_finalize)
+         */
+
+        if (!call->header) {
+            call->status = r->err_status ? (ngx_int_t) r->err_status
+                                         : NGX_HTTP_BAD_GATEWAY;
+        }
+
+        call->rc = r->err_status ? (ngx_int_t) r->err_status
+                                 : NGX_HTTP_BAD_GATEWAY;
+        call->complete = 0;
+
+        rc = ngx_http_freshdesk_answer(r, ctx);
+
+        /* the error page's body, which follows, is dropped */
+
+        ctx->swallow = 1;
+
+        return rc;
+    }
+
+    /* Freshdesk's response header: held back */
+
+    call->status = r->headers_out.status;
+    call->header = 1;
+    call->complete = 0;
+
+    ngx_http_freshdesk_list_headers(&r->headers_out.headers, 0, h,
+                                    sizeof(h) / sizeof(h[0]));
+
+    call->link = h[0].value;
+    call->retry_after = h[1].value;
+    call->request_id = h[2].value;
 
     /* file buffers (proxy temp files) must reach us as memory */
 
     r->filter_need_in_memory = 1;
 
-    sctx->call->status = r->headers_out.status;
-    sctx->call->header = 1;
-    sctx->call->complete = 0;
-
     /* a known length: one buffer for the whole body, nothing to join */
 
     if (r->headers_out.content_length_n > 0
-        && r->headers_out.content_length_n <= (off_t) sctx->max)
+        && r->headers_out.content_length_n <= (off_t) ctx->max)
     {
-        sctx->size_hint = (size_t) r->headers_out.content_length_n;
+        ctx->size_hint = (size_t) r->headers_out.content_length_n;
     }
 
-    /* the core header filter sends nothing for a subrequest */
+    /* a body that breaks off must still be answered: see below */
 
-    return ngx_http_next_header_filter(r);
+    u = r->upstream;
+
+    if (u && u->finalize_request != ngx_http_freshdesk_upstream_finalize) {
+        ctx->finalize_request = u->finalize_request;
+        u->finalize_request = ngx_http_freshdesk_upstream_finalize;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Called by the upstream module when it is done with Freshdesk.  If the
+ * body is not complete (timeout, connection reset), the header was
+ * already "sent" as far as nginx knows, and nginx would close the client's
+ * connection without an answer: marking it not sent makes nginx finalize
+ * with the error code instead, which comes to the header filter above as
+ * an error page, and is answered as a tool error.
+ */
+
+static void
+ngx_http_freshdesk_upstream_finalize(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    ctx = ngx_http_freshdesk_get_ctx(r);
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    if (ctx->finalize_request) {
+        ctx->finalize_request(r, rc);
+    }
+
+    if (ctx->upstream && !ctx->answered && r->upstream
+        && rc >= NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        r->upstream->header_sent = 0;
+    }
+}
+
+
+/* the request as it was, and the MCP answer sent */
+
+static ngx_int_t
+ngx_http_freshdesk_answer(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    ctx->upstream = 0;
+    ctx->answered = 1;
+    ctx->call.done = 1;
+
+    r->headers_out = ctx->saved_headers_out;
+    r->err_status = 0;
+    r->uri = ctx->saved_uri;
+    r->args = ctx->saved_args;
+    r->method = ctx->saved_method;
+    r->method_name = ctx->saved_method_name;
+    r->loc_conf = ctx->saved_loc_conf;
+
+    ngx_http_update_location_config(r);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "freshdesk upstream done: rc:%i status:%i size:%uz",
+                   ctx->call.rc, ctx->call.status, ctx->call.size);
+
+    rc = ngx_http_freshdesk_mcp_finish(r, ctx);
+
+    if (rc == NGX_OK || rc == NGX_AGAIN) {
+        return rc;
+    }
+
+    if (rc == NGX_ERROR || rc == NGX_DONE || rc < NGX_HTTP_SPECIAL_RESPONSE) {
+        return NGX_ERROR;
+    }
+
+    /* an HTTP error code of the module's own (out of memory): say so */
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "freshdesk: could not answer a tool call (%i)", rc);
+
+    return NGX_ERROR;
 }
 
 
@@ -264,14 +374,15 @@ ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
 
 static ngx_buf_t *
 ngx_http_freshdesk_capture(ngx_http_request_t *r,
-    ngx_http_freshdesk_sub_ctx_t *sctx, ngx_http_freshdesk_call_t *call,
-    u_char *data, size_t len)
+    ngx_http_freshdesk_ctx_t *ctx, u_char *data, size_t len)
 {
-    size_t        size;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    size_t                      size;
+    ngx_buf_t                  *b;
+    ngx_chain_t                *cl;
+    ngx_http_freshdesk_call_t  *call;
 
-    b = sctx->last;
+    call = &ctx->call;
+    b = ctx->last;
 
     if (b == NULL || (size_t) (b->end - b->last) < len) {
 
@@ -279,21 +390,21 @@ ngx_http_freshdesk_capture(ngx_http_request_t *r,
 
         size = ngx_max(ngx_max(len, 16384), call->size);
 
-        if (sctx->size_hint > call->size + len) {
-            size = sctx->size_hint - call->size;
+        if (ctx->size_hint > call->size + len) {
+            size = ctx->size_hint - call->size;
         }
 
-        cl = ngx_alloc_chain_link(r->main->pool);
+        cl = ngx_alloc_chain_link(r->pool);
         if (cl == NULL) {
             return NULL;
         }
 
-        b = ngx_calloc_buf(r->main->pool);
+        b = ngx_calloc_buf(r->pool);
         if (b == NULL) {
             return NULL;
         }
 
-        b->start = ngx_http_freshdesk_buffer(r->main, size);
+        b->start = ngx_http_freshdesk_buffer(r, size);
         if (b->start == NULL) {
             return NULL;
         }
@@ -320,24 +431,28 @@ ngx_http_freshdesk_capture(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    u_char                         *data;
-    size_t                          len;
-    ssize_t                         n;
-    ngx_buf_t                      *b;
-    ngx_chain_t                    *cl;
-    ngx_http_freshdesk_call_t      *call;
-    ngx_http_freshdesk_sub_ctx_t   *sctx;
+    u_char                     *data;
+    size_t                      len;
+    ssize_t                     n;
+    ngx_buf_t                  *b;
+    ngx_uint_t                  last;
+    ngx_chain_t                *cl;
+    ngx_http_freshdesk_ctx_t   *ctx;
+    ngx_http_freshdesk_call_t  *call;
 
-    if (r == r->main) {
+    if (r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
-    sctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-    if (sctx == NULL) {
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    if (ctx == NULL || !(ctx->upstream || ctx->swallow)) {
+        /* not ours, or the answer itself on its way */
         return ngx_http_next_body_filter(r, in);
     }
 
-    call = sctx->call;
+    call = &ctx->call;
+    last = 0;
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
@@ -354,7 +469,9 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
             len = (size_t) (b->file_last - b->file_pos);
 
-            if (len && !call->too_big && call->size + len <= sctx->max) {
+            if (ctx->upstream && len && !call->too_big
+                && call->size + len <= ctx->max)
+            {
                 data = ngx_pnalloc(r->pool, len);
                 if (data == NULL) {
                     return NGX_ERROR;
@@ -370,19 +487,18 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             }
         }
 
-        if (len && !call->too_big) {
+        if (ctx->upstream && len && !call->too_big) {
 
-            if (call->size + len > sctx->max) {
+            if (call->size + len > ctx->max) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "freshdesk: upstream response larger than "
                               "freshdesk_max_response_size %uz",
-                              sctx->max);
+                              ctx->max);
                 call->too_big = 1;
 
             } else {
-                sctx->last = ngx_http_freshdesk_capture(r, sctx, call, data,
-                                                        len);
-                if (sctx->last == NULL) {
+                ctx->last = ngx_http_freshdesk_capture(r, ctx, data, len);
+                if (ctx->last == NULL) {
                     return NGX_ERROR;
                 }
             }
@@ -396,10 +512,28 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             b->file_pos = b->file_last;
         }
 
-        if (b->last_buf || b->last_in_chain) {
-            call->complete = 1;
+        if (b->last_buf) {
+            last = 1;
         }
     }
+
+    if (!ctx->upstream) {
+        /* nginx's error page, after the answer: never sent */
+
+        if (last) {
+            ctx->swallow = 0;
+        }
+
+        return NGX_OK;
+    }
+
+    if (last) {
+        call->complete = 1;
+        call->rc = NGX_OK;
+        return ngx_http_freshdesk_answer(r, ctx);
+    }
+
+    /* Freshdesk's body: held back until it is whole */
 
     return NGX_OK;
 }

@@ -12,6 +12,7 @@
 
 
 ngx_int_t ngx_http_freshdesk_capture_init(ngx_conf_t *cf);
+ngx_http_freshdesk_ctx_t *ngx_http_freshdesk_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 ngx_int_t ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,

@@ -13,6 +13,7 @@
 
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_tools.h"
+#include "ngx_http_freshdesk_upstream.h"
 
 
 #define FD_VAR_TENANT        0
@@ -95,7 +96,7 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
     ngx_str_t                  s;
     ngx_http_freshdesk_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_freshdesk_module);
+    ctx = ngx_http_freshdesk_get_ctx(r);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -139,8 +140,8 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
         break;
 
     case FD_VAR_AUTHZ:
-        /* only for our own subrequests, never for the client's request */
-        if (r != r->main) {
+        /* only while the request is the REST request to Freshdesk */
+        if (ctx->upstream) {
             s = ctx->authorization;
         }
         break;

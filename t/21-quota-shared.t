@@ -33,7 +33,7 @@ $t->start_fake->standard_conf(
 )->allow_log(qr/\[crit\].*quota zone "tiny" is full/)->run;
 
 # both workers must be up and answering
-my @workers = $t->worker_pids;
+my @workers = $t->worker_pids(2);
 is(scalar @workers, 2, 'two worker processes');
 
 # --- 8 clients x 10 calls for each of two tenants, all at once ---------

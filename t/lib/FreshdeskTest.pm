@@ -340,10 +340,17 @@ sub read_pid {
     return $pid;
 }
 
+# the master's worker processes; with $want, waits (up to 5 s) until there
+# are that many: a loaded machine may fork them after the port answers
 sub worker_pids {
-    my ($self) = @_;
+    my ($self, $want) = @_;
     my $master = $self->{nginx_pid} or return ();
-    my @pids = split ' ', `ps -o pid= --ppid $master 2>/dev/null`;
+    my @pids;
+    for (1 .. 100) {
+        @pids = split ' ', `ps -o pid= --ppid $master 2>/dev/null`;
+        last if !$want or @pids >= $want;
+        select undef, undef, undef, 0.05;
+    }
     return @pids;
 }
 
