@@ -4,7 +4,7 @@
  *
  * The content handler of "location = /mcp": transport checks (Origin,
  * method, tenant, MCP-Protocol-Version, Content-Type, Accept), reading the
- * body (memory buffers and temp files), and resuming after subrequests.
+ * body (memory buffers and temp files).
  */
 
 

@@ -528,7 +528,7 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the key: only ever into the Authorization of the subrequest */
+    /* the key: only ever into the Authorization of the REST request */
 
     if (ngx_http_complex_value(r, flcf->api_key, &key) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -3,11 +3,11 @@
  * Copyright (C) ngx_http_freshdesk_module authors
  *
  * $freshdesk_* variables for access logs and for the internal upstream
- * location.  All read the main request's context, so a subrequest (the
- * proxied REST call) and the access log see the same values.  No variable
- * yields the API key itself; $freshdesk_upstream_authorization is the
- * ready-made "Basic ..." header value and is only set while a tools/call
- * is being proxied.
+ * location.  All read the request's context, which an internal redirect
+ * does not lose (see ngx_http_freshdesk_get_ctx()).  No variable yields
+ * the API key itself; $freshdesk_upstream_authorization is the ready-made
+ * "Basic ..." header value and is only set while a tools/call is being
+ * proxied.
  */
 
 
