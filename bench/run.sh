@@ -133,23 +133,35 @@ to_ms() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # interleaved runs of two sides:
-# "A_rps A_p50 A_p99 A_cpu B_rps B_p50 B_p99 B_cpu bad"
+# "A_rps A_p50 A_p99 A_cpu B_rps B_p50 B_p99 B_cpu bad rps_ratio cpu_ratio"
+# where the ratios (A/B for requests/s, B/A for CPU per request) are taken
+# run by run, each A next to its B in time, and given as
+# median[min-max]: on a shared machine the spread says how far to trust
+# them
 compare() {
     local conns=$1 url_a=$2 env_a=$3 url_b=$4 env_b=$5 i
     local ar="" ap50="" ap99="" ac="" br="" bp50="" bp99="" bc="" bad=0
-    local r p50 p99 c x
+    local rr="" cr="" ra ca r p50 p99 c x
     for i in $(seq 1 "$REPEAT"); do
         read -r r p50 p99 c x <<< "$(run_wrk "$conns" "$url_a" $env_a)"
         ar="$ar $r"; ap50="$ap50 $p50"; ap99="$ap99 $p99"; ac="$ac $c"
+        ra=$r; ca=$c
         bad=$((bad + x))
         read -r r p50 p99 c x <<< "$(run_wrk "$conns" "$url_b" $env_b)"
         br="$br $r"; bp50="$bp50 $p50"; bp99="$bp99 $p99"; bc="$bc $c"
+        rr="$rr $(ratio "$ra" "$r")"; cr="$cr $(ratio "$c" "$ca")"
         bad=$((bad + x))
     done
     echo "$(echo $ar | median) $(echo $ap50 | median) $(echo $ap99 | median)" \
          "$(echo $ac | median)" \
          "$(echo $br | median) $(echo $bp50 | median) $(echo $bp99 | median)" \
-         "$(echo $bc | median) $bad"
+         "$(echo $bc | median) $bad $(echo $rr | spread) $(echo $cr | spread)"
+}
+
+# "median[min-max]" of numbers
+spread() {
+    tr ' ' '\n' | grep -v '^$' | sort -g \
+    | awk '{ v[NR] = $1 } END { printf "%s[%s-%s]", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -163,7 +175,7 @@ echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), $WORKERS worker(s), $(nproc) c
      "throughput at $CONNS connections, latency at $LAT_CONNS connections" \
      "(moderate load)."
 echo
-echo "| case | gateway req/s | baseline req/s | ratio | gateway p50 / p99 ms | baseline p50 / p99 ms | added p99 ms | worker CPU µs per request, gateway / baseline | CPU ratio |"
+echo "| case | gateway req/s | baseline req/s | ratio, run by run: median[min-max] | gateway p50 / p99 ms | baseline p50 / p99 ms | added p99 ms | worker CPU µs per request, gateway / baseline | CPU ratio, run by run |"
 echo "|---|---|---|---|---|---|---|---|---|"
 
 status=0
@@ -174,39 +186,39 @@ for c in "1 KB ticket|get_ticket|{\"ticket_id\":1}|/rest/tickets/1" \
 do
     IFS='|' read -r name tool args rest <<< "$c"
 
-    read -r g_rps _ _ g_cpu b_rps _ _ b_cpu bad1 <<< "$(compare "$CONNS" \
+    read -r g_rps _ _ g_cpu b_rps _ _ b_cpu bad1 rr cr <<< "$(compare "$CONNS" \
         "http://127.0.0.1:$GW/mcp" "TOOL=$tool ARGS=$args" \
         "http://127.0.0.1:$GW$rest" "REST=1")"
-    read -r _ g_p50 g_p99 _ _ b_p50 b_p99 _ bad2 <<< "$(compare "$LAT_CONNS" \
+    read -r _ g_p50 g_p99 _ _ b_p50 b_p99 _ bad2 _ _ <<< "$(compare "$LAT_CONNS" \
         "http://127.0.0.1:$GW/mcp" "TOOL=$tool ARGS=$args" \
         "http://127.0.0.1:$GW$rest" "REST=1")"
 
     [ "$bad1$bad2" = 00 ] || status=1
 
-    echo "| $name | $g_rps | $b_rps | $(ratio "$g_rps" "$b_rps") | $g_p50 / $g_p99 | $b_p50 / $b_p99 | $(diff_ms "$g_p99" "$b_p99") | $g_cpu / $b_cpu | $(ratio "$b_cpu" "$g_cpu") |"
+    echo "| $name | $g_rps | $b_rps | $rr | $g_p50 / $g_p99 | $b_p50 / $b_p99 | $(diff_ms "$g_p99" "$b_p99") | $g_cpu / $b_cpu | $cr |"
 done
 
 echo
 echo "## Quota cost (get_ticket, 1 KB)"
 echo
-echo "| case | req/s | ratio to quota off | worker CPU µs per request | CPU ratio |"
+echo "| case | req/s | ratio to quota off, run by run | worker CPU µs per request | CPU ratio, run by run |"
 echo "|---|---|---|---|---|"
 
-read -r off _ _ off_cpu on _ _ on_cpu bad1 <<< "$(compare "$CONNS" \
-    "http://127.0.0.1:$GW/mcp" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
-    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
-read -r one _ _ one_cpu many _ _ many_cpu bad2 <<< "$(compare "$CONNS" \
-    "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=1" \
-    "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=10000")"
+read -r on _ _ on_cpu off _ _ off_cpu bad1 q_rr q_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+read -r many _ _ many_cpu one _ _ one_cpu bad2 t_rr t_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=10000" \
+    "http://127.0.0.1:$GW/mcp-tenants" "TOOL=get_ticket ARGS={\"ticket_id\":1} TENANTS=1")"
 [ "$bad1$bad2" = 00 ] || status=1
 
 echo "| quota off | $off | 1.000 | $off_cpu | 1.000 |"
-echo "| quota on, 1 tenant | $on | $(ratio "$on" "$off") | $on_cpu | $(ratio "$off_cpu" "$on_cpu") |"
+echo "| quota on, 1 tenant | $on | $q_rr | $on_cpu | $q_cr |"
 echo
-echo "| tenant from a header (wrk builds every request) | req/s | ratio | worker CPU µs per request | CPU ratio |"
+echo "| tenant from a header (wrk builds every request) | req/s | ratio, run by run | worker CPU µs per request | CPU ratio, run by run |"
 echo "|---|---|---|---|---|"
 echo "| quota on, 1 tenant | $one | 1.000 | $one_cpu | 1.000 |"
-echo "| quota on, 10,000 tenants | $many | $(ratio "$many" "$one") | $many_cpu | $(ratio "$one_cpu" "$many_cpu") |"
+echo "| quota on, 10,000 tenants | $many | $t_rr | $many_cpu | $t_cr |"
 
 kill -QUIT "$(cat "$D/nginx.pid")"
 sleep 0.5
