@@ -13,8 +13,24 @@ use FreshdeskTest;
 use MIME::Base64 qw(encode_base64);
 use Test::More;
 
-my $t = FreshdeskTest->new->start_fake->standard_conf(
-    server => 'location = /nokey/mcp {
+# The request to Freshdesk is the client's own request, redirected to the
+# internal location and back: a server-wide error_page must not turn an
+# upstream failure into a page, the audit log must show the client's
+# request, and the key's variable must be empty outside the REST request.
+
+my $t = FreshdeskTest->new;
+
+$t->start_fake->standard_conf(
+    http => 'log_format audit "$uri $request_method $status '
+            . 'up=$upstream_status fd=$freshdesk_upstream_status '
+            . 'authz=$freshdesk_upstream_authorization";',
+    mcp => 'access_log ' . $t->{dir} . '/logs/audit.log audit;
+            add_header X-Authz "[$freshdesk_upstream_authorization]" always;',
+    server => 'error_page 500 502 504 /50x.html;
+        location = /50x.html {
+            return 200 "<html>an error page</html>";
+        }
+        location = /nokey/mcp {
             freshdesk_mcp;
             freshdesk_tenant $fd_tenant;
             freshdesk_api_key $arg_nokey;
@@ -27,6 +43,11 @@ my $t = FreshdeskTest->new->start_fake->standard_conf(
 )->run;
 
 my $basic = 'Basic ' . encode_base64('fd-test-key:X', '');
+
+sub audit_lines {
+    open my $fh, '<', $t->{dir} . '/logs/audit.log' or return ();
+    return <$fh>;
+}
 
 # --- success ------------------------------------------------------------
 
@@ -159,6 +180,17 @@ like($t->error_log, qr/upstream response larger than freshdesk_max_response_size
 # still alive and clean afterwards
 ($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 });
 is($r->{structuredContent}{id}, 1, 'worker still serves after the faults');
+
+my @audit = audit_lines();
+ok(scalar(grep { m{^/mcp POST 200 up=200 fd=200 authz=-$} } @audit),
+   'audit log: the client request, with Freshdesk status');
+ok(scalar(grep { m{^/mcp POST 200 up=\S*50[24]\S* fd=50[24] } } @audit),
+   'audit log: a failed upstream request');
+ok(!grep({ /authz=[^-]/ } @audit), "audit log: no authorization value");
+
+($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 });
+is($res->{headers}{'x-authz'}, '[]',
+   'authorization variable empty in the answer headers');
 
 unlike($t->error_log, qr/fd-test-key|wrong-key|ZmQtdGVzdC1rZXk6WA/,
        'no key in error.log');
