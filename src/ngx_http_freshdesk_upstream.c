@@ -446,8 +446,10 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
 
-    if (ctx == NULL || !(ctx->upstream || ctx->swallow)) {
-        /* not ours, or the answer itself on its way */
+    if (ctx == NULL || !(ctx->upstream || ctx->swallow)
+        || (in == NULL && !ctx->upstream))
+    {
+        /* not ours, or the answer itself on its way (and its flushes) */
         return ngx_http_next_body_filter(r, in);
     }
 
