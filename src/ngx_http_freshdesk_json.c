@@ -51,12 +51,6 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 };
 
 
-static ngx_int_t ngx_http_freshdesk_scan(u_char *p, u_char *last,
-    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top);
-static ngx_int_t ngx_http_freshdesk_scan_escape(u_char *p, u_char *last,
-    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
-    ngx_uint_t n, u_char *top, u_char **dst);
 static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
@@ -114,20 +108,18 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 
+/*
+ * Validates; members[i].value gets the span of the top-level member named
+ * members[i].name, if there is one.
+ */
+
 ngx_int_t
 ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top)
 {
-    ngx_uint_t  i;
-
-    for (i = 0; i < n; i++) {
-        ngx_str_null(&members[i].value);
-        ngx_str_null(&members[i].escaped);
-    }
-
-    return ngx_http_freshdesk_scan(data, data + len, max_depth, members, n,
-                                   top);
+    return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                        n, top, NULL, 0);
 }
 
 
@@ -143,19 +135,13 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len)
 {
-    u_char      *d;
-    ngx_int_t    rc;
-    ngx_uint_t   i;
-
-    for (i = 0; i < n; i++) {
-        ngx_str_null(&members[i].value);
-        ngx_str_null(&members[i].escaped);
-    }
+    u_char     *d;
+    ngx_int_t   rc;
 
     d = dst;
 
-    rc = ngx_http_freshdesk_scan_escape(data, data + len, max_depth, members,
-                                        n, top, &d);
+    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                      n, top, &d, 1);
 
     *escaped_len = d - dst;
 
@@ -380,33 +366,12 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 }
 
 
-/* the scanner, as a validator only and as a validator that escapes */
-
-static ngx_int_t
-ngx_http_freshdesk_scan(u_char *p, u_char *last, ngx_uint_t max_depth,
-    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top)
-{
-    return ngx_http_freshdesk_scan_text(p, last, max_depth, members, n, top,
-                                        NULL, 0);
-}
-
-
-static ngx_int_t
-ngx_http_freshdesk_scan_escape(u_char *p, u_char *last, ngx_uint_t max_depth,
-    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    u_char **dst)
-{
-    return ngx_http_freshdesk_scan_text(p, last, max_depth, members, n, top,
-                                        dst, 1);
-}
-
-
 /*
  * The scanner proper: iterative, so nesting costs no C stack; the kind of
  * each open container is a bit in "stack" (1: object).  Members of the
  * top-level object named in members[] have their value spans recorded.
- * Inlined into the two functions above, so that "esc" is a constant and
- * the validator carries no trace of escaping.
+ * Inlined into the validator and the escaping validator above, so that
+ * "esc" is a constant and the validator carries no trace of escaping.
  */
 
 static ngx_http_freshdesk_hot ngx_int_t
@@ -430,6 +395,9 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     firsts[1] = 0;
 
     for (i = 0; i < n; i++) {
+        ngx_str_null(&members[i].value);
+        ngx_str_null(&members[i].escaped);
+
         c = (u_char) members[i].name[0];
 
         if (c < 128) {

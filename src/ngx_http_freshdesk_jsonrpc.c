@@ -253,7 +253,6 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
         }
     }
 
-    rpc->params = 1;
     rpc->cursor = (m[CURSOR].value.len != 0);
 
     s = &m[NAME].value;
@@ -305,7 +304,6 @@ ngx_http_freshdesk_rpc_params_json(json_t *params,
 {
     json_t  *v;
 
-    rpc->params = 1;
     rpc->cursor = (json_object_get(params, "cursor") != NULL);
     rpc->arguments = json_object_get(params, "arguments");
 

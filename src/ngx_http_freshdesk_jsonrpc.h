@@ -35,7 +35,6 @@ typedef struct {
 
     unsigned                       notification:1;
     unsigned                       response:1;
-    unsigned                       params:1;          /* an object given */
     unsigned                       name_string:1;
     unsigned                       version_string:1;
     unsigned                       cursor:1;          /* present */

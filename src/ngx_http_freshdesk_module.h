@@ -89,7 +89,6 @@ typedef struct {
     unsigned                       header:1;
     unsigned                       complete:1;
     unsigned                       too_big:1;
-    unsigned                       done:1;
 } ngx_http_freshdesk_call_t;
 
 
@@ -139,7 +138,6 @@ typedef struct {
                                                      ngx_int_t rc);
 
     unsigned                       upstream:1;   /* the REST request runs */
-    unsigned                       answered:1;
     unsigned                       swallow:1;    /* drop an error page */
     unsigned                       quota_checked:1;
     unsigned                       action_taken:1;

@@ -169,7 +169,6 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 
     call->last_out = &call->out;
     call->status = 0;
-    call->done = 0;
 
     /*
      * The request gets the call's method and body (or none), so the
@@ -313,8 +312,7 @@ ngx_http_freshdesk_upstream_finalize(ngx_http_request_t *r, ngx_int_t rc)
         ctx->finalize_request(r, rc);
     }
 
-    if (ctx->upstream && !ctx->answered && r->upstream
-        && rc >= NGX_HTTP_SPECIAL_RESPONSE)
+    if (ctx->upstream && r->upstream && rc >= NGX_HTTP_SPECIAL_RESPONSE)
     {
         r->upstream->header_sent = 0;
     }
@@ -330,8 +328,6 @@ ngx_http_freshdesk_answer(ngx_http_request_t *r,
     ngx_int_t  rc;
 
     ctx->upstream = 0;
-    ctx->answered = 1;
-    ctx->call.done = 1;
 
     r->headers_out = ctx->saved_headers_out;
     r->err_status = 0;
@@ -353,14 +349,11 @@ ngx_http_freshdesk_answer(ngx_http_request_t *r,
         return rc;
     }
 
-    if (rc == NGX_ERROR || rc == NGX_DONE || rc < NGX_HTTP_SPECIAL_RESPONSE) {
-        return NGX_ERROR;
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        /* an HTTP error code of the module's own (out of memory): say so */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "freshdesk: could not answer a tool call (%i)", rc);
     }
-
-    /* an HTTP error code of the module's own (out of memory): say so */
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "freshdesk: could not answer a tool call (%i)", rc);
 
     return NGX_ERROR;
 }
