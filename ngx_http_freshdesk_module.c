@@ -37,6 +37,8 @@ static char *ngx_http_freshdesk_allow_origin(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_freshdesk_upstream_location(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_freshdesk_retry(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_freshdesk_init_process(ngx_cycle_t *cycle);
 static void ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle);
 
@@ -185,6 +187,13 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_freshdesk_loc_conf_t, quota_log_level),
       &ngx_http_freshdesk_log_levels },
+
+    { ngx_string("freshdesk_retry"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_freshdesk_retry,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("freshdesk_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -345,6 +354,9 @@ ngx_http_freshdesk_create_loc_conf(ngx_conf_t *cf)
     flcf->calls_limit = NGX_CONF_UNSET_PTR;
     flcf->actions_limit = NGX_CONF_UNSET_PTR;
     flcf->quota_log_level = NGX_CONF_UNSET_UINT;
+    flcf->retry_tries = NGX_CONF_UNSET_UINT;
+    flcf->retry_wait = NGX_CONF_UNSET_MSEC;
+    flcf->retry_deadline = NGX_CONF_UNSET_MSEC;
 
     return flcf;
 }
@@ -373,6 +385,16 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->actions_limit, prev->actions_limit, NULL);
     ngx_conf_merge_uint_value(conf->quota_log_level, prev->quota_log_level,
                               NGX_LOG_WARN);
+
+    if (conf->retry_tries == NGX_CONF_UNSET_UINT) {
+        conf->retry_tries = prev->retry_tries;
+        conf->retry_wait = prev->retry_wait;
+        conf->retry_deadline = prev->retry_deadline;
+    }
+
+    ngx_conf_merge_uint_value(conf->retry_tries, prev->retry_tries, 1);
+    ngx_conf_merge_msec_value(conf->retry_wait, prev->retry_wait, 0);
+    ngx_conf_merge_msec_value(conf->retry_deadline, prev->retry_deadline, 0);
 
     if (conf->mcp && conf->tenant == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -405,6 +427,94 @@ ngx_http_freshdesk_mcp(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_freshdesk_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * freshdesk_retry off | tries=N [wait=time] [deadline=time]: tries of a
+ * read in all (2..10), the longest Retry-After waited for (default 5s),
+ * and the time after which no try starts (default 15s)
+ */
+
+static char *
+ngx_http_freshdesk_retry(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value, s;
+    ngx_msec_t   t;
+    ngx_uint_t   i;
+
+    if (flcf->retry_tries != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    flcf->retry_tries = 1;
+    flcf->retry_wait = 5000;
+    flcf->retry_deadline = 15000;
+
+    if (cf->args->nelts == 2
+        && ngx_strcmp(value[1].data, "off") == 0)
+    {
+        return NGX_CONF_OK;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "tries=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+
+            if (n < 2 || n > 10) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"tries\" must be from 2 to 10 in "
+                                   "\"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            flcf->retry_tries = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "wait=", 5) == 0
+            || ngx_strncmp(value[i].data, "deadline=", 9) == 0)
+        {
+            s.data = (u_char *) ngx_strchr(value[i].data, '=') + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            t = ngx_parse_time(&s, 0);
+
+            if (t == (ngx_msec_t) NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid time in \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (value[i].data[0] == 'w') {
+                flcf->retry_wait = t;
+
+            } else {
+                flcf->retry_deadline = t;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (flcf->retry_tries < 2) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"freshdesk_retry\" needs \"off\" or "
+                           "\"tries=\"");
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -4,7 +4,9 @@
  *
  * The content handler of "location = /mcp": transport checks (Origin,
  * method, tenant, MCP-Protocol-Version, Content-Type, Accept), reading the
- * body (memory buffers and temp files).
+ * body (memory buffers and temp files), and the request's life: the MCP
+ * code answers at once, or starts a REST subrequest and the request waits
+ * here until nginx wakes it, then the MCP code answers (or tries again).
  */
 
 
@@ -22,44 +24,11 @@ static ngx_int_t ngx_http_freshdesk_cors_headers(ngx_http_request_t *r,
 static ngx_int_t ngx_http_freshdesk_check_media(ngx_http_request_t *r,
     ngx_http_freshdesk_header_t *accept, ngx_str_t *err);
 static void ngx_http_freshdesk_body_handler(ngx_http_request_t *r);
+static void ngx_http_freshdesk_resume(ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_join_body(ngx_http_request_t *r,
     size_t max, ngx_str_t *body);
 static ngx_int_t ngx_http_freshdesk_reject(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
-
-
-static ngx_str_t  ngx_http_freshdesk_versions[] = {
-    ngx_string("2025-11-25"),
-    ngx_string("2025-06-18"),
-    ngx_string("2025-03-26"),
-    ngx_string("2024-11-05"),
-    ngx_null_string
-};
-
-
-ngx_str_t *
-ngx_http_freshdesk_version_name(ngx_uint_t v)
-{
-    return &ngx_http_freshdesk_versions[v];
-}
-
-
-ngx_uint_t
-ngx_http_freshdesk_version_find(u_char *data, size_t len)
-{
-    ngx_uint_t  i;
-
-    for (i = 0; ngx_http_freshdesk_versions[i].len; i++) {
-        if (ngx_http_freshdesk_versions[i].len == len
-            && ngx_memcmp(ngx_http_freshdesk_versions[i].data, data, len)
-               == 0)
-        {
-            return i;
-        }
-    }
-
-    return NGX_HTTP_FRESHDESK_V_NONE;
-}
 
 
 ngx_int_t
@@ -500,11 +469,44 @@ ngx_http_freshdesk_body_handler(ngx_http_request_t *r)
 
     rc = ngx_http_freshdesk_mcp_process(r, &body);
 
-    /*
-     * NGX_DONE: the request went on as the REST request (an internal
-     * redirect, which took a reference of its own); drop the one taken for
-     * reading the body, as any other rc does
-     */
+    if (rc == NGX_DONE) {
+        /*
+         * A subrequest runs and holds its own reference to the request;
+         * when it is done nginx wakes the write event handler.  The
+         * reference taken for reading the body was dropped by the content
+         * phase, which got NGX_DONE from the handler.
+         */
+        r->write_event_handler = ngx_http_freshdesk_resume;
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/* the write event handler of the request while its REST request runs */
+
+static void
+ngx_http_freshdesk_resume(ngx_http_request_t *r)
+{
+    ngx_int_t                  rc;
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    if (ctx == NULL || ctx->waiting) {
+        /* woken early: a try or the wait before the next one runs */
+        return;
+    }
+
+    rc = ngx_http_freshdesk_mcp_finish(r, ctx);
+
+    if (rc == NGX_DONE) {
+        /* another try: waits here again */
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
 
     ngx_http_finalize_request(r, rc);
 }

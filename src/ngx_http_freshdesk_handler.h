@@ -12,8 +12,6 @@
 
 
 ngx_int_t ngx_http_freshdesk_handler(ngx_http_request_t *r);
-ngx_str_t *ngx_http_freshdesk_version_name(ngx_uint_t v);
-ngx_uint_t ngx_http_freshdesk_version_find(u_char *data, size_t len);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_HANDLER_H_INCLUDED_ */

@@ -9,7 +9,6 @@
 
 
 #include "ngx_http_freshdesk_mcp.h"
-#include "ngx_http_freshdesk_handler.h"
 #include "ngx_http_freshdesk_jsonrpc.h"
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_response.h"
@@ -51,12 +50,48 @@ static ngx_str_t  ngx_http_freshdesk_tool_dumps[256];
 static ngx_uint_t ngx_http_freshdesk_tool_dumps_ok;
 
 
+/* protocol revisions, newest first: NGX_HTTP_FRESHDESK_V_* index it */
+
+static ngx_str_t  ngx_http_freshdesk_versions[] = {
+    ngx_string("2025-11-25"),
+    ngx_string("2025-06-18"),
+    ngx_string("2025-03-26"),
+    ngx_string("2024-11-05"),
+    ngx_null_string
+};
+
+
 static ngx_str_t  ngx_http_freshdesk_methods[] = {
     ngx_string("GET"),
     ngx_string("POST"),
     ngx_string("PUT"),
     ngx_string("DELETE")
 };
+
+
+ngx_str_t *
+ngx_http_freshdesk_version_name(ngx_uint_t v)
+{
+    return &ngx_http_freshdesk_versions[v];
+}
+
+
+ngx_uint_t
+ngx_http_freshdesk_version_find(u_char *data, size_t len)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; ngx_http_freshdesk_versions[i].len; i++) {
+        if (ngx_http_freshdesk_versions[i].len == len
+            && ngx_memcmp(ngx_http_freshdesk_versions[i].data, data, len)
+               == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_HTTP_FRESHDESK_V_NONE;
+}
 
 
 ngx_int_t
@@ -740,6 +775,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     ngx_uint_t                         nmembers;
     ngx_str_t                          body, structured, dump, cursor, *total;
     ngx_str_t                          parts[3], esc[3], escaped;
+    ngx_msec_t                         delay;
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_json_member_t   members[3];
 
@@ -748,6 +784,18 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     ctx->upstream_status = call->status;
 
     ngx_http_freshdesk_quota_settle(r, ctx);
+
+    /* a read that failed may be tried again: each try is an action */
+
+    if (ngx_http_freshdesk_upstream_retry_delay(r, ctx, &delay) == NGX_OK
+        && ngx_http_freshdesk_quota_action(r, ctx) == NGX_OK)
+    {
+        if (ngx_http_freshdesk_upstream_retry(r, ctx, delay) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_DONE;
+    }
 
     if (!call->header) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -66,6 +66,9 @@ typedef struct {
     ngx_http_complex_value_t      *calls_limit;
     ngx_http_complex_value_t      *actions_limit;
     ngx_uint_t                     quota_log_level;
+    ngx_uint_t                     retry_tries;    /* freshdesk_retry */
+    ngx_msec_t                     retry_wait;
+    ngx_msec_t                     retry_deadline;
 } ngx_http_freshdesk_loc_conf_t;
 
 
@@ -88,6 +91,7 @@ typedef struct {
     ngx_str_t                      request_id;
     unsigned                       header:1;
     unsigned                       complete:1;
+    unsigned                       done:1;
     unsigned                       too_big:1;
 } ngx_http_freshdesk_call_t;
 
@@ -119,26 +123,17 @@ typedef struct {
     time_t                         calls_reset;
     time_t                         actions_reset;
 
-    /*
-     * While the request itself is the REST request (an internal redirect
-     * to the freshdesk_upstream location): what it was before, and the
-     * capture of the response
-     */
-    ngx_str_t                      saved_uri;
-    ngx_str_t                      saved_args;
-    ngx_uint_t                     saved_method;
-    ngx_str_t                      saved_method_name;
-    void                         **saved_loc_conf;
-    ngx_http_headers_out_t         saved_headers_out;
-    ngx_uint_t                     uri_changes;
+    /* the REST request (a subrequest) and its capture */
     size_t                         max;
     size_t                         size_hint;    /* upstream Content-Length */
     ngx_buf_t                     *last;         /* capture buffer */
-    void                         (*finalize_request)(ngx_http_request_t *r,
-                                                     ngx_int_t rc);
+    ngx_uint_t                     tries;
+    ngx_msec_t                     started;      /* of the first try */
+    ngx_msec_t                     try_started;
+    ngx_msec_t                     upstream_time;  /* all tries, ms */
+    ngx_event_t                   *retry;        /* the wait between tries */
 
-    unsigned                       upstream:1;   /* the REST request runs */
-    unsigned                       swallow:1;    /* drop an error page */
+    unsigned                       waiting:1;    /* a try or a wait runs */
     unsigned                       quota_checked:1;
     unsigned                       action_taken:1;
 } ngx_http_freshdesk_ctx_t;

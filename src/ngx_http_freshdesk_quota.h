@@ -24,6 +24,10 @@ char *ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 
+/* a retry of an admitted call: one more action; NGX_DECLINED: none left */
+ngx_int_t ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
+
 /* after the upstream answer: refunds what the policy does not charge */
 void ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);

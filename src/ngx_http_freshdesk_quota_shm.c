@@ -974,6 +974,76 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 }
 
 
+/*
+ * One more upstream request for a call already admitted (a retry): one
+ * action from the month, no call from the minute.  NGX_DECLINED when the
+ * month has no action left: the call is then answered as it stands.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    uint32_t                          month;
+    ngx_int_t                         rc;
+    ngx_shm_zone_t                   *shm_zone;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    shm_zone = flcf->quota;
+
+    if (shm_zone == NULL || !ctx->quota_checked) {
+        return NGX_OK;
+    }
+
+    qctx = shm_zone->data;
+    month = ngx_http_freshdesk_quota_month(ngx_time());
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
+
+    if (qn) {
+        if (qn->month != month) {
+            qn->month = month;
+            qn->actions = 0;
+            qn->refused = 0;
+        }
+
+        if ((ngx_int_t) qn->actions < ctx->actions_limit
+            || flcf->quota_dry_run)
+        {
+            qn->actions++;
+            rc = NGX_OK;
+        }
+
+        ctx->actions_remaining = ctx->actions_limit > (ngx_int_t) qn->actions
+                                 ? ctx->actions_limit - (ngx_int_t) qn->actions
+                                 : 0;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    if (rc != NGX_OK) {
+        ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
+                      "freshdesk: no further try: monthly actions quota "
+                      "exhausted for tenant \"%V\"", &ctx->tenant);
+        return NGX_DECLINED;
+    }
+
+    ctx->action_taken = 1;
+
+    if (ctx->quota_result.len == sizeof("refunded") - 1) {
+        ngx_str_set(&ctx->quota_result, "passed");
+    }
+
+    return NGX_OK;
+}
+
+
 /* a number in decimal; the quota's numbers fit in 20 digits and a sign */
 
 static u_char *

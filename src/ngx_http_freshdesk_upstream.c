@@ -2,41 +2,46 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * The upstream engine.  For one tool call, the client's request itself
- * becomes the REST request: its method, URI and body are set to the
- * call's, and it is redirected internally to the location named by
- * freshdesk_upstream (an ordinary proxy_pass location, so keepalive, TLS
- * verification and timeouts are nginx's own).  This module's filters, the
- * first of the chain, hold back the response header and capture the body
- * whole in memory (growing with the data, within
- * freshdesk_max_response_size); nothing of it reaches the client.  When
- * the body is complete, or when nginx is about to answer with an error
- * page instead, the request is put back as it was (URI, method, location,
- * response headers) and the MCP answer goes out through the rest of the
- * chain.
+ * The upstream engine.  One REST request to Freshdesk is a subrequest of
+ * the client's request, to the location named by freshdesk_upstream (an
+ * ordinary proxy_pass location, so keepalive, TLS verification and
+ * timeouts are nginx's own), with the call's method and body instead of
+ * the client's.  This module's filters, the first of the chain, capture
+ * the subrequest's response whole in memory (growing with the data,
+ * within freshdesk_max_response_size); nothing of it reaches the client.
  *
- * This costs less than a subrequest: no second request object running
- * the phases and the filters again, and nothing to wake the client's
- * request when it is done.
+ * The client's request is never touched: what the server level does to it
+ * (auth_request, mirror, limit_req, allow/deny, ...) happens once, to
+ * /mcp; nginx skips the access phase, mirror and limit_req for
+ * subrequests.
+ *
+ * When a try is done, nginx wakes the client's request, whose write
+ * handler (handler.c) asks the MCP code for the answer; nothing here calls
+ * back up.  A read that failed may be tried again (freshdesk_retry) after
+ * a timer: ngx_http_freshdesk_upstream_retry_delay() says whether and
+ * when, ngx_http_freshdesk_upstream_retry() waits and starts the next try.
  */
 
 
 #include "ngx_http_freshdesk_upstream.h"
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_buffer.h"
-#include "ngx_http_freshdesk_mcp.h"
 
 
-static void ngx_http_freshdesk_ctx_keep(void *data);
+#define FD_RETRY_BACKOFF  100    /* ms before the second try after a 5xx */
+
+
+static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
+    void *data, ngx_int_t rc);
+static ngx_http_freshdesk_ctx_t *ngx_http_freshdesk_sub_ctx(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static void ngx_http_freshdesk_upstream_finalize(ngx_http_request_t *r,
-    ngx_int_t rc);
-static ngx_int_t ngx_http_freshdesk_answer(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx);
 static ngx_buf_t *ngx_http_freshdesk_capture(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, u_char *data, size_t len);
+static void ngx_http_freshdesk_retry_handler(ngx_event_t *ev);
+static void ngx_http_freshdesk_retry_cleanup(void *data);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -56,42 +61,39 @@ ngx_http_freshdesk_capture_init(ngx_conf_t *cf)
 }
 
 
-/*
- * The module's ctx of a request.  An internal redirect clears every
- * module's ctx; ours is kept in a pool cleanup (which does nothing) and
- * found there again, as the realip module does.
- */
+/* the ctx of the client's request, from it or from one of its subrequests */
 
 ngx_http_freshdesk_ctx_t *
 ngx_http_freshdesk_get_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_freshdesk_ctx_t  *ctx;
-
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-
-    if (ctx != NULL || !r->internal) {
-        return ctx;
-    }
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_freshdesk_ctx_keep) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_freshdesk_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
+    return ngx_http_get_module_ctx(r->main, ngx_http_freshdesk_module);
 }
 
 
-static void
-ngx_http_freshdesk_ctx_keep(void *data)
+/*
+ * Is r a REST request of ours?  Its post_subrequest says so, and, unlike a
+ * module ctx, survives an internal redirect of the subrequest (an
+ * error_page or X-Accel-Redirect in the upstream location): the capture
+ * goes on, and nothing of it leaks into the client's response.
+ */
+
+static ngx_http_freshdesk_ctx_t *
+ngx_http_freshdesk_sub_ctx(ngx_http_request_t *r)
 {
-    /* a marker only: the ctx lives in the pool, which goes itself */
+    if (r == r->main || r->post_subrequest == NULL
+        || r->post_subrequest->handler != ngx_http_freshdesk_post_subrequest)
+    {
+        return NULL;
+    }
+
+    return r->post_subrequest->data;
+}
+
+
+ngx_uint_t
+ngx_http_freshdesk_upstream_request(ngx_http_request_t *r)
+{
+    return ngx_http_freshdesk_sub_ctx(r) != NULL;
 }
 
 
@@ -103,13 +105,16 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     ngx_str_t                       uri, *args;
     ngx_buf_t                      *b;
     ngx_chain_t                    *cl;
-    ngx_pool_cleanup_t             *cln;
+    ngx_http_request_t             *sr;
     ngx_http_request_body_t        *rb;
+    ngx_http_post_subrequest_t     *ps;
     ngx_http_freshdesk_call_t      *call;
     ngx_http_freshdesk_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
     call = &ctx->call;
+
+    /* everything that can fail comes before the subrequest exists */
 
     uri.len = flcf->upstream.len + call->uri.len;
     uri.data = ngx_pnalloc(r->pool, uri.len);
@@ -121,6 +126,14 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     ngx_memcpy(p, call->uri.data, call->uri.len);
 
     args = call->args.len ? &call->args : NULL;
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_freshdesk_post_subrequest;
+    ps->data = ctx;
 
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     if (rb == NULL) {
@@ -148,52 +161,116 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
         rb->bufs = cl;
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
+    /* a new try starts clean */
+
+    call->out = NULL;
+    call->last_out = &call->out;
+    call->size = 0;
+    call->status = 0;
+    call->rc = 0;
+    ngx_str_null(&call->link);
+    ngx_str_null(&call->retry_after);
+    ngx_str_null(&call->request_id);
+    call->header = 0;
+    call->complete = 0;
+    call->done = 0;
+    call->too_big = 0;
+
+    ctx->max = flcf->max_response;
+    ctx->size_hint = 0;
+    ctx->last = NULL;
+
+    if (ngx_http_subrequest(r, &uri, args, &sr, ps, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    cln->handler = ngx_http_freshdesk_ctx_keep;
-    cln->data = ctx;
-
-    /* what the answer and the access log need back */
-
-    ctx->saved_uri = r->uri;
-    ctx->saved_args = r->args;
-    ctx->saved_method = r->method;
-    ctx->saved_method_name = r->method_name;
-    ctx->saved_loc_conf = r->loc_conf;
-    ctx->saved_headers_out = r->headers_out;
-    ctx->uri_changes = r->uri_changes - 1;
-    ctx->max = flcf->max_response;
-
-    call->last_out = &call->out;
-    call->status = 0;
-
     /*
-     * The request gets the call's method and body (or none), so the
-     * JSON-RPC text never travels upstream; the internal location must
-     * also say "proxy_pass_request_headers off".
+     * A subrequest is a GET that inherits the client's body and headers:
+     * give it the call's method and body (or none), so the JSON-RPC text
+     * never travels upstream.  The internal location must also say
+     * "proxy_pass_request_headers off".
      */
 
-    r->method = call->method;
-    r->method_name = call->method_name;
-    r->request_body = rb;
-    r->headers_in.chunked = 0;
-    r->headers_in.content_length = NULL;
-    r->headers_in.content_type = NULL;
-    r->headers_in.content_length_n = call->has_body ? (off_t) call->body.len
-                                                    : -1;
+    sr->method = call->method;
+    sr->method_name = call->method_name;
+    sr->header_only = 0;
+    sr->request_body = rb;
+    sr->headers_in.chunked = 0;
+    sr->headers_in.content_length = NULL;
+    sr->headers_in.content_type = NULL;
+    sr->headers_in.content_length_n = call->has_body ? (off_t) call->body.len
+                                                     : -1;
 
-    ctx->upstream = 1;
+    if (ctx->tries++ == 0) {
+        ctx->started = ngx_current_msec;
+    }
 
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "freshdesk upstream: %V \"%V?%V\"",
-                   &call->method_name, &uri, &call->args);
+    ctx->try_started = ngx_current_msec;
+    ctx->waiting = 1;
 
-    /* runs the location's phases now; the caller finalizes with NGX_DONE */
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "freshdesk upstream: try %ui %V \"%V?%V\"",
+                   ctx->tries, &call->method_name, &uri, &call->args);
 
-    (void) ngx_http_internal_redirect(r, &uri, args);
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc)
+{
+    ngx_http_freshdesk_ctx_t     *ctx = data;
+
+    ngx_http_freshdesk_call_t    *call;
+
+    ngx_http_freshdesk_header_t   h[] = {
+        ngx_http_freshdesk_header("link"),
+        ngx_http_freshdesk_header("retry-after"),
+        ngx_http_freshdesk_header("x-request-id")
+    };
+
+    call = &ctx->call;
+
+    if (call->done) {
+        /* finalization may call this more than once */
+        return NGX_OK;
+    }
+
+    call->done = 1;
+    call->rc = rc;
+
+    if (!call->header) {
+        /* no response header: the upstream module's error code says why */
+        call->status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? rc : 0;
+        call->complete = 0;
+    }
+
+    if (rc == NGX_ERROR || (rc >= NGX_HTTP_SPECIAL_RESPONSE && call->header))
+    {
+        /* the header came, the body broke off */
+        call->complete = 0;
+    }
+
+    ngx_http_freshdesk_list_headers(&sr->headers_out.headers, 0, h,
+                                    sizeof(h) / sizeof(h[0]));
+
+    call->link = h[0].value;
+    call->retry_after = h[1].value;
+    call->request_id = h[2].value;
+
+    ctx->upstream_time += ngx_current_msec - ctx->try_started;
+    ctx->waiting = 0;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "freshdesk upstream done: rc:%i status:%i size:%uz",
+                   rc, call->status, call->size);
+
+    /*
+     * Whatever happened upstream is reported to the agent as a tool
+     * result: never let nginx render an error page or end the client
+     * connection because of it.  nginx wakes the client's request next.
+     */
 
     return NGX_OK;
 }
@@ -202,70 +279,21 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc;
-    ngx_http_upstream_t        *u;
-    ngx_http_freshdesk_ctx_t   *ctx;
-    ngx_http_freshdesk_call_t  *call;
+    ngx_http_freshdesk_ctx_t  *ctx;
 
-    ngx_http_freshdesk_header_t  h[] = {
-        ngx_http_freshdesk_header("link"),
-        ngx_http_freshdesk_header("retry-after"),
-        ngx_http_freshdesk_header("x-request-id")
-    };
+    ctx = ngx_http_freshdesk_sub_ctx(r);
 
-    if (r != r->main) {
+    if (ctx == NULL) {
         return ngx_http_next_header_filter(r);
     }
-
-    ctx = ngx_http_freshdesk_get_ctx(r);
-
-    if (ctx == NULL || !ctx->upstream) {
-        return ngx_http_next_header_filter(r);
-    }
-
-    call = &ctx->call;
-
-    if (r->err_status || r->uri_changes != ctx->uri_changes) {
-
-        /*
-         * nginx answers with an error page: no response came, or the
-         * body broke off (see ngx_http_freshdesk_upstream_finalize)
-         */
-
-        if (!call->header) {
-            call->status = r->err_status ? (ngx_int_t) r->err_status
-                                         : NGX_HTTP_BAD_GATEWAY;
-        }
-
-        call->rc = r->err_status ? (ngx_int_t) r->err_status
-                                 : NGX_HTTP_BAD_GATEWAY;
-        call->complete = 0;
-
-        rc = ngx_http_freshdesk_answer(r, ctx);
-
-        /* the error page's body, which follows, is dropped */
-
-        ctx->swallow = 1;
-
-        return rc;
-    }
-
-    /* Freshdesk's response header: held back */
-
-    call->status = r->headers_out.status;
-    call->header = 1;
-    call->complete = 0;
-
-    ngx_http_freshdesk_list_headers(&r->headers_out.headers, 0, h,
-                                    sizeof(h) / sizeof(h[0]));
-
-    call->link = h[0].value;
-    call->retry_after = h[1].value;
-    call->request_id = h[2].value;
 
     /* file buffers (proxy temp files) must reach us as memory */
 
     r->filter_need_in_memory = 1;
+
+    ctx->call.status = r->headers_out.status;
+    ctx->call.header = 1;
+    ctx->call.complete = 0;
 
     /* a known length: one buffer for the whole body, nothing to join */
 
@@ -275,87 +303,9 @@ ngx_http_freshdesk_header_filter(ngx_http_request_t *r)
         ctx->size_hint = (size_t) r->headers_out.content_length_n;
     }
 
-    /* a body that breaks off must still be answered: see below */
+    /* the core header filter sends nothing for a subrequest */
 
-    u = r->upstream;
-
-    if (u && u->finalize_request != ngx_http_freshdesk_upstream_finalize) {
-        ctx->finalize_request = u->finalize_request;
-        u->finalize_request = ngx_http_freshdesk_upstream_finalize;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Called by the upstream module when it is done with Freshdesk.  If the
- * body is not complete (timeout, connection reset), the header was
- * already "sent" as far as nginx knows, and nginx would close the client's
- * connection without an answer: marking it not sent makes nginx finalize
- * with the error code instead, which comes to the header filter above as
- * an error page, and is answered as a tool error.
- */
-
-static void
-ngx_http_freshdesk_upstream_finalize(ngx_http_request_t *r, ngx_int_t rc)
-{
-    ngx_http_freshdesk_ctx_t  *ctx;
-
-    ctx = ngx_http_freshdesk_get_ctx(r);
-
-    if (ctx == NULL) {
-        return;
-    }
-
-    if (ctx->finalize_request) {
-        ctx->finalize_request(r, rc);
-    }
-
-    if (ctx->upstream && r->upstream && rc >= NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        r->upstream->header_sent = 0;
-    }
-}
-
-
-/* the request as it was, and the MCP answer sent */
-
-static ngx_int_t
-ngx_http_freshdesk_answer(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx)
-{
-    ngx_int_t  rc;
-
-    ctx->upstream = 0;
-
-    r->headers_out = ctx->saved_headers_out;
-    r->err_status = 0;
-    r->uri = ctx->saved_uri;
-    r->args = ctx->saved_args;
-    r->method = ctx->saved_method;
-    r->method_name = ctx->saved_method_name;
-    r->loc_conf = ctx->saved_loc_conf;
-
-    ngx_http_update_location_config(r);
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "freshdesk upstream done: rc:%i status:%i size:%uz",
-                   ctx->call.rc, ctx->call.status, ctx->call.size);
-
-    rc = ngx_http_freshdesk_mcp_finish(r, ctx);
-
-    if (rc == NGX_OK || rc == NGX_AGAIN) {
-        return rc;
-    }
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        /* an HTTP error code of the module's own (out of memory): say so */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "freshdesk: could not answer a tool call (%i)", rc);
-    }
-
-    return NGX_ERROR;
+    return ngx_http_next_header_filter(r);
 }
 
 
@@ -428,26 +378,17 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     size_t                      len;
     ssize_t                     n;
     ngx_buf_t                  *b;
-    ngx_uint_t                  last;
     ngx_chain_t                *cl;
     ngx_http_freshdesk_ctx_t   *ctx;
     ngx_http_freshdesk_call_t  *call;
 
-    if (r != r->main) {
-        return ngx_http_next_body_filter(r, in);
-    }
+    ctx = ngx_http_freshdesk_sub_ctx(r);
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-
-    if (ctx == NULL || !(ctx->upstream || ctx->swallow)
-        || (in == NULL && !ctx->upstream))
-    {
-        /* not ours, or the answer itself on its way (and its flushes) */
+    if (ctx == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
     call = &ctx->call;
-    last = 0;
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
@@ -464,9 +405,7 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
             len = (size_t) (b->file_last - b->file_pos);
 
-            if (ctx->upstream && len && !call->too_big
-                && call->size + len <= ctx->max)
-            {
+            if (len && !call->too_big && call->size + len <= ctx->max) {
                 data = ngx_pnalloc(r->pool, len);
                 if (data == NULL) {
                     return NGX_ERROR;
@@ -482,7 +421,7 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             }
         }
 
-        if (ctx->upstream && len && !call->too_big) {
+        if (len && !call->too_big) {
 
             if (call->size + len > ctx->max) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -507,28 +446,12 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             b->file_pos = b->file_last;
         }
 
-        if (b->last_buf) {
-            last = 1;
+        if (b->last_buf || b->last_in_chain) {
+            call->complete = 1;
         }
     }
 
-    if (!ctx->upstream) {
-        /* nginx's error page, after the answer: never sent */
-
-        if (last) {
-            ctx->swallow = 0;
-        }
-
-        return NGX_OK;
-    }
-
-    if (last) {
-        call->complete = 1;
-        call->rc = NGX_OK;
-        return ngx_http_freshdesk_answer(r, ctx);
-    }
-
-    /* Freshdesk's body: held back until it is whole */
+    /* nothing goes on down the chain: the client never sees it */
 
     return NGX_OK;
 }
@@ -571,4 +494,172 @@ ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,
     body->len = p - body->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * Whether the try that just ended may be made again, and after how long
+ * (freshdesk_retry): reads only (GET), when Freshdesk answered 429 with a
+ * Retry-After within the wait, or 502, 503, 504, or no complete response
+ * came (connection refused or reset, timeout); within the tries and the
+ * deadline.  Writes are never tried again: Freshdesk may have done them.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_upstream_retry_delay(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_msec_t *delay)
+{
+    ngx_int_t                       secs;
+    ngx_msec_t                      d, elapsed;
+    ngx_http_freshdesk_call_t      *call;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    call = &ctx->call;
+
+    if (ctx->tries >= flcf->retry_tries
+        || call->method != NGX_HTTP_GET
+        || call->too_big
+        || (!call->header && call->rc == NGX_HTTP_INTERNAL_SERVER_ERROR))
+    {
+        /* off, the last try, a write, or the gateway's own failure */
+        return NGX_DECLINED;
+    }
+
+    if (call->status == NGX_HTTP_TOO_MANY_REQUESTS && call->header) {
+        secs = call->retry_after.len
+               ? ngx_atoi(call->retry_after.data, call->retry_after.len)
+               : NGX_ERROR;
+
+        if (secs == NGX_ERROR || (ngx_msec_t) secs * 1000 > flcf->retry_wait)
+        {
+            /* no usable Retry-After, or longer than we wait */
+            return NGX_DECLINED;
+        }
+
+        d = (ngx_msec_t) secs * 1000;
+
+    } else if (!call->header || !call->complete
+               || call->status == NGX_HTTP_BAD_GATEWAY
+               || call->status == NGX_HTTP_SERVICE_UNAVAILABLE
+               || call->status == NGX_HTTP_GATEWAY_TIME_OUT)
+    {
+        /* 100 ms, 200 ms, 400 ms, ... within the wait */
+
+        d = FD_RETRY_BACKOFF << ngx_min(ctx->tries - 1, 10);
+        d = ngx_min(d, flcf->retry_wait);
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    elapsed = ngx_current_msec - ctx->started;
+
+    if (elapsed + d >= flcf->retry_deadline) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "freshdesk: no further try: freshdesk_retry deadline "
+                      "of %M ms would pass", flcf->retry_deadline);
+        return NGX_DECLINED;
+    }
+
+    *delay = d;
+
+    return NGX_OK;
+}
+
+
+/* waits, then makes the next try; the client's request waits meanwhile */
+
+ngx_int_t
+ngx_http_freshdesk_upstream_retry(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_msec_t delay)
+{
+    ngx_event_t         *ev;
+    ngx_pool_cleanup_t  *cln;
+
+    ev = ctx->retry;
+
+    if (ev == NULL) {
+        ev = ngx_pcalloc(r->pool, sizeof(ngx_event_t));
+        if (ev == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* a request ended early (client gone) takes its timer with it */
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_freshdesk_retry_cleanup;
+        cln->data = ev;
+
+        ev->handler = ngx_http_freshdesk_retry_handler;
+        ev->data = r;
+        ev->log = r->connection->log;
+
+        ctx->retry = ev;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "freshdesk: upstream answered %i to try %ui of %ui, "
+                  "trying again in %M ms", ctx->call.status, ctx->tries,
+                  ((ngx_http_freshdesk_loc_conf_t *)
+                   ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module))
+                  ->retry_tries, delay);
+
+    ctx->waiting = 1;
+
+    ngx_add_timer(ev, delay);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_freshdesk_retry_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+    ctx = ngx_http_freshdesk_get_ctx(r);
+
+    ngx_http_set_log_request(c->log, r);
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "freshdesk upstream: retry timer");
+
+    if (ngx_http_freshdesk_upstream_start(r, ctx) != NGX_OK) {
+
+        /* answered as "no response": the previous try's result is gone */
+
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "freshdesk: could not start the next try");
+
+        ctx->call.header = 0;
+        ctx->call.rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        ctx->waiting = 0;
+
+        if (ngx_http_post_request(r, NULL) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_ERROR);
+            return;
+        }
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_freshdesk_retry_cleanup(void *data)
+{
+    ngx_event_t  *ev = data;
+
+    if (ev->timer_set) {
+        ngx_del_timer(ev);
+    }
 }

@@ -3,11 +3,10 @@
  * Copyright (C) ngx_http_freshdesk_module authors
  *
  * $freshdesk_* variables for access logs and for the internal upstream
- * location.  All read the request's context, which an internal redirect
- * does not lose (see ngx_http_freshdesk_get_ctx()).  No variable yields
- * the API key itself; $freshdesk_upstream_authorization is the ready-made
- * "Basic ..." header value and is only set while a tools/call is being
- * proxied.
+ * location.  All read the context of the client's request, also when
+ * asked in one of its subrequests.  No variable yields the API key
+ * itself; $freshdesk_upstream_authorization is the ready-made "Basic ..."
+ * header value and is set only in the module's own REST subrequests.
  */
 
 
@@ -24,6 +23,8 @@
 #define FD_VAR_ACTIONS_LEFT  5
 #define FD_VAR_QUOTA_RESULT  6
 #define FD_VAR_AUTHZ         7
+#define FD_VAR_UP_TIME       8
+#define FD_VAR_UP_TRIES      9
 
 
 static ngx_int_t ngx_http_freshdesk_variable(ngx_http_request_t *r,
@@ -63,6 +64,14 @@ static ngx_http_variable_t  ngx_http_freshdesk_vars[] = {
     { ngx_string("freshdesk_upstream_authorization"), NULL,
       ngx_http_freshdesk_variable, FD_VAR_AUTHZ,
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_NOHASH, 0 },
+
+    { ngx_string("freshdesk_upstream_time"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_UP_TIME,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_upstream_tries"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_UP_TRIES,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -140,10 +149,29 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
         break;
 
     case FD_VAR_AUTHZ:
-        /* only while the request is the REST request to Freshdesk */
-        if (ctx->upstream) {
+        /* only in the REST request to Freshdesk, never the client's */
+        if (ngx_http_freshdesk_upstream_request(r)) {
             s = ctx->authorization;
         }
+        break;
+
+    case FD_VAR_UP_TIME:
+        if (ctx->tries) {
+            p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 4);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            s.data = p;
+            s.len = ngx_sprintf(p, "%T.%03M",
+                                (time_t) ctx->upstream_time / 1000,
+                                ctx->upstream_time % 1000)
+                    - p;
+        }
+        break;
+
+    case FD_VAR_UP_TRIES:
+        n = ctx->tries ? (ngx_int_t) ctx->tries : -1;
         break;
     }
 

@@ -13,16 +13,18 @@ use FreshdeskTest;
 use MIME::Base64 qw(encode_base64);
 use Test::More;
 
-# The request to Freshdesk is the client's own request, redirected to the
-# internal location and back: a server-wide error_page must not turn an
-# upstream failure into a page, the audit log must show the client's
-# request, and the key's variable must be empty outside the REST request.
+# The request to Freshdesk is a subrequest of the client's request: a
+# server-wide error_page must not turn an upstream failure into a page, the
+# audit log shows the client's request with Freshdesk's status and time in
+# $freshdesk_* (the $upstream_* of the client's request stay empty), and
+# the key's variable is empty outside the REST request.
 
 my $t = FreshdeskTest->new;
 
 $t->start_fake->standard_conf(
     http => 'log_format audit "$uri $request_method $status '
             . 'up=$upstream_status fd=$freshdesk_upstream_status '
+            . 't=$freshdesk_upstream_time n=$freshdesk_upstream_tries '
             . 'authz=$freshdesk_upstream_authorization";',
     mcp => 'access_log ' . $t->{dir} . '/logs/audit.log audit;
             add_header X-Authz "[$freshdesk_upstream_authorization]" always;',
@@ -182,10 +184,13 @@ like($t->error_log, qr/upstream response larger than freshdesk_max_response_size
 is($r->{structuredContent}{id}, 1, 'worker still serves after the faults');
 
 my @audit = audit_lines();
-ok(scalar(grep { m{^/mcp POST 200 up=200 fd=200 authz=-$} } @audit),
-   'audit log: the client request, with Freshdesk status');
-ok(scalar(grep { m{^/mcp POST 200 up=\S*50[24]\S* fd=50[24] } } @audit),
+ok(scalar(grep { m{^/mcp POST 200 up=- fd=200 t=\d+\.\d{3} n=1 authz=-$} }
+          @audit),
+   'audit log: the client request, with Freshdesk status and time');
+ok(scalar(grep { m{^/mcp POST 200 up=- fd=50[24] t=\S+ n=1 } } @audit),
    'audit log: a failed upstream request');
+ok(scalar(grep { m{^/mcp POST 200 up=- fd=- t=- n=- } } @audit),
+   'audit log: a call refused before Freshdesk has no upstream fields');
 ok(!grep({ /authz=[^-]/ } @audit), "audit log: no authorization value");
 
 ($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 });

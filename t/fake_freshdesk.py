@@ -30,6 +30,12 @@ Control API for tests (no auth, never recorded):
     GET    /__control/fault             list queued faults
     DELETE /__control/fault             drop all queued faults
     GET    /__control/state             names of the state collections
+    ANY    /__control/hook/<anything>   recorded as a hook hit and answered
+                                        200 {} (a counting backend for
+                                        auth_request and mirror tests)
+    GET    /__control/hooks             the hook hits, oldest first:
+                                        {method, path, query, headers}
+    DELETE /__control/hooks             forget the hook hits
     GET    /__control/state/<name>      one collection as a JSON array of
                                         stored objects (keys starting with
                                         "_" are internal and never sent by
@@ -3566,6 +3572,7 @@ class App:
         with self.lock:
             self.state = State(self.anchor)
             self.recorded = []
+            self.hooks = []
             self.faults = []
             self.remaining = RATE_LIMIT_TOTAL
 
@@ -3770,6 +3777,20 @@ class App:
                 cleared = len(self.recorded)
                 self.recorded = []
             return Response(200, {"cleared": cleared})
+        if path.startswith("/hook/"):
+            with self.lock:
+                self.hooks.append({"method": method,
+                                   "path": path[len("/hook"):],
+                                   "query": req.raw_query,
+                                   "headers": dict(req.headers)})
+            return Response(200, {})
+        if path == "/hooks":
+            only("GET", "DELETE")
+            with self.lock:
+                if method == "GET":
+                    return Response(200, self.hooks)
+                self.hooks = []
+            return Response(200, {"ok": True})
         if path == "/count":
             only("GET")
             with self.lock:
