@@ -222,6 +222,7 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 {
     ngx_http_freshdesk_ctx_t     *ctx = data;
 
+    ngx_http_upstream_t          *u;
     ngx_http_freshdesk_call_t    *call;
 
     ngx_http_freshdesk_header_t   h[] = {
@@ -240,13 +241,25 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
     call->done = 1;
     call->rc = rc;
 
-    if (!call->header) {
+    u = sr->upstream;
+
+    if (!call->header && u && rc >= NGX_HTTP_SPECIAL_RESPONSE
+        && (ngx_int_t) u->headers_in.status_n == rc)
+    {
+        /* Freshdesk's error, intercepted (proxy_intercept_errors): no body */
+        call->status = rc;
+        call->header = 1;
+        call->complete = 1;
+
+    } else if (!call->header) {
         /* no response header: the upstream module's error code says why */
         call->status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? rc : 0;
         call->complete = 0;
     }
 
-    if (rc == NGX_ERROR || (rc >= NGX_HTTP_SPECIAL_RESPONSE && call->header))
+    if (rc == NGX_ERROR
+        || (rc >= NGX_HTTP_SPECIAL_RESPONSE && call->header
+            && call->status != rc))
     {
         /* the header came, the body broke off */
         call->complete = 0;

@@ -108,7 +108,7 @@ like($r, qr/"Request body too large".*\n413 application\/json$/s,
      'over client_max_body_size: JSON 413 from the error_page');
 
 my $audit = do { local $/; open my $f, '<', "$d/logs/freshdesk-audit.log"; <$f> } // '';
-like($audit, qr/"tenant":"acme-support","rpc":"tools\/call","tool":"get_ticket","status":200,"upstream_status":"200","quota":"passed"/,
+like($audit, qr/"tenant":"acme-support","rpc":"tools\/call","tool":"get_ticket","status":200,"upstream_status":"200","upstream_time":"\d+\.\d{3}","upstream_tries":"1","quota":"passed"/,
      'JSON audit log line');
 unlike($audit, qr/fd-test-key/, 'no key in the audit log');
 

@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use FreshdeskTest;
 use IO::Socket::INET;
 use Time::HiRes qw(time);
+use POSIX ();
 use Test::More;
 
 my $t = FreshdeskTest->new;
@@ -58,6 +59,29 @@ my $server = <<"EOF";
             freshdesk_quota fd;
             freshdesk_retry tries=3 wait=2s deadline=8s;
             access_log $d/logs/calls.log calls;
+        }
+
+        # an upstream location whose errors nginx intercepts: the
+        # subrequest is redirected to the page, and the capture goes on
+        location = /intercept/mcp {
+            freshdesk_mcp;
+            freshdesk_tenant \$fd_tenant;
+            freshdesk_api_key \$fd_api_key;
+            freshdesk_upstream /_fdi;
+        }
+
+        location /_fdi/ {
+            internal;
+            proxy_pass http://127.0.0.1:$fake/api/v2/;
+            proxy_pass_request_headers off;
+            proxy_set_header Authorization \$freshdesk_upstream_authorization;
+            proxy_intercept_errors on;
+            error_page 404 /_fd404;
+        }
+
+        location = /_fd404 {
+            internal;
+            return 404 "INTERCEPTED-PAGE";
         }
 
         location = /deadline/mcp {
@@ -168,6 +192,17 @@ unlike($res->{body}, qr/an error page/, 'connection reset: no error page');
 # the auth service refusing: the client's request is refused, once, with
 # nothing sent to Freshdesk (the hook answers 200; a 403 from a location)
 
+clear();
+($res, $r) = $t->call_tool('get_ticket', { ticket_id => 999999 },
+                           path => '/intercept/mcp');
+like(FreshdeskTest::tool_text($r), qr/ticket 999999 was not found/,
+     'intercepted 404: the tool error');
+like($res->{body}, qr/^\{/, 'intercepted 404: the answer is JSON only');
+unlike($res->{body}, qr/INTERCEPTED-PAGE/, 'intercepted 404: page not leaked');
+($res, $r) = $t->call_tool('get_ticket', { ticket_id => 1 },
+                           path => '/intercept/mcp');
+is($r->{structuredContent}{id}, 1, 'intercepting location: success as usual');
+
 # --- server-level limit_req counts each tool call once ------------------
 
 clear();
@@ -182,6 +217,21 @@ is(join(',', @st), '200,200,200,200,200,429,429',
 is($t->fake_count, 5, 'limit_req: five REST requests');
 
 # --- HTTP/1.1 keepalive: many calls on one connection -------------------
+
+# request $i of a mix: every $k-th a tools/list, the others get_ticket of
+# ticket 1 + $i % $k; returns the message and a check of its answer
+sub mixed {
+    my ($i, $k) = @_;
+    my $id = 1 + $i % $k;
+    return ({ jsonrpc => '2.0', id => $i, method => 'tools/list' },
+            sub { $_[0]{id} == $i && @{$_[0]{result}{tools}} > 60 })
+        if $i % $k == 0;
+    return ({ jsonrpc => '2.0', id => $i, method => 'tools/call',
+              params => { name => 'get_ticket',
+                          arguments => { ticket_id => $id } } },
+            sub { $_[0]{id} == $i
+                  && ($_[0]{result}{structuredContent}{id} // 0) == $id });
+}
 
 sub keepalive_round {
     my ($sock, $body) = @_;
@@ -219,17 +269,11 @@ clear();
     local $SIG{ALRM} = sub { die "timeout\n" };
     alarm 60;
     for my $i (1 .. 30) {
-        my $msg = $i % 3 == 0
-            ? { jsonrpc => '2.0', id => $i, method => 'tools/list' }
-            : { jsonrpc => '2.0', id => $i, method => 'tools/call',
-                params => { name => 'get_ticket',
-                            arguments => { ticket_id => 1 + $i % 2 } } };
+        my ($msg, $check) = mixed($i, 3);
         $calls++ if $i % 3;
         my $j = keepalive_round($sock, FreshdeskTest::json()->encode($msg));
         last unless $j;
-        $ok++ if $j->{id} == $i
-                 && ($i % 3 == 0 ? @{$j->{result}{tools}} > 60
-                     : $j->{result}{structuredContent}{id} == 1 + $i % 2);
+        $ok++ if $check->($j);
     }
     alarm 0;
     is($ok, 30, 'keepalive HTTP/1.1: 30 requests on one connection answered');
@@ -240,18 +284,14 @@ clear();
 
 SKIP: {
     my $curl = `curl -V 2>/dev/null`;
-    skip 'curl without HTTP/2', 3 unless $curl =~ /HTTP2|nghttp2/;
+    skip 'curl without HTTP/2', 4 unless $curl =~ /HTTP2|nghttp2/;
 
     clear();
     my @args = ('curl', '-s', '--http2-prior-knowledge', '--parallel',
                 '--parallel-max', '10');
     my $calls = 0;
     for my $i (1 .. 24) {
-        my $msg = $i % 4 == 0
-            ? { jsonrpc => '2.0', id => $i, method => 'tools/list' }
-            : { jsonrpc => '2.0', id => $i, method => 'tools/call',
-                params => { name => 'get_ticket',
-                            arguments => { ticket_id => 1 + $i % 3 } } };
+        my ($msg) = mixed($i, 4);
         $calls++ if $i % 4;
         push @args, '--next' if $i > 1;
         push @args, '-H', 'Content-Type: application/json',
@@ -278,11 +318,10 @@ SKIP: {
     for my $i (1 .. 24) {
         open my $f, '<', "$d/h2-$i.json" or next;
         my $j = eval { FreshdeskTest::json()->decode(join '', <$f>) } or next;
-        $ok++ if $j->{id} == $i
-                 && ($i % 4 == 0 ? @{$j->{result}{tools}} > 60
-                     : $j->{result}{structuredContent}{id} == 1 + $i % 3);
+        $ok++ if (mixed($i, 4))[1]->($j);
     }
     is($ok, 24, "HTTP/2: every answer is its own request's");
+    is($t->fake_count, $calls, "HTTP/2: $calls REST requests");
 }
 
 # --- retries of reads ---------------------------------------------------
@@ -377,6 +416,54 @@ my $tries = $t->fake_count;
 ok($tries >= 3 && $tries <= 4, "deadline: 3 or 4 tries ($tries) of 10");
 ok($dt < 1.5, sprintf('deadline: answered within it (%.2f s)', $dt));
 $t->control('DELETE', 'fault');
+
+# the client goes away while the call waits for its next try: nothing
+# breaks, the worker goes on
+$t->fake_clear;
+$t->fake_fault(mode => 'ratelimit', retry_after => 1);
+{
+    my $body = FreshdeskTest::json()->encode(
+        { jsonrpc => '2.0', id => 1, method => 'tools/call',
+          params => { name => 'get_ticket', arguments => { ticket_id => 1 } } });
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1:'
+                                                 . $t->port('http'),
+                                     Proto => 'tcp', Timeout => 5);
+    print $sock "POST /retry/mcp HTTP/1.1\r\nHost: localhost\r\n"
+        . "Content-Type: application/json\r\nAccept: application/json\r\n"
+        . "Authorization: $FreshdeskTest::TOKEN\r\n"
+        . "Content-Length: " . length($body) . "\r\n\r\n" . $body;
+    select undef, undef, undef, 0.3;
+    close $sock;
+    select undef, undef, undef, 1.2;
+}
+($res1, $r1) = retry_call('get_ticket', { ticket_id => 2 });
+is($r1->{structuredContent}{id}, 2, 'client gone during the wait: still serving');
+
+# a reload while a call waits for its next try: the call completes
+SKIP: {
+    skip 'no reload with one process under valgrind', 2
+        if $ENV{FRESHDESK_VALGRIND};
+
+    $t->fake_clear;
+    $t->fake_fault(mode => 'ratelimit', retry_after => 1);
+    pipe my $rd, my $wr or die;
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        close $rd;
+        my ($res) = $t->call_tool('get_ticket', { ticket_id => 1 },
+                                  path => '/retry/mcp');
+        print $wr ($res->{json}{result}{structuredContent}{id} // 'none');
+        close $wr;
+        POSIX::_exit(0);
+    }
+    close $wr;
+    select undef, undef, undef, 0.3;
+    $t->reload;
+    my $got = <$rd>;
+    waitpid $pid, 0;
+    is($got, 1, 'reload during the wait: the call is answered');
+    is($t->fake_count, 2, 'reload during the wait: the second try was made');
+}
 
 # the access log of /mcp: the client's request, Freshdesk's status, tries
 my @log = do {
