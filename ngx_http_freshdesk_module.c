@@ -153,6 +153,13 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       0,
       NULL },
 
+    { ngx_string("freshdesk_quota_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_freshdesk_quota_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("freshdesk_quota"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_freshdesk_quota,
@@ -610,6 +617,10 @@ ngx_http_freshdesk_upstream_location(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t
 ngx_http_freshdesk_init_process(ngx_cycle_t *cycle)
 {
+    if (ngx_http_freshdesk_quota_redis_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_freshdesk_quota_init_process(cycle);
 }
 
@@ -619,6 +630,9 @@ ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_freshdesk_main_conf_t  *fmcf;
 
+    /* Redis first: what it was still to be told goes to the state file */
+
+    ngx_http_freshdesk_quota_redis_exit(cycle);
     ngx_http_freshdesk_quota_exit_process(cycle);
 
     fmcf = ngx_http_cycle_get_module_main_conf(cycle,

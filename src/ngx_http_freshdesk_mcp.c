@@ -44,6 +44,10 @@ static ngx_int_t ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
     ngx_str_t *cursor);
 static ngx_int_t ngx_http_freshdesk_text_error(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, const char *fmt, ...);
+static ngx_int_t ngx_http_freshdesk_call_start(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_int_t rc);
+static ngx_int_t ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
 
 
 static ngx_str_t  ngx_http_freshdesk_tool_dumps[256];
@@ -586,6 +590,32 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
 
     rc = ngx_http_freshdesk_quota_take(r, ctx);
 
+    if (rc == NGX_AGAIN) {
+        /* Redis decides: the request waits, mcp_finish() goes on */
+        ctx->quota_pending = 1;
+        ctx->waiting = 1;
+        return NGX_DONE;
+    }
+
+    return ngx_http_freshdesk_call_start(r, ctx, rc);
+
+invalid:
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "freshdesk: tools/call refused: %V", &msg);
+
+    return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
+                                         NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                         &ctx->id, &msg);
+}
+
+
+/* after the quota's decision: refused, or the REST request starts */
+
+static ngx_int_t
+ngx_http_freshdesk_call_start(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_int_t rc)
+{
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -599,15 +629,6 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     }
 
     return NGX_DONE;
-
-invalid:
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "freshdesk: tools/call refused: %V", &msg);
-
-    return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
-                                         NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
-                                         &ctx->id, &msg);
 }
 
 
@@ -766,8 +787,70 @@ ngx_http_freshdesk_authorization(ngx_http_request_t *r,
 }
 
 
+/*
+ * The request, woken after it waited: for the quota's decision (Redis),
+ * for a REST request, or for a retry's action (Redis).  NGX_DONE: it
+ * waits again.
+ */
+
 ngx_int_t
 ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_int_t   rc;
+    ngx_msec_t  delay;
+
+    if (ctx->quota_pending) {
+        ctx->quota_pending = 0;
+        return ngx_http_freshdesk_call_start(r, ctx, ctx->quota_rc);
+    }
+
+    if (ctx->action_pending) {
+        ctx->action_pending = 0;
+        rc = ctx->quota_rc;
+        delay = ctx->retry_delay;
+        goto action;
+    }
+
+    ctx->upstream_status = ctx->call.status;
+
+    ngx_http_freshdesk_quota_settle(r, ctx);
+
+    /* a read that failed may be tried again: each try is an action */
+
+    if (ngx_http_freshdesk_upstream_retry_delay(r, ctx, &delay) != NGX_OK) {
+        return ngx_http_freshdesk_call_answer(r, ctx);
+    }
+
+    rc = ngx_http_freshdesk_quota_action(r, ctx);
+
+    if (rc == NGX_AGAIN) {
+        ctx->action_pending = 1;
+        ctx->retry_delay = delay;
+        ctx->waiting = 1;
+        return NGX_DONE;
+    }
+
+action:
+
+    if (rc == NGX_OK) {
+        if (ngx_http_freshdesk_upstream_retry(r, ctx, delay) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_DONE;
+    }
+
+    /* no action left for another try: the answer as it stands */
+
+    return ngx_http_freshdesk_call_answer(r, ctx);
+}
+
+
+/* the tool result of what Freshdesk answered */
+
+static ngx_int_t
+ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
     u_char                            *p, top;
@@ -775,27 +858,11 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     ngx_uint_t                         nmembers;
     ngx_str_t                          body, structured, dump, cursor, *total;
     ngx_str_t                          parts[3], esc[3], escaped;
-    ngx_msec_t                         delay;
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_json_member_t   members[3];
 
     call = &ctx->call;
     total = NULL;
-    ctx->upstream_status = call->status;
-
-    ngx_http_freshdesk_quota_settle(r, ctx);
-
-    /* a read that failed may be tried again: each try is an action */
-
-    if (ngx_http_freshdesk_upstream_retry_delay(r, ctx, &delay) == NGX_OK
-        && ngx_http_freshdesk_quota_action(r, ctx) == NGX_OK)
-    {
-        if (ngx_http_freshdesk_upstream_retry(r, ctx, delay) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_DONE;
-    }
 
     if (!call->header) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -133,7 +133,17 @@ typedef struct {
     ngx_msec_t                     upstream_time;  /* all tries, ms */
     ngx_event_t                   *retry;        /* the wait between tries */
 
+    /* a quota decision asked of Redis */
+    void                          *quota_call;
+    ngx_int_t                      quota_rc;
+    time_t                         quota_sec;    /* Redis's second, month */
+    ngx_uint_t                     quota_month;
+    ngx_msec_t                     retry_delay;
+
     unsigned                       waiting:1;    /* a try or a wait runs */
+    unsigned                       quota_pending:1;   /* Redis: the call */
+    unsigned                       action_pending:1;  /* Redis: a retry */
+    unsigned                       quota_redis:1;     /* counted in Redis */
     unsigned                       quota_checked:1;
     unsigned                       action_taken:1;
 } ngx_http_freshdesk_ctx_t;

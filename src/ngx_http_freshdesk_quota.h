@@ -20,11 +20,16 @@ char *ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
-/* NGX_OK: admitted; NGX_DECLINED: refused (ctx->quota_text says why) */
+/*
+ * NGX_OK: admitted; NGX_DECLINED: refused (ctx->quota_text says why);
+ * NGX_AGAIN: Redis decides, the request waits (ctx->waiting) and is woken
+ * with the decision in ctx->quota_rc
+ */
 ngx_int_t ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 
-/* a retry of an admitted call: one more action; NGX_DECLINED: none left */
+/* a retry of an admitted call: one more action; NGX_DECLINED: none left;
+ * NGX_AGAIN as above */
 ngx_int_t ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 
@@ -36,6 +41,10 @@ void ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 ngx_int_t ngx_http_freshdesk_quota_headers(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_freshdesk_quota_redis_init(ngx_cycle_t *cycle);
+void ngx_http_freshdesk_quota_redis_exit(ngx_cycle_t *cycle);
+char *ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 void ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle);
 
 

@@ -719,15 +719,10 @@ ngx_int_t
 ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    u_char                           *p;
-    time_t                            now, reset;
-    uint32_t                          hash, month;
-    ngx_int_t                         calls_limit, actions_limit;
-    ngx_uint_t                        calls, refuse;
+    ngx_int_t                         rc, calls_limit, actions_limit;
     ngx_shm_zone_t                   *shm_zone;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_node_t  *qn;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
@@ -750,21 +745,63 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         ctx->tenant.len = 255;
     }
 
+    ctx->quota_checked = 1;
+    ctx->calls_limit = calls_limit;
+    ctx->actions_limit = actions_limit;
+
+    if (qctx->redis) {
+        rc = ngx_http_freshdesk_quota_redis_take(r, ctx, qctx);
+
+        if (rc != NGX_DONE) {
+            /* NGX_AGAIN: Redis decides; else fail=open or fail=closed */
+            return rc;
+        }
+
+        /* fail=local */
+    }
+
+    return ngx_http_freshdesk_quota_local(r, ctx, qctx);
+}
+
+
+/*
+ * The decision in this node's shared memory.  With a Redis zone it is
+ * the fallback (fail=local): the actions counted are owed to Redis, and
+ * the calls limit is the node's share of it.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    time_t                            now, reset;
+    uint32_t                          hash, month;
+    ngx_int_t                         calls_limit, actions_limit;
+    ngx_uint_t                        calls, refuse;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    calls_limit = ctx->calls_limit;
+    actions_limit = ctx->actions_limit;
+
+    if (qctx->redis && qctx->redis->share < 100) {
+        calls_limit = calls_limit * qctx->redis->share / 100;
+    }
+
     now = ngx_time();
     month = ngx_http_freshdesk_quota_month(now);
     hash = ngx_crc32_short(ctx->tenant.data, ctx->tenant.len);
     refuse = 0;
-
-    ctx->quota_checked = 1;
-    ctx->calls_limit = calls_limit;
-    ctx->actions_limit = actions_limit;
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
     qn = ngx_http_freshdesk_quota_lookup(qctx, &ctx->tenant, hash);
 
     if (qn == NULL) {
-        qn = ngx_http_freshdesk_quota_create(qctx, &ctx->tenant, hash, month);
+        qn = ngx_http_freshdesk_quota_create(qctx, &ctx->tenant, hash,
+                                             month);
 
         if (qn == NULL) {
             ngx_shmtx_unlock(&qctx->shpool->mutex);
@@ -781,9 +818,7 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
 
     if (qn->month != month) {
         /* a new calendar month (UTC): the monthly budget starts over */
-        qn->month = month;
-        qn->actions = 0;
-        qn->refused = 0;
+        ngx_http_freshdesk_quota_new_month(qctx, qn, month);
     }
 
     if (qn->window == NULL) {
@@ -807,7 +842,7 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         ngx_queue_insert_head(&qctx->sh->queue, &qn->queue);
     }
 
-    qn->calls_limit = calls_limit;
+    qn->calls_limit = ctx->calls_limit;
     qn->actions_limit = actions_limit;
 
     calls = ngx_http_freshdesk_quota_window(qn->window, now, &reset);
@@ -832,6 +867,11 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         qn->actions++;
         calls++;
         ctx->action_taken = 1;
+
+        if (qctx->redis) {
+            qn->owed++;
+            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, 1);
+        }
     }
 
     ctx->calls_remaining = calls_limit > (ngx_int_t) calls
@@ -846,6 +886,44 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
     ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
+    ctx->calls_limit = calls_limit;
+
+    return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
+
+zone_full:
+
+    ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                  "freshdesk: quota zone \"%V\" is full, call of tenant "
+                  "\"%V\" refused", &qctx->name, &ctx->tenant);
+
+    ngx_str_set(&ctx->quota_result, "zone_full");
+    ngx_str_set(&ctx->quota_text, "The gateway cannot record quota for "
+                "this tenant right now (quota zone full); the call was "
+                "not made. Retry later or ask the operator.");
+
+    if (ngx_http_freshdesk_retry_after(r, 60) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * What a decision means for the call, wherever it was made: refuse is 0
+ * (admitted), 1 (calls per minute) or 2 (monthly actions); the ctx holds
+ * the limits, what remains and when it resets.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+{
+    u_char                         *p;
+    time_t                          reset;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
     if (!refuse) {
         ngx_str_set(&ctx->quota_result, "passed");
@@ -873,7 +951,8 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         reset = ctx->calls_reset;
         p = ngx_sprintf(ctx->quota_text.data,
                         "Rate limit reached: %i tool calls per minute for "
-                        "this tenant. Retry in %T s.", calls_limit, reset);
+                        "this tenant. Retry in %T s.", ctx->calls_limit,
+                        reset);
 
     } else {
         ngx_str_set(&ctx->quota_result, "rejected_actions");
@@ -881,7 +960,7 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
         p = ngx_sprintf(ctx->quota_text.data,
                         "Monthly quota reached: %i actions per month for "
                         "this tenant. It resets at the start of next month "
-                        "(UTC), in %T s.", actions_limit, reset);
+                        "(UTC), in %T s.", ctx->actions_limit, reset);
     }
 
     ctx->quota_text.len = p - ctx->quota_text.data;
@@ -891,23 +970,25 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     }
 
     return NGX_DECLINED;
+}
 
-zone_full:
 
-    ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
-                  "freshdesk: quota zone \"%V\" is full, call of tenant "
-                  "\"%V\" refused", &qctx->name, &ctx->tenant);
+/* under the lock: a tenant's first call of a month; what Redis was owed
+ * for the month gone is lost with it */
 
-    ngx_str_set(&ctx->quota_result, "zone_full");
-    ngx_str_set(&ctx->quota_text, "The gateway cannot record quota for "
-                "this tenant right now (quota zone full); the call was "
-                "not made. Retry later or ask the operator.");
-
-    if (ngx_http_freshdesk_retry_after(r, 60) != NGX_OK) {
-        return NGX_ERROR;
+void
+ngx_http_freshdesk_quota_new_month(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_node_t *qn, uint32_t month)
+{
+    if (qn->owed) {
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                    -(ngx_atomic_int_t) qn->owed);
     }
 
-    return NGX_DECLINED;
+    qn->month = month;
+    qn->actions = 0;
+    qn->refused = 0;
+    qn->owed = 0;
 }
 
 
@@ -956,6 +1037,12 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 
     qctx = shm_zone->data;
 
+    if (ctx->quota_redis) {
+        ngx_http_freshdesk_quota_redis_refund(r, ctx, qctx, 0);
+        ctx->actions_remaining++;
+        goto done;
+    }
+
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
     qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
@@ -965,9 +1052,16 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     {
         qn->actions--;
         ctx->actions_remaining++;
+
+        if (qn->owed) {
+            qn->owed--;
+            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, -1);
+        }
     }
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+done:
 
     ctx->action_taken = 0;
     ngx_str_set(&ctx->quota_result, "refunded");
@@ -984,21 +1078,43 @@ ngx_int_t
 ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    uint32_t                          month;
-    ngx_int_t                         rc;
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_node_t  *qn;
+    ngx_http_freshdesk_loc_conf_t   *flcf;
+    ngx_http_freshdesk_quota_ctx_t  *qctx;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    shm_zone = flcf->quota;
 
-    if (shm_zone == NULL || !ctx->quota_checked) {
+    if (flcf->quota == NULL || !ctx->quota_checked) {
         return NGX_OK;
     }
 
-    qctx = shm_zone->data;
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    if (ctx->quota_result.len == sizeof("open") - 1
+        && ngx_strncmp(ctx->quota_result.data, "open", 4) == 0)
+    {
+        /* admitted uncounted (fail=open): its tries are too */
+        return NGX_OK;
+    }
+
+    if (qctx->redis) {
+        return ngx_http_freshdesk_quota_redis_action(r, ctx, qctx);
+    }
+
+    return ngx_http_freshdesk_quota_action_local(r, ctx, qctx);
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    uint32_t                          month;
+    ngx_int_t                         rc;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
     month = ngx_http_freshdesk_quota_month(ngx_time());
     rc = NGX_DECLINED;
 
@@ -1008,9 +1124,7 @@ ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
 
     if (qn) {
         if (qn->month != month) {
-            qn->month = month;
-            qn->actions = 0;
-            qn->refused = 0;
+            ngx_http_freshdesk_quota_new_month(qctx, qn, month);
         }
 
         if ((ngx_int_t) qn->actions < ctx->actions_limit
@@ -1018,6 +1132,11 @@ ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
         {
             qn->actions++;
             rc = NGX_OK;
+
+            if (qctx->redis) {
+                qn->owed++;
+                (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, 1);
+            }
         }
 
         ctx->actions_remaining = ctx->actions_limit > (ngx_int_t) qn->actions
@@ -1035,12 +1154,180 @@ ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
     }
 
     ctx->action_taken = 1;
+    ctx->quota_redis = 0;
 
     if (ctx->quota_result.len == sizeof("refunded") - 1) {
         ngx_str_set(&ctx->quota_result, "passed");
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * With Redis: what Redis decided, mirrored here, so that the status page
+ * and a fallback start from the cluster's numbers: the month's actions,
+ * the calls of the last minute as Redis counted them, and this node's
+ * admitted call in its own window.
+ */
+
+void
+ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t admitted, ngx_uint_t refused,
+    uint32_t calls, uint32_t actions, uint32_t redis_month)
+{
+    time_t                            now, reset;
+    uint32_t                          hash, month;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    now = ngx_time();
+    month = ngx_http_freshdesk_quota_month(now);
+    hash = ngx_crc32_short(ctx->tenant.data, ctx->tenant.len);
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_lookup(qctx, &ctx->tenant, hash);
+
+    if (qn == NULL) {
+        qn = ngx_http_freshdesk_quota_create(qctx, &ctx->tenant, hash,
+                                             month);
+        if (qn == NULL) {
+            goto done;
+        }
+    }
+
+    if (qn->month != month) {
+        ngx_http_freshdesk_quota_new_month(qctx, qn, month);
+    }
+
+    if (redis_month == month) {
+        qn->actions = actions;
+    }
+
+    if (refused) {
+        qn->refused++;
+    }
+
+    qn->calls_limit = ctx->calls_limit;
+    qn->actions_limit = ctx->actions_limit;
+    qn->calls_seen = calls;
+    qn->seen_at = (uint32_t) now;
+
+    if (admitted && qn->window && qn->window->count[now % 60] < 65535) {
+        (void) ngx_http_freshdesk_quota_window(qn->window, now, &reset);
+        qn->window->count[now % 60]++;
+        qn->window->sum++;
+    }
+
+done:
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+}
+
+
+/*
+ * The actions a tenant owes Redis, taken off the node to be sent (and
+ * given back when the sending fails): a worker that crashes in between
+ * loses them.
+ */
+
+ngx_uint_t
+ngx_http_freshdesk_quota_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, uint32_t *month)
+{
+    ngx_uint_t                        owed;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    owed = 0;
+
+    if (qctx->sh->redis.unsynced == 0) {
+        return 0;
+    }
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn && qn->owed) {
+        owed = qn->owed;
+        *month = qn->month;
+        qn->owed = 0;
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                    -(ngx_atomic_int_t) owed);
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    return owed;
+}
+
+
+void
+ngx_http_freshdesk_quota_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, ngx_uint_t owed, uint32_t month)
+{
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn && qn->month == month) {
+        qn->owed += owed;
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, owed);
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+}
+
+
+/* up to max tenants that owe Redis actions, taken off their nodes */
+
+ngx_uint_t
+ngx_http_freshdesk_quota_owed_collect(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_owed_t *owed, ngx_uint_t max)
+{
+    ngx_uint_t                        n;
+    ngx_rbtree_node_t                *node, *root, *sentinel;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    n = 0;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    root = qctx->sh->rbtree.root;
+    sentinel = qctx->sh->rbtree.sentinel;
+
+    if (root == sentinel) {
+        goto done;
+    }
+
+    for (node = ngx_rbtree_min(root, sentinel);
+         node && n < max;
+         node = ngx_rbtree_next(&qctx->sh->rbtree, node))
+    {
+        qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
+
+        if (qn->owed == 0) {
+            continue;
+        }
+
+        owed[n].n = qn->owed;
+        owed[n].month = qn->month;
+        owed[n].tenant.len = qn->len;
+        ngx_memcpy(owed[n].tenant.data, qn->data, qn->len);
+
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                    -(ngx_atomic_int_t) qn->owed);
+        qn->owed = 0;
+        n++;
+    }
+
+done:
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    return n;
 }
 
 

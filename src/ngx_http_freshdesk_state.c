@@ -16,6 +16,11 @@
  *     freshdesk-quota 1
  *     month 202611
  *     61636d65 1234 5
+ *     676c6f626578 20 0 3
+ *
+ * hex tenant, actions, refused calls this month, and with a Redis zone the
+ * actions counted here while Redis was away that it has not been told of
+ * yet (omitted when 0).
  */
 
 
@@ -69,12 +74,13 @@ void
 ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_log_t *log)
 {
-    u_char                           *buf, *p, *last, *eol, *sp1, *sp2;
+    u_char                           *buf, *p, *last, *eol, *sp1, *sp2,
+                                     *sp3;
     off_t                             size;
     ssize_t                           n;
     uint32_t                          month, now_month;
     ngx_fd_t                          fd;
-    ngx_int_t                         actions, refused;
+    ngx_int_t                         actions, refused, owed;
     ngx_str_t                         tenant;
     ngx_uint_t                        line, loaded;
     ngx_file_info_t                   fi;
@@ -171,6 +177,7 @@ ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
         eol = ngx_strlchr(p, last, '\n');
         sp1 = eol ? ngx_strlchr(p, eol, ' ') : NULL;
         sp2 = sp1 ? ngx_strlchr(sp1 + 1, eol, ' ') : NULL;
+        sp3 = sp2 ? ngx_strlchr(sp2 + 1, eol, ' ') : NULL;
 
         if (eol == NULL || sp1 == NULL || sp2 == NULL
             || sp1 == p || (sp1 - p) % 2 || (sp1 - p) / 2 > 255)
@@ -179,9 +186,13 @@ ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
         }
 
         actions = ngx_atoi(sp1 + 1, sp2 - sp1 - 1);
-        refused = ngx_atoi(sp2 + 1, eol - sp2 - 1);
+        refused = ngx_atoi(sp2 + 1, (sp3 ? sp3 : eol) - sp2 - 1);
 
-        if (actions == NGX_ERROR || refused == NGX_ERROR) {
+        /* a fourth field: actions counted here that Redis still lacks */
+        owed = sp3 ? ngx_atoi(sp3 + 1, eol - sp3 - 1) : 0;
+
+        if (actions == NGX_ERROR || refused == NGX_ERROR || owed == NGX_ERROR)
+        {
             goto corrupt;
         }
 
@@ -205,6 +216,7 @@ ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
         qn->month = month;
         qn->actions = (uint32_t) actions;
         qn->refused = (uint32_t) refused;
+        qn->owed = (uint32_t) owed;
         loaded++;
 
         p = eol + 1;
@@ -272,7 +284,7 @@ ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
              node = ngx_rbtree_next(&ctx->sh->rbtree, node))
         {
             qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
-            size += qn->len * 2 + 2 * NGX_INT32_LEN + 3;
+            size += qn->len * 2 + 3 * NGX_INT32_LEN + 4;
             n++;
         }
     }
@@ -292,13 +304,20 @@ ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
         {
             qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
 
-            if (qn->month != month || (qn->actions == 0 && qn->refused == 0))
+            if (qn->month != month
+                || (qn->actions == 0 && qn->refused == 0 && qn->owed == 0))
             {
                 continue;
             }
 
             p = ngx_hex_dump(p, qn->data, qn->len);
-            p = ngx_sprintf(p, " %uD %uD\n", qn->actions, qn->refused);
+            p = ngx_sprintf(p, " %uD %uD", qn->actions, qn->refused);
+
+            if (qn->owed) {
+                p = ngx_sprintf(p, " %uD", qn->owed);
+            }
+
+            *p++ = '\n';
         }
     }
 

@@ -95,6 +95,58 @@ sub start_fake {
     return $self;
 }
 
+# --- a private Redis ------------------------------------------------------
+
+# redis-server on a free loopback port, no persistence, its directory in
+# the test's; @args are more configuration ("--requirepass", "x", ...)
+sub start_redis {
+    my ($self, @args) = @_;
+    my $port = $self->port('redis');
+    my $dir = "$self->{dir}/redis";
+    mkdir $dir;
+
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDOUT, '>', "$dir/redis.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
+             '--save', '', '--appendonly', 'no', '--dir', $dir,
+             '--daemonize', 'no', @args;
+        exit 127;
+    }
+
+    $self->{redis_pid} = $pid;
+    $self->wait_port($port, 'redis-server');
+    return $self;
+}
+
+sub stop_redis {
+    my ($self) = @_;
+    my $pid = delete $self->{redis_pid} or return $self;
+    kill 'CONT', $pid;
+    kill 'TERM', $pid;
+    for (1 .. 100) {
+        last if waitpid($pid, WNOHANG) != 0;
+        sleep 0.05;
+    }
+    kill 'KILL', $pid if kill 0, $pid;
+    waitpid($pid, 0);
+    return $self;
+}
+
+# one command through redis-cli; its output without the trailing newline
+sub redis {
+    my ($self, @cmd) = @_;
+    my @auth = $self->{redis_auth} ? @{$self->{redis_auth}} : ();
+    open my $p, '-|', 'redis-cli', '-h', '127.0.0.1', '-p',
+         $self->port('redis'), @auth, @cmd or die "redis-cli: $!\n";
+    local $/;
+    my $out = <$p> // '';
+    close $p;
+    $out =~ s/\n\z//;
+    return $out;
+}
+
 sub control {
     my ($self, $method, $path, $body) = @_;
 
@@ -482,6 +534,7 @@ sub DESTROY {
     local $?;
     $self->stop;
     $self->stop_fake;
+    $self->stop_redis;
 }
 
 # --- HTTP --------------------------------------------------------------
