@@ -297,7 +297,14 @@ ngx_http_freshdesk_redis_send(ngx_http_freshdesk_redis_t *rd,
             break;
         }
 
-        if (pick == NULL && conn->state == FD_REDIS_CONNECTING) {
+        /*
+         * Being connected: only the first time, not while Redis is away,
+         * or a call would wait for a handshake that may never end
+         */
+
+        if (pick == NULL && conn->state == FD_REDIS_CONNECTING
+            && conn->backoff == 0)
+        {
             pick = conn;
         }
     }
@@ -456,6 +463,7 @@ ngx_http_freshdesk_redis_read_handler(ngx_event_t *rev)
     ssize_t                           n;
     uint64_t                          now;
     ngx_int_t                         rc;
+    ngx_uint_t                        i;
     ngx_queue_t                      *q;
     ngx_connection_t                 *c;
     ngx_http_freshdesk_resp_t         reply;
@@ -468,6 +476,15 @@ ngx_http_freshdesk_redis_read_handler(ngx_event_t *rev)
     rd = conn->rd;
 
     if (rev->timedout) {
+        /* a stalled Redis stalls every connection: all are given up */
+
+        for (i = 0; i < rd->nconns; i++) {
+            if (&rd->conns[i] != conn && rd->conns[i].peer.connection) {
+                ngx_http_freshdesk_redis_fail(&rd->conns[i], "timed out",
+                                              NULL);
+            }
+        }
+
         ngx_http_freshdesk_redis_fail(conn, "timed out", NULL);
         return;
     }

@@ -128,5 +128,158 @@ like($main->redis('TTL', "freshdesk:{acme}:m:$month"), qr/^\d{7}$/,
 like($main->redis('TTL', 'freshdesk:{acme}:w'), qr/^(6[01]|[1-5]\d|\d)$/,
      'the window key expires within a minute');
 
+# --- the script gone (SCRIPT FLUSH): sent again, counted ----------------
+
+my $g0 = actions_in_redis('globex');
+is($main->redis('SCRIPT', 'FLUSH'), 'OK', 'SCRIPT FLUSH');
+($res, $r) = $b->call_tool('get_ticket', { ticket_id => 1 },
+                           headers => { Authorization =>
+                                        $FreshdeskTest::TOKEN2 });
+ok(!$r->{isError}, 'after SCRIPT FLUSH: the call goes through');
+is(actions_in_redis('globex'), $g0 + 1, 'after SCRIPT FLUSH: counted in Redis');
+like($b->error_log, qr/Redis lacks the script, sending it/,
+     'NOSCRIPT logged, the script sent');
+
+# --- the fail modes ---------------------------------------------------------
+
+my $c = node(calls => 1000);                          # fail=local
+my $dn = node(calls => 1000, redis => 'fail=closed');
+my $e = node(calls => 1000, redis => 'fail=open');
+
+sub globex {
+    my ($n) = @_;
+    my $t0 = time;
+    my ($res, $r) = $n->call_tool('get_ticket', { ticket_id => 1 },
+        headers => { Authorization => $FreshdeskTest::TOKEN2 });
+    return ($res, $r, time - $t0);
+}
+
+sub wait_for {
+    my ($cond) = @_;
+    for (1 .. 100) {
+        return 1 if $cond->();
+        sleep 0.1;
+    }
+    return 0;
+}
+
+# Redis paused (SIGSTOP): past the timeout every node decides alone
+
+globex($c);
+$g0 = actions_in_redis('globex');
+$main->fake_clear;
+kill 'STOP', $main->{redis_pid};
+
+my $slow = 0;
+for my $i (1 .. 5) {
+    my ($res, $r, $dt) = globex($c);
+    ok(!$r->{isError}, "paused, fail=local: call $i admitted");
+    $slow = $dt if $dt > $slow;
+}
+ok($slow < 1.5, sprintf('paused: no call waited long (slowest %.2f s)', $slow));
+
+($res, $r) = globex($dn);
+ok($r->{isError}, 'paused, fail=closed: refused');
+like(FreshdeskTest::tool_text($r), qr/quota backend unavailable/,
+     'fail=closed: says why');
+ok(($res->{headers}{'retry-after'} // 0) > 0, 'fail=closed: Retry-After');
+
+($res, $r) = globex($e);
+ok(!$r->{isError}, 'paused, fail=open: admitted');
+
+is($main->fake_count, 6, 'Freshdesk: the 5 local and the 1 open call');
+
+kill 'CONT', $main->{redis_pid};
+
+# A command already sent when Redis stalled runs when it resumes: such a
+# call is counted there and, having timed out, here as well (at most one
+# per worker and node: a timeout gives up all of a worker's connections).
+# Counted twice, never lost.
+ok(wait_for(sub { actions_in_redis('globex') >= $g0 + 5 }),
+   'Redis back: the 5 actions counted locally are added');
+sleep 1.2;
+my $got = actions_in_redis('globex') - $g0;
+ok($got >= 5 && $got <= 5 + 2 + 2 + 2,
+   "Redis back: $got actions for the 5 local calls, at most one more per "
+   . "worker whose command was in flight");
+like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ timed out; calls are decided without it \(fail=local\)/,
+     'the outage is logged');
+like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ is back/, 'the recovery too');
+
+# Redis stopped and started again (its data gone): what was counted here
+# during the outage is all it knows of the month then
+
+$main->stop_redis;
+for my $i (1 .. 3) {
+    my ($res, $r, $dt) = globex($c);
+    ok(!$r->{isError} && $dt < 1, "stopped, fail=local: call $i admitted at once");
+}
+$main->start_redis;
+ok(wait_for(sub { actions_in_redis('globex') == 3 }),
+   'Redis restarted empty: the 3 actions counted locally are added');
+($res, $r) = globex($c);
+ok(!$r->{isError}, 'restarted: admitted');
+ok(wait_for(sub { actions_in_redis('globex') == 4 }),
+   'restarted: counted in Redis (directly, or owed and added)');
+
+# out of memory: Redis refuses the script's writes
+
+$main->redis('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+$main->redis('CONFIG', 'SET', 'maxmemory', '1');
+($res, $r) = globex($c);
+ok(!$r->{isError}, 'Redis out of memory, fail=local: admitted');
+like($c->error_log, qr/Redis answered OOM/, 'OOM logged');
+$main->redis('CONFIG', 'SET', 'maxmemory', '0');
+ok(wait_for(sub { actions_in_redis('globex') == 5 }),
+   'memory back: the action counted locally is added');
+
+# a listener that accepts and never answers
+
+my $hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                 Listen => 64, ReuseAddr => 1) or die;
+my $f = node(calls => 1000, addr => '127.0.0.1:' . $hole->sockport);
+for my $i (1 .. 3) {
+    my ($res, $r, $dt) = globex($f);
+    ok(!$r->{isError} && $dt < 1.5,
+       sprintf('silent Redis: call %d answered in %.2f s', $i, $dt));
+}
+$f->check_log;
+close $hole;
+
+# --- AUTH with an ACL user and a password from a file --------------------
+
+my $p = FreshdeskTest->new(workers => 1);
+$p->start_redis('--user', 'default', 'off', '--user', 'gw', 'on',
+                '>s3cret-redis-pass', '~*', '&*', '+@all');
+$p->{redis_auth} = ['--user', 'gw', '--pass', 's3cret-redis-pass',
+                    '--no-auth-warning'];
+my $pd = $p->dir;
+{
+    open my $fh, '>', "$pd/good.pass" or die; print $fh "s3cret-redis-pass\n";
+    open $fh, '>', "$pd/bad.pass" or die; print $fh "not-the-pass\n";
+}
+chmod 0644, "$pd/good.pass", "$pd/bad.pass";
+
+my $good = node(calls => 1000, addr => '127.0.0.1:' . $p->port('redis'),
+                redis => "user=gw password_file=$pd/good.pass db=3");
+($res, $r) = globex($good);
+ok(!$r->{isError}, 'ACL user and password: admitted');
+is($p->redis('-n', '3', 'GET', "freshdesk:{globex}:m:$month"), '1',
+   'counted in database 3 of the protected Redis');
+
+my $badn = node(calls => 1000, addr => '127.0.0.1:' . $p->port('redis'),
+                redis => "user=gw password_file=$pd/bad.pass");
+($res, $r) = globex($badn);
+ok(!$r->{isError}, 'wrong password, fail=local: admitted');
+like($badn->error_log, qr/refused the handshake: WRONGPASS/,
+     'wrong password: logged with Redis\'s words');
+unlike($badn->error_log . $good->error_log, qr/s3cret-redis-pass|not-the-pass/,
+       'no password in any log');
+unlike($res->{raw}, qr/s3cret-redis-pass|not-the-pass/,
+       'no password in the answer');
+
+$_->check_log for $good, $badn, $c, $dn, $e;
+$p->stop_redis;
+
 $b->check_log;
 $main->finish;
