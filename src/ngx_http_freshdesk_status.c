@@ -4,7 +4,9 @@
  *
  * freshdesk_status: per-tenant usage of every quota zone, as JSON, or as
  * Prometheus text exposition (?format=prometheus, or an Accept asking
- * for text/plain or application/openmetrics-text).
+ * for text/plain or application/openmetrics-text).  For a zone on Redis,
+ * the tenants' numbers are the cluster's as of this node's last call for
+ * them, and the backend's state is shown (never its password).
  */
 
 
@@ -20,12 +22,19 @@ typedef struct {
     ngx_uint_t                       refused;
     ngx_uint_t                       calls_limit;
     ngx_uint_t                       actions_limit;
+    ngx_uint_t                       owed;
 } ngx_http_freshdesk_status_row_t;
 
 
 static ngx_int_t ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows);
 static u_char *ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s);
+static void ngx_http_freshdesk_status_stats(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_atomic_uint_t *v);
+static u_char *ngx_http_freshdesk_status_redis(u_char *p,
+    ngx_http_freshdesk_quota_ctx_t *ctx);
+static u_char *ngx_http_freshdesk_status_redis_prom(u_char *p,
+    ngx_array_t *zones);
 
 
 ngx_int_t
@@ -97,7 +106,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             len += 6 * (row[k].tenant.len * 2 + ctx->name.len + 128);
         }
 
-        len += 512 + ctx->name.len * 2;
+        len += 2048 + ctx->name.len * 24
+               + (ctx->redis ? ctx->redis->url.url.len * 2 : 0);
     }
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -140,6 +150,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             }
         }
 
+        p = ngx_http_freshdesk_status_redis_prom(p, zones);
+
         ngx_str_set(&r->headers_out.content_type,
                     "text/plain; version=0.0.4; charset=utf-8");
 
@@ -154,9 +166,12 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             p = ngx_http_freshdesk_json_escape(p, ctx->name.data,
                                                ctx->name.len);
             p = ngx_sprintf(p, "\",\"calls_limit\":%i,\"actions_limit\":%i,"
-                            "\"month\":%uD,\"tenants\":[",
+                            "\"month\":%uD,",
                             ctx->calls, ctx->actions,
                             ngx_http_freshdesk_quota_month(ngx_time()));
+
+            p = ngx_http_freshdesk_status_redis(p, ctx);
+            p = ngx_cpymem(p, "\"tenants\":[", 11);
 
             for (k = 0; k < rows[i].nelts; k++) {
                 p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
@@ -165,10 +180,17 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
                                                    row[k].tenant.len);
                 p = ngx_sprintf(p, "\",\"calls_window\":%ui,"
                                 "\"calls_limit\":%ui,\"actions_month\":%ui,"
-                                "\"actions_limit\":%ui,\"refused\":%ui}",
+                                "\"actions_limit\":%ui,\"refused\":%ui",
                                 row[k].calls, row[k].calls_limit,
                                 row[k].actions, row[k].actions_limit,
                                 row[k].refused);
+
+                if (ctx->redis) {
+                    p = ngx_sprintf(p, ",\"owed_to_redis\":%ui",
+                                    row[k].owed);
+                }
+
+                *p++ = '}';
             }
 
             p = ngx_cpymem(p, "]}", 2);
@@ -253,6 +275,12 @@ ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
         ngx_memcpy(row->tenant.data, qn->data, qn->len);
 
         row->calls = ngx_http_freshdesk_quota_calls_now(qn, now);
+        row->owed = qn->month == month ? qn->owed : 0;
+
+        if (ctx->redis && now - (time_t) qn->seen_at < 60) {
+            /* the cluster's minute, as Redis counted at the last call */
+            row->calls = ngx_max(row->calls, qn->calls_seen);
+        }
         row->actions = qn->month == month ? qn->actions : 0;
         row->refused = qn->month == month ? qn->refused : 0;
         row->calls_limit = qn->calls_limit ? qn->calls_limit
@@ -270,6 +298,132 @@ failed:
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return NGX_ERROR;
+}
+
+
+/* a Redis zone's state: connections, fallback, commands, errors,
+ * fallbacks, rtt (us), owed actions */
+
+static void
+ngx_http_freshdesk_status_stats(ngx_http_freshdesk_quota_ctx_t *ctx,
+    ngx_atomic_uint_t *v)
+{
+    ngx_http_freshdesk_redis_stats_t  *st;
+
+    st = &ctx->sh->redis;
+
+    v[0] = st->connections;
+    v[1] = (st->last_error >= st->last_ok || v[0] == 0) ? 1 : 0;
+    v[2] = st->commands;
+    v[3] = st->errors;
+    v[4] = st->fallbacks;
+    v[5] = st->rtt_us;
+    v[6] = (ngx_atomic_int_t) st->unsynced > 0 ? st->unsynced : 0;
+}
+
+
+/* the JSON members of a zone's backend (never the Redis password) */
+
+static u_char *
+ngx_http_freshdesk_status_redis(u_char *p, ngx_http_freshdesk_quota_ctx_t *ctx)
+{
+    ngx_atomic_uint_t            v[7];
+    ngx_http_freshdesk_redis_t  *rd;
+
+    rd = ctx->redis;
+
+    if (rd == NULL || ctx->sh == NULL) {
+        return ngx_cpymem(p, "\"backend\":\"shared_memory\",",
+                          sizeof("\"backend\":\"shared_memory\",") - 1);
+    }
+
+    ngx_http_freshdesk_status_stats(ctx, v);
+
+    p = ngx_cpymem(p, "\"backend\":\"redis\",\"redis\":{\"address\":\"",
+                   sizeof("\"backend\":\"redis\",\"redis\":{\"address\":\"")
+                   - 1);
+    p = ngx_http_freshdesk_json_escape(p, rd->url.url.data, rd->url.url.len);
+
+    return ngx_sprintf(p, "\",\"fail\":\"%s\",\"connections\":%uA,"
+                       "\"fallback_active\":%s,\"commands\":%uA,"
+                       "\"errors\":%uA,\"fallbacks\":%uA,\"rtt_us\":%uA,"
+                       "\"owed_actions\":%uA},",
+                       rd->fail == NGX_HTTP_FRESHDESK_REDIS_LOCAL ? "local"
+                       : rd->fail == NGX_HTTP_FRESHDESK_REDIS_CLOSED
+                         ? "closed" : "open",
+                       v[0], v[1] ? "true" : "false", v[2], v[3], v[4],
+                       v[5], v[6]);
+}
+
+
+/* the Redis families, each with its samples of every Redis zone */
+
+static u_char *
+ngx_http_freshdesk_status_redis_prom(u_char *p, ngx_array_t *zones)
+{
+    ngx_uint_t                       i, k, any;
+    ngx_atomic_uint_t                v[7];
+    ngx_http_freshdesk_quota_ctx_t  *ctx;
+
+    static const char  *names[] = {
+        "freshdesk_redis_up", "gauge",
+        "1 when this node's workers hold a Redis connection",
+        "freshdesk_redis_fallback_active", "gauge",
+        "1 while calls are decided without Redis (fail=)",
+        "freshdesk_redis_commands_total", "counter",
+        "Commands sent to Redis",
+        "freshdesk_redis_errors_total", "counter",
+        "Redis commands failed (timeout, connection, error reply)",
+        "freshdesk_redis_fallbacks_total", "counter",
+        "Tool calls or retries decided without Redis",
+        "freshdesk_redis_rtt_seconds", "gauge",
+        "Round-trip time of the last Redis reply",
+        "freshdesk_redis_owed_actions", "gauge",
+        "Actions counted on this node that Redis has not been told of",
+        NULL
+    };
+
+    any = 0;
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+        any |= (ctx->redis && ctx->sh);
+    }
+
+    if (!any) {
+        return p;
+    }
+
+    for (k = 0; names[k]; k += 3) {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n",
+                        names[k], names[k + 2], names[k], names[k + 1]);
+
+        for (i = 0; i < zones->nelts; i++) {
+            ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+
+            if (ctx->redis == NULL || ctx->sh == NULL) {
+                continue;
+            }
+
+            ngx_http_freshdesk_status_stats(ctx, v);
+
+            p = ngx_sprintf(p, "%s{zone=\"", names[k]);
+            p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+
+            if (k / 3 == 0) {
+                p = ngx_sprintf(p, "\"} %d\n", v[0] ? 1 : 0);
+
+            } else if (k / 3 == 5) {
+                p = ngx_sprintf(p, "\"} %uA.%06uA\n", v[5] / 1000000,
+                                v[5] % 1000000);
+
+            } else {
+                p = ngx_sprintf(p, "\"} %uA\n", v[k / 3]);
+            }
+        }
+    }
+
+    return p;
 }
 
 

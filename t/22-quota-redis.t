@@ -29,6 +29,8 @@ my $month = sprintf '%04d%02d', $t[5] + 1900, $t[4] + 1;
 sub node {
     my (%o) = @_;
     my $n = $o{t} // FreshdeskTest->new(workers => 2);
+    $n->{preload} = $o{preload};
+    $n->{env} = $o{env};
     $n->{ports}{fake} = $main->port('fake');
     $n->{ports}{redis} = $redis;
     my $addr = $o{addr} // "127.0.0.1:$redis";
@@ -42,7 +44,16 @@ sub node {
                  log_format q '\$freshdesk_tenant \$freshdesk_quota_result "
                  . "\$status fd=\$freshdesk_upstream_status';",
         mcp => "freshdesk_quota fd;
-                access_log $d/logs/q.log q;",
+                access_log $d/logs/q.log q;
+                " . ($o{mcp} // ''),
+        main => $o{main},
+        server => 'location = /freshdesk/status { freshdesk_status; }
+            location = /skew/mcp {
+                freshdesk_mcp;
+                freshdesk_tenant skewtest;
+                freshdesk_api_key fd-test-key;
+                freshdesk_quota fd;
+            }',
     );
     $n->run;
     $n->worker_pids(2) unless $ENV{FRESHDESK_VALGRIND};
@@ -58,7 +69,7 @@ sub actions_in_redis {
 # $n calls for $tenant spread over the nodes by $par parallel clients;
 # returns (admitted, refused, other)
 sub burst {
-    my ($nodes, $tenant, $n, $par) = @_;
+    my ($nodes, $tenant, $n, $par, $path) = @_;
     my $token = $tenant eq 'globex' ? $FreshdeskTest::TOKEN2
                                     : $FreshdeskTest::TOKEN;
     my @kids;
@@ -72,7 +83,8 @@ sub burst {
                 my $node = $nodes->[($k + $i) % @$nodes];
                 my ($res, $r) = $node->call_tool('get_ticket',
                     { ticket_id => 1 },
-                    headers => { Authorization => $token });
+                    headers => { Authorization => $token },
+                    path => $path // '/mcp');
                 if ($r && !$r->{isError}) { $ok++ }
                 elsif ($r && FreshdeskTest::tool_text($r)
                              =~ /^Rate limit reached/) { $no++ }
@@ -123,10 +135,54 @@ ok(!$r->{isError}, 'another tenant is not affected');
 like($res->{headers}{ratelimit} // '', qr/"calls";r=19/,
      'its RateLimit is its own');
 
+# the status page: the cluster's numbers, the backend's state
+my $st = $b->http_request(path => '/freshdesk/status')->{json};
+my ($zone) = @{$st->{zones}};
+is($zone->{backend}, 'redis', 'status: backend redis');
+ok($zone->{redis}{connections} >= 1, 'status: connected');
+is($zone->{redis}{fallback_active}, JSON::PP::false(), 'status: no fallback');
+ok($zone->{redis}{commands} > 0, 'status: commands counted');
+like($zone->{redis}{address}, qr/^127\.0\.0\.1:\d+$/, 'status: address');
+my ($acme) = grep { $_->{tenant} eq 'acme' } @{$zone->{tenants}};
+is($acme->{calls_window}, 20, 'status: acme\'s calls are the cluster\'s');
+is($acme->{actions_month}, 20, 'status: acme\'s actions are the cluster\'s');
+my $prom = $b->http_request(path => '/freshdesk/status?format=prometheus');
+like($prom->{body}, qr/^freshdesk_redis_up\{zone="fd"\} 1$/m,
+     'prometheus: freshdesk_redis_up');
+like($prom->{body}, qr/^# TYPE freshdesk_redis_errors_total counter$/m,
+     'prometheus: errors counter');
+
 like($main->redis('TTL', "freshdesk:{acme}:m:$month"), qr/^\d{7}$/,
      'the month key expires (weeks after the month)');
 like($main->redis('TTL', 'freshdesk:{acme}:w'), qr/^(6[01]|[1-5]\d|\d)$/,
      'the window key expires within a minute');
+
+# --- clocks: a node 90 s ahead shares the window all the same ------------
+
+SKIP: {
+    my $lib = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+    skip 'no libfaketime, or under valgrind', 4
+        if !-e $lib or $ENV{FRESHDESK_VALGRIND};
+
+    my $s = node(preload => $lib,
+                 env => { FAKETIME => '+90', DONT_FAKE_MONOTONIC => 1 },
+                 main => "env FAKETIME;\nenv DONT_FAKE_MONOTONIC;\n");
+
+    # the node's clock is off indeed: its log is 90 s ahead
+    $s->call_tool('get_ticket', { ticket_id => 1 }, path => '/nowhere');
+    my ($y, $mo, $dd, $h, $mi, $se) = $s->error_log
+        =~ m{.*^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)}ms;
+    my $ahead = POSIX::mktime($se, $mi, $h, $dd, $mo - 1, $y - 1900)
+                - int(time);
+    ok($ahead >= 80 && $ahead <= 100, "the skewed node is $ahead s ahead");
+
+    $main->fake_clear;
+    my ($ok, $no, $bad) = burst([$b, $s], 'skewtest', 36, 4, '/skew/mcp');
+    is($ok, 20, 'clocks 90 s apart: exactly 20 admitted over both nodes');
+    is($no + $bad, 16, '... the rest refused');
+    is($main->fake_count, 20, '... and 20 reached Freshdesk');
+    $s->check_log;
+}
 
 # --- the script gone (SCRIPT FLUSH): sent again, counted ----------------
 

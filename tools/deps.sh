@@ -7,7 +7,7 @@ case "$1" in
 build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              procps binutils
-             python3 openssl curl nodejs npm redis-server" ;;
+             python3 openssl curl nodejs npm redis-server faketime" ;;
 bench) pkgs="wrk valgrind" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
 *)     echo "usage: $0 build|test|bench|asan" >&2; exit 2 ;;

@@ -270,7 +270,7 @@ sub standard_conf {
     my $mcp = $o{mcp} // '';
     my $server = $o{server} // '';
 
-    $self->write_conf($self->main_block . <<"EOF");
+    $self->write_conf($self->main_block . ($o{main} // '') . <<"EOF");
 http {
 @{[ $self->http_globals ]}
     map \$http_authorization \$fd_tenant {
@@ -344,7 +344,12 @@ sub run {
 
     return $self->run_valgrind if $ENV{FRESHDESK_VALGRIND};
 
-    local $ENV{LD_PRELOAD} = $ENV{FRESHDESK_PRELOAD} if $ENV{FRESHDESK_PRELOAD};
+    # $self->{preload}: more libraries, after the sanitizers' runtimes;
+    # $self->{env}: more environment (both for this nginx only)
+    my $preload = join ' ', grep { $_ } $ENV{FRESHDESK_PRELOAD},
+                                        $self->{preload};
+    local $ENV{LD_PRELOAD} = $preload if $preload;
+    local @ENV{keys %{$self->{env} // {}}} = values %{$self->{env} // {}};
     my @cmd = $self->nginx_cmd;
     system(@cmd) == 0 or do {
         $self->dump_log;
