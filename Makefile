@@ -4,6 +4,8 @@ SHELL := /bin/bash
 #   make          build build/ngx_http_freshdesk_module.so against the
 #                 distro nginx (installs missing Debian packages)
 #   make demo     start the gateway + fake Freshdesk on 127.0.0.1:$(PORT)
+#                 (NODES=2: two nodes on PORT, PORT+1 sharing quotas
+#                 through a private Redis)
 #   make test     install test tools, build, run the whole suite (prove)
 #   make clean    remove build outputs
 
@@ -11,6 +13,7 @@ NGX_SRC   ?= /usr/share/nginx/src
 NGX_BIN   ?= /usr/sbin/nginx
 BUILD     ?= $(CURDIR)/build
 PORT      ?= 8080
+NODES     ?= 1
 PROVE_J   ?= 2
 
 SO        = $(BUILD)/ngx_http_freshdesk_module.so
@@ -59,7 +62,7 @@ $(SO): $(BUILD)/Makefile $(SRCS)
 	$(MAKE) -s -f $(BUILD)/Makefile -C $(NGX_SRC) modules
 
 demo: build
-	@sh tools/demo.sh $(PORT)
+	@sh tools/demo.sh $(PORT) $(NODES)
 
 test-deps:
 	@sh tools/deps.sh test

@@ -15,12 +15,12 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 sed -e 's/^worker_processes .*/worker_processes 1;\nmaster_process off;\ndaemon off;/' \
     "$D/nginx.conf" > "$D/cg.conf"
 
-request() {   # request PATH I TENANTS
+request() {   # request PATH I TENANTS [TOOL ARGS]
     if [ "${1#/mcp}" != "$1" ]; then
         curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
             -H "X-Tenant: tenant-$(( ($2 * 7919) % $3 ))" \
             "http://127.0.0.1:$GW$1" \
-            -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_ticket","arguments":{"ticket_id":1}}}'
+            -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$4\",\"arguments\":$5}}"
     else
         curl -s -o /dev/null "http://127.0.0.1:$GW$1"
     fi
@@ -29,7 +29,8 @@ request() {   # request PATH I TENANTS
 # count PATH [TENANTS] -> instructions per request: WARM requests, then the
 # counters zeroed, N requests counted and dumped
 count() {
-    local path=$1 tenants=${2:-1} pid i out
+    local path=$1 tenants=${2:-1} tool=${3:-get_ticket} args=$4 pid i out
+    [ -n "$args" ] || args='{"ticket_id":1}'
     rm -f "$D"/callgrind.out.*
     valgrind --tool=callgrind --callgrind-out-file="$D/callgrind.out.%p" \
         "$NGINX" -p "$D/" -c "$D/cg.conf" -e "$D/logs/cg.log" \
@@ -40,11 +41,11 @@ count() {
         sleep 0.2
     done
     for i in $(seq 1 "$WARM"); do
-        request "$path" "$i" "$tenants"
+        request "$path" "$i" "$tenants" "$tool" "$args"
     done
     callgrind_control -z "$pid" > /dev/null 2>&1
     for i in $(seq 1 "$N"); do
-        request "$path" "$((i + WARM))" "$tenants"
+        request "$path" "$((i + WARM))" "$tenants" "$tool" "$args"
     done
     callgrind_control -d "$pid" > /dev/null 2>&1
     kill -QUIT "$pid"
@@ -58,19 +59,31 @@ echo "|---|---|---|"
 
 g=$(count /mcp)
 b=$(count /rest/tickets/1)
+g50=$(count /mcp 1 list_tickets '{"per_page":50}')
+b50=$(count '/rest/tickets?per_page=50')
+g500=$(count /mcp 1 list_tickets '{"per_page":100}')
+b500=$(count '/rest/tickets?per_page=100')
 o=$(count /mcp-quota)
+rq=$(count /mcp-redis)
 q=$(count /mcp-many 1)
 m=$(count /mcp-many 10000)
 
+ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
+
 echo "| plain proxy_pass, 1 KB ticket | $b | 1.000 |"
-echo "| gateway get_ticket, 1 KB ticket | $g | $(awk -v a=$g -v b=$b 'BEGIN { printf "%.3f", a / b }') |"
+echo "| gateway get_ticket, 1 KB ticket | $g | $(ratio $g $b) |"
+echo "| plain proxy_pass, 50 KB list | $b50 | 1.000 |"
+echo "| gateway list_tickets, 50 KB list | $g50 | $(ratio $g50 $b50) |"
+echo "| plain proxy_pass, 500 KB list | $b500 | 1.000 |"
+echo "| gateway list_tickets, 500 KB list | $g500 | $(ratio $g500 $b500) |"
 echo
 echo "(the measured nginx only: the stub upstream is another instance, not counted)"
 echo
 echo "| quota (get_ticket, 1 KB) | instructions per request | ratio |"
 echo "|---|---|---|"
 echo "| quota off | $g | 1.000 |"
-echo "| quota on, 1 tenant | $o | $(awk -v a=$o -v b=$g 'BEGIN { printf "%.3f", a / b }') |"
+echo "| quota on, 1 tenant | $o | $(ratio $o $g) |"
+echo "| quota on Redis, 1 tenant | $rq | $(ratio $rq $g) |"
 echo
 echo "| quota, zone holding 10,000 tenants | instructions per request | ratio |"
 echo "|---|---|---|"

@@ -37,6 +37,7 @@ free_port() {
 
 STUB=$(free_port)
 GW=$(free_port)
+REDIS=$(free_port)
 
 python3 "$ROOT/bench/gen-stub.py" "$D/stub"
 
@@ -54,13 +55,14 @@ chmod 644 "$D"/stub/*
 
 for c in bench stub; do
     sed -e "s|@D@|$D|g" -e "s|@STUB@|$STUB|g" -e "s|@GW@|$GW|g" \
+        -e "s|@REDIS@|$REDIS|g" \
         -e "s|@MODULE@|$MODULE|g" -e "s|@WORKERS@|$WORKERS|g" \
         "$ROOT/bench/$c.conf.in" > "$D/$c.conf"
 done
 mv "$D/bench.conf" "$D/nginx.conf"
 
 cleanup() {
-    for pid in "$D/nginx.pid" "$D/stub.pid"; do
+    for pid in "$D/nginx.pid" "$D/stub.pid" "$D/redis.pid"; do
         [ -f "$pid" ] && kill -QUIT "$(cat "$pid")" 2>/dev/null
     done
     sleep 0.3
@@ -71,6 +73,17 @@ trap cleanup EXIT
 # the stub upstream and the measured nginx: two instances, so that the
 # measured worker does only the gateway's or the baseline's work
 "$NGINX" -p "$D/" -c "$D/stub.conf" -e "$D/logs/stub-error.log"
+
+# a private Redis for the cluster quota (never the system's service)
+mkdir -p "$D/redis"
+redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$D/redis" --daemonize yes --pidfile "$D/redis.pid" \
+    --logfile "$D/redis/redis.log"
+for i in $(seq 1 50); do
+    redis-cli -p "$REDIS" ping > /dev/null 2>&1 && break
+    sleep 0.1
+done
+
 "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
 sleep 0.5
 
@@ -91,6 +104,7 @@ check /mcp get_ticket '{"ticket_id":1}'
 check /mcp list_tickets '{"per_page":50}'
 check /mcp list_tickets '{"per_page":100}'
 check /mcp-quota get_ticket '{"ticket_id":1}'
+check /mcp-redis get_ticket '{"ticket_id":1}'
 
 # CPU time (user + system, in clock ticks) of the measured nginx's workers
 cpu_ticks() {
@@ -219,6 +233,25 @@ echo "| tenant from a header (wrk builds every request) | req/s | ratio, run by 
 echo "|---|---|---|---|---|"
 echo "| quota on, 1 tenant | $one | 1.000 | $one_cpu | 1.000 |"
 echo "| quota on, 10,000 tenants | $many | $t_rr | $many_cpu | $t_cr |"
+
+echo
+echo "## Quota on Redis (get_ticket, 1 KB)"
+echo
+read -r rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 r_rr r_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp-redis" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+read -r _ rd_p50 rd_p99 _ _ sh_p50 sh_p99 _ bad2 _ _ <<< "$(compare "$LAT_CONNS" \
+    "http://127.0.0.1:$GW/mcp-redis" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+[ "$bad1$bad2" = 00 ] || status=1
+
+echo "| quota | req/s | ratio to shared memory, run by run | p50 / p99 ms at $LAT_CONNS connections | worker CPU µs per request | CPU ratio (shared memory / Redis), run by run |"
+echo "|---|---|---|---|---|---|"
+echo "| shared memory | $sh | 1.000 | $sh_p50 / $sh_p99 | $sh_cpu | 1.000 |"
+echo "| Redis (loopback) | $rd | $r_rr | $rd_p50 / $rd_p99 | $rd_cpu | $r_cr |"
+echo
+echo "Redis adds $(diff_ms "$rd_p50" "$sh_p50") ms at p50 and $(diff_ms "$rd_p99" "$sh_p99") ms at p99;" \
+     "Redis served $(redis-cli -p "$REDIS" info commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ { print $3 }') EVALSHA."
 
 kill -QUIT "$(cat "$D/nginx.pid")"
 sleep 0.5

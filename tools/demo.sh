@@ -1,48 +1,100 @@
 #!/bin/sh
 # make demo: the gateway on 127.0.0.1:PORT in front of the bundled fake
 # Freshdesk, on a private prefix (no /etc, no system nginx, no port 80).
+# make demo NODES=2: two gateway nodes on PORT and PORT+1 sharing their
+# quotas through a private redis-server (its own port and directory under
+# build/, never the system's service).
 # Runs in the foreground; Ctrl-C stops everything it started.
 set -eu
 
 PORT=${1:-8080}
-FAKE_PORT=${FAKE_PORT:-$((PORT + 1))}
+NODES=${2:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PREFIX=$ROOT/build/demo
 TOKEN=demo-token
 NGINX=${NGINX:-/usr/sbin/nginx}
 
-mkdir -p "$PREFIX/logs" "$PREFIX/tmp"
-chmod 755 "$PREFIX"
-chmod 777 "$PREFIX/logs" "$PREFIX/tmp"
+case "$NODES" in
+1)  FAKE_PORT=${FAKE_PORT:-$((PORT + 1))}
+    BASE=$ROOT/build/demo ;;
+2)  FAKE_PORT=${FAKE_PORT:-$((PORT + 2))}
+    REDIS_PORT=${REDIS_PORT:-$((PORT + 3))}
+    BASE=$ROOT/build/demo-cluster ;;
+*)  echo "demo: NODES must be 1 or 2" >&2; exit 2 ;;
+esac
 
-sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@ROOT@|$ROOT|g" \
-    -e "s|@PORT@|$PORT|g" -e "s|@FAKE_PORT@|$FAKE_PORT|g" \
-    -e "s|@TOKEN@|$TOKEN|g" "$ROOT/tools/demo.conf.in" > "$PREFIX/nginx.conf"
-
-python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE_PORT" \
-    > "$PREFIX/logs/fake.log" 2>&1 &
-FAKE=$!
+PIDS=""
 
 cleanup() {
     trap - INT TERM EXIT
-    [ -f "$PREFIX/nginx.pid" ] && kill -QUIT "$(cat "$PREFIX/nginx.pid")" \
-        2>/dev/null || true
+    for pid in $PIDS; do
+        [ -f "$pid" ] && kill -QUIT "$(cat "$pid")" 2>/dev/null || true
+    done
+    [ -f "$BASE/redis/redis.pid" ] \
+        && kill -TERM "$(cat "$BASE/redis/redis.pid")" 2>/dev/null || true
     kill "$FAKE" 2>/dev/null || true
     wait 2>/dev/null || true
     echo "demo stopped"
 }
+
+mkdir -p "$BASE"
+chmod 755 "$BASE"
+
+python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE_PORT" \
+    > "$BASE/fake.log" 2>&1 &
+FAKE=$!
 trap cleanup INT TERM EXIT
 
 for i in $(seq 1 50); do
-    grep -q READY "$PREFIX/logs/fake.log" 2>/dev/null && break
+    grep -q READY "$BASE/fake.log" 2>/dev/null && break
     sleep 0.1
 done
 
-"$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log" -t -q
+REDIS_LINE=""
+
+if [ "$NODES" = 2 ]; then
+    command -v redis-server > /dev/null || sh "$ROOT/tools/deps.sh" bench
+    mkdir -p "$BASE/redis"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
+        --appendonly no --dir "$BASE/redis" --daemonize yes \
+        --pidfile "$BASE/redis/redis.pid" --logfile "$BASE/redis/redis.log"
+    REDIS_LINE="freshdesk_quota_redis fd 127.0.0.1:$REDIS_PORT timeout=50ms;"
+fi
+
+URLS=""
+
+for n in $(seq 1 "$NODES"); do
+    NODE_PORT=$((PORT + n - 1))
+    PREFIX=$BASE
+    [ "$NODES" = 2 ] && PREFIX=$BASE/node$n
+
+    mkdir -p "$PREFIX/logs" "$PREFIX/tmp"
+    chmod 755 "$PREFIX"
+    chmod 777 "$PREFIX/logs" "$PREFIX/tmp"
+
+    sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@ROOT@|$ROOT|g" \
+        -e "s|@PORT@|$NODE_PORT|g" -e "s|@FAKE_PORT@|$FAKE_PORT|g" \
+        -e "s|@TOKEN@|$TOKEN|g" -e "s|@REDIS@|$REDIS_LINE|g" \
+        "$ROOT/tools/demo.conf.in" > "$PREFIX/nginx.conf"
+
+    "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" \
+        -e "$PREFIX/logs/error.log" -t -q
+
+    "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" \
+        -e "$PREFIX/logs/error.log" -g 'daemon off;' &
+    PIDS="$PIDS $PREFIX/nginx.pid"
+    URLS="$URLS http://127.0.0.1:$NODE_PORT/mcp"
+done
+
+if [ "$NODES" = 2 ]; then
+    WHAT="two gateway nodes sharing quotas through Redis on 127.0.0.1:$REDIS_PORT"
+else
+    WHAT="the gateway"
+fi
 
 cat <<MSG
 
-  Freshdesk MCP gateway (demo) on http://127.0.0.1:$PORT/mcp
+  Freshdesk MCP gateway (demo): $WHAT
+  MCP endpoint(s):$URLS
   upstream: fake Freshdesk on 127.0.0.1:$FAKE_PORT (no account needed)
 
   Credentials, as a header line:
@@ -64,10 +116,8 @@ cat <<MSG
   Try:  t/js/inspector.sh http://127.0.0.1:$PORT/mcp \\
           --header "Authorization: Bearer $TOKEN" --method tools/list
   Quota status: curl http://127.0.0.1:$PORT/freshdesk/status
-  Logs: $PREFIX/logs/   Ctrl-C stops the demo.
+  Logs: $BASE/   Ctrl-C stops the demo.
 
 MSG
 
-"$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log" \
-    -g 'daemon off;' &
-wait $!
+wait

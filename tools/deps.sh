@@ -8,7 +8,7 @@ build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              procps binutils
              python3 openssl curl nodejs npm redis-server faketime" ;;
-bench) pkgs="wrk valgrind" ;;
+bench) pkgs="wrk valgrind redis-server" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
 *)     echo "usage: $0 build|test|bench|asan" >&2; exit 2 ;;
 esac
