@@ -23,9 +23,10 @@ SRC="$ROOT/fuzz/shim.c $ROOT/src/ngx_http_freshdesk_json.c \
      $ROOT/src/ngx_http_freshdesk_catalog_people.c \
      $ROOT/src/ngx_http_freshdesk_catalog_admin.c \
      $ROOT/src/ngx_http_freshdesk_catalog_kb.c \
-     $ROOT/src/ngx_http_freshdesk_cursor.c"
+     $ROOT/src/ngx_http_freshdesk_cursor.c \
+     $ROOT/src/ngx_http_freshdesk_resp.c"
 
-for t in rpc build cursor; do
+for t in rpc build cursor resp; do
     clang $FLAGS $INC -o "$OUT/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $SRC \
         -ljansson -lcrypto
 done
