@@ -372,6 +372,7 @@ ngx_http_freshdesk_quota_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_freshdesk_quota_rbtree_insert_value);
     ngx_queue_init(&ctx->sh->queue);
+    ngx_memzero(&ctx->sh->redis, sizeof(ngx_http_freshdesk_redis_stats_t));
 
     len = sizeof(" in freshdesk_quota_zone \"\"") + shm_zone->shm.name.len;
 
