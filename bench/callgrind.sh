@@ -29,7 +29,7 @@ request() {   # request PATH I TENANTS [TOOL ARGS]
 # count PATH [TENANTS] -> instructions per request: WARM requests, then the
 # counters zeroed, N requests counted and dumped
 count() {
-    local path=$1 tenants=${2:-1} tool=${3:-get_ticket} args=$4 pid i out
+    local path=$1 tenants=${2:-1} tool=${3:-get_ticket} args=${4:-} pid i out
     [ -n "$args" ] || args='{"ticket_id":1}'
     rm -f "$D"/callgrind.out.*
     valgrind --tool=callgrind --callgrind-out-file="$D/callgrind.out.%p" \
