@@ -62,9 +62,10 @@ done
 mv "$D/bench.conf" "$D/nginx.conf"
 
 cleanup() {
-    for pid in "$D/nginx.pid" "$D/stub.pid" "$D/redis.pid"; do
+    for pid in "$D/nginx.pid" "$D/nginx2.pid" "$D/stub.pid"; do
         [ -f "$pid" ] && kill -QUIT "$(cat "$pid")" 2>/dev/null
     done
+    [ -f "$D/redis.pid" ] && kill -TERM "$(cat "$D/redis.pid")" 2>/dev/null
     sleep 0.3
     rm -rf "$D"
 }
@@ -252,6 +253,49 @@ echo "| Redis (loopback) | $rd | $r_rr | $rd_p50 / $rd_p99 | $rd_cpu | $r_cr |"
 echo
 echo "Redis adds $(diff_ms "$rd_p50" "$sh_p50") ms at p50 and $(diff_ms "$rd_p99" "$sh_p99") ms at p99;" \
      "Redis served $(redis-cli -p "$REDIS" info commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ { print $3 }') EVALSHA."
+
+# two nodes on one Redis: a second measured nginx with the same
+# configuration; both loaded at once for one tenant limited to 3,000
+# calls a minute (bench.conf.in): exactly that many admitted over both,
+# and each node's throughput
+CLUSTER=3000
+GW2=$(free_port)
+cp "$D/many.state" "$D/many2.state"
+sed -e "s|$D/nginx.pid|$D/nginx2.pid|" -e "s|127.0.0.1:$GW |127.0.0.1:$GW2 |" \
+    -e "s|logs/mcp.log|logs/mcp2.log|" -e "s|logs/rest.log|logs/rest2.log|" \
+    -e "s|logs/cluster.log|logs/cluster2.log|" -e "s|many.state|many2.state|" \
+    "$D/nginx.conf" > "$D/nginx2.conf"
+"$NGINX" -p "$D/" -c "$D/nginx2.conf" -e "$D/logs/error2.log"
+sleep 0.5
+
+wrk -t1 -c8 -d"${DURATION}s" -s "$ROOT/bench/call.lua" \
+    "http://127.0.0.1:$GW/mcp-cluster" > "$D/wrk1.out" 2>&1 &
+w1=$!
+wrk -t1 -c8 -d"${DURATION}s" -s "$ROOT/bench/call.lua" \
+    "http://127.0.0.1:$GW2/mcp-cluster" > "$D/wrk2.out" 2>&1
+wait $w1
+kill -QUIT "$(cat "$D/nginx2.pid")"
+
+n1=$(awk '/^Requests\/sec:/ { print $2 }' "$D/wrk1.out")
+n2=$(awk '/^Requests\/sec:/ { print $2 }' "$D/wrk2.out")
+sleep 0.5
+a1=$(grep -c '^200 200$' "$D/logs/cluster.log" || true)
+a2=$(grep -c '^200 200$' "$D/logs/cluster2.log" || true)
+month=$(date -u +%Y%m)
+rm=$(redis-cli -p "$REDIS" get "freshdesk:{cluster}:m:$month")
+
+echo
+echo "## Two nodes on one Redis (get_ticket, 1 KB, one tenant limited to $CLUSTER calls a minute)"
+echo
+echo "| node | req/s (admitted and refused) | admitted |"
+echo "|---|---|---|"
+echo "| node 1 | $n1 | $a1 |"
+echo "| node 2 | $n2 | $a2 |"
+echo "| both | $(awk -v a="$n1" -v b="$n2" 'BEGIN { printf "%.2f", a + b }') | $((a1 + a2)) (Redis month: $rm) |"
+[ "$((a1 + a2))" = "$CLUSTER" ] && [ "$rm" = "$CLUSTER" ] || {
+    echo "bench: two nodes admitted $((a1 + a2)), Redis counted $rm, not $CLUSTER" >&2
+    status=1
+}
 
 kill -QUIT "$(cat "$D/nginx.pid")"
 sleep 0.5
