@@ -48,6 +48,7 @@ static ngx_int_t ngx_http_freshdesk_call_start(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
+static void ngx_http_freshdesk_call_cleanup(void *data);
 
 
 static ngx_str_t  ngx_http_freshdesk_tool_dumps[256];
@@ -616,6 +617,8 @@ static ngx_int_t
 ngx_http_freshdesk_call_start(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_int_t rc)
 {
+    ngx_pool_cleanup_t  *cln;
+
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -624,11 +627,37 @@ ngx_http_freshdesk_call_start(ngx_http_request_t *r,
         return ngx_http_freshdesk_tool_error(r, &ctx->id, &ctx->quota_text);
     }
 
+    /* an action never sent is given back, however the request ends */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_freshdesk_call_cleanup;
+    cln->data = r;
+
     if (ngx_http_freshdesk_upstream_start(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_DONE;
+}
+
+
+static void
+ngx_http_freshdesk_call_cleanup(void *data)
+{
+    ngx_http_request_t *r = data;
+
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    if (ctx && ctx->action_taken) {
+        ctx->call.sent = ngx_http_freshdesk_upstream_sent(ctx);
+        ngx_http_freshdesk_quota_settle(r, ctx);
+    }
 }
 
 

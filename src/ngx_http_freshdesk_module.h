@@ -92,6 +92,7 @@ typedef struct {
     unsigned                       header:1;
     unsigned                       complete:1;
     unsigned                       done:1;
+    unsigned                       sent:1;       /* reached Freshdesk */
     unsigned                       too_big:1;
 } ngx_http_freshdesk_call_t;
 
@@ -127,6 +128,7 @@ typedef struct {
     size_t                         max;
     size_t                         size_hint;    /* upstream Content-Length */
     ngx_buf_t                     *last;         /* capture buffer */
+    ngx_http_request_t            *sr;           /* the try's request */
     ngx_uint_t                     tries;
     ngx_msec_t                     started;      /* of the first try */
     ngx_msec_t                     try_started;

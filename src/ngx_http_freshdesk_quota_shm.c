@@ -1010,9 +1010,11 @@ ngx_http_freshdesk_retry_after(ngx_http_request_t *r, time_t secs)
 
 
 /*
- * After the upstream answer.  Charged: 2xx, other 4xx, 5xx, timeouts
- * (Freshdesk did or may have done the work).  Refunded: an upstream 429,
- * which is the account's limit, not the tenant's doing.
+ * After a try, or when the request ends first.  Charged: a request that
+ * reached Freshdesk, whatever it answered (2xx, 4xx, 5xx, a timeout: it
+ * did or may have done the work).  Refunded: an upstream 429, which is
+ * the account's limit, not the tenant's doing, and a request that never
+ * left (connection refused, the client gone before it was sent).
  */
 
 void
@@ -1024,8 +1026,15 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t   *qctx;
     ngx_http_freshdesk_quota_node_t  *qn;
 
-    if (!ctx->action_taken || ctx->call.status != NGX_HTTP_TOO_MANY_REQUESTS)
-    {
+    if (!ctx->action_taken) {
+        return;
+    }
+
+    /* settled: charged, or refunded below */
+
+    ctx->action_taken = 0;
+
+    if (ctx->call.sent && ctx->call.status != NGX_HTTP_TOO_MANY_REQUESTS) {
         return;
     }
 
@@ -1064,7 +1073,6 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 
 done:
 
-    ctx->action_taken = 0;
     ngx_str_set(&ctx->quota_result, "refunded");
 }
 

@@ -174,6 +174,7 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     call->header = 0;
     call->complete = 0;
     call->done = 0;
+    call->sent = 0;
     call->too_big = 0;
 
     ctx->max = flcf->max_response;
@@ -183,6 +184,8 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     if (ngx_http_subrequest(r, &uri, args, &sr, ps, 0) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    ctx->sr = sr;
 
     /*
      * A subrequest is a GET that inherits the client's body and headers:
@@ -240,6 +243,7 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 
     call->done = 1;
     call->rc = rc;
+    call->sent = ngx_http_freshdesk_upstream_sent(ctx);
 
     u = sr->upstream;
 
@@ -467,6 +471,19 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     /* nothing goes on down the chain: the client never sees it */
 
     return NGX_OK;
+}
+
+
+/*
+ * Did the try's request leave for Freshdesk?  Not when the connection
+ * failed, nor when the client went away before it could be sent.
+ */
+
+ngx_uint_t
+ngx_http_freshdesk_upstream_sent(ngx_http_freshdesk_ctx_t *ctx)
+{
+    return ctx->call.sent
+           || (ctx->sr && ctx->sr->upstream && ctx->sr->upstream->request_sent);
 }
 
 

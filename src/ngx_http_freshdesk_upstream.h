@@ -18,6 +18,7 @@ ngx_int_t ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 ngx_int_t ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,
     ngx_http_freshdesk_call_t *call, ngx_str_t *body);
 ngx_uint_t ngx_http_freshdesk_upstream_request(ngx_http_request_t *r);
+ngx_uint_t ngx_http_freshdesk_upstream_sent(ngx_http_freshdesk_ctx_t *ctx);
 ngx_int_t ngx_http_freshdesk_upstream_retry_delay(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_msec_t *delay);
 ngx_int_t ngx_http_freshdesk_upstream_retry(ngx_http_request_t *r,

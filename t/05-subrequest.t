@@ -21,6 +21,7 @@ my $t = FreshdeskTest->new;
 my $fake = $t->port('fake');
 my $h2 = $t->port('h2');
 my $d = $t->dir;
+my $closed = $t->port('closed');
 
 my $server = <<"EOF";
         # what a platform team has at its edge, for every location
@@ -82,6 +83,20 @@ my $server = <<"EOF";
         location = /_fd404 {
             internal;
             return 404 "INTERCEPTED-PAGE";
+        }
+
+        # Freshdesk unreachable: nothing is ever sent
+        location = /down/mcp {
+            freshdesk_mcp;
+            freshdesk_tenant \$fd_tenant;
+            freshdesk_api_key \$fd_api_key;
+            freshdesk_quota fd;
+            freshdesk_upstream /_down;
+        }
+
+        location /_down/ {
+            internal;
+            proxy_pass http://127.0.0.1:$closed/api/v2/;
         }
 
         location = /deadline/mcp {
@@ -416,6 +431,16 @@ my $tries = $t->fake_count;
 ok($tries >= 3 && $tries <= 4, "deadline: 3 or 4 tries ($tries) of 10");
 ok($dt < 1.5, sprintf('deadline: answered within it (%.2f s)', $dt));
 $t->control('DELETE', 'fault');
+
+# a request that never left (connection refused) costs no action
+($res1) = $t->call_tool('get_ticket', { ticket_id => 1 },
+                        path => '/down/mcp');
+my $before = actions_left($res1);
+my ($res2, $r2) = $t->call_tool('get_ticket', { ticket_id => 1 },
+                                path => '/down/mcp');
+like(FreshdeskTest::tool_text($r2), qr/Freshdesk unavailable/,
+     'connection refused: a tool error');
+is(actions_left($res2), $before, 'connection refused: the action given back');
 
 # the client goes away while the call waits for its next try: nothing
 # breaks, the worker goes on
