@@ -1186,23 +1186,18 @@ ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
     uint32_t calls, uint32_t actions, uint32_t redis_month)
 {
     time_t                            now, reset;
-    uint32_t                          hash, month;
+    uint32_t                          month;
     ngx_http_freshdesk_quota_node_t  *qn;
 
     now = ngx_time();
     month = ngx_http_freshdesk_quota_month(now);
-    hash = ngx_crc32_short(ctx->tenant.data, ctx->tenant.len);
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
-    qn = ngx_http_freshdesk_quota_lookup(qctx, &ctx->tenant, hash);
+    qn = ngx_http_freshdesk_quota_insert(qctx, &ctx->tenant, month);
 
     if (qn == NULL) {
-        qn = ngx_http_freshdesk_quota_create(qctx, &ctx->tenant, hash,
-                                             month);
-        if (qn == NULL) {
-            goto done;
-        }
+        goto done;
     }
 
     if (qn->month != month) {

@@ -122,16 +122,8 @@ sub start_redis {
 
 sub stop_redis {
     my ($self) = @_;
-    my $pid = delete $self->{redis_pid} or return $self;
-    kill 'CONT', $pid;
-    kill 'TERM', $pid;
-    for (1 .. 100) {
-        last if waitpid($pid, WNOHANG) != 0;
-        sleep 0.05;
-    }
-    kill 'KILL', $pid if kill 0, $pid;
-    waitpid($pid, 0);
-    return $self;
+    kill 'CONT', $self->{redis_pid} if $self->{redis_pid};
+    return $self->stop_child('redis_pid');
 }
 
 # one command through redis-cli; its output without the trailing newline
@@ -449,7 +441,13 @@ sub stop {
 
 sub stop_fake {
     my ($self) = @_;
-    my $pid = delete $self->{fake_pid} or return $self;
+    return $self->stop_child('fake_pid');
+}
+
+# a child process of ours (by the key of its pid): TERM, then KILL
+sub stop_child {
+    my ($self, $key) = @_;
+    my $pid = delete $self->{$key} or return $self;
     kill 'TERM', $pid;
     for (1 .. 100) {
         last if waitpid($pid, WNOHANG) != 0;
