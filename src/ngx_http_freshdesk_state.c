@@ -217,6 +217,7 @@ ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
         qn->actions = (uint32_t) actions;
         qn->refused = (uint32_t) refused;
         qn->owed = (uint32_t) owed;
+        ctx->sh->redis.unsynced += owed;
         loaded++;
 
         p = eol + 1;

@@ -289,6 +289,43 @@ $main->redis('CONFIG', 'SET', 'maxmemory', '0');
 ok(wait_for(sub { actions_in_redis('globex') == 5 }),
    'memory back: the action counted locally is added');
 
+# local_share: while Redis is away, a node admits its share of a minute
+
+{
+    my $h = node(calls => 4, redis => 'local_share=50%');
+    kill 'STOP', $main->{redis_pid};
+    my @r = map { ($h->call_tool('get_ticket', { ticket_id => 1 },
+                                 path => '/skew/mcp'))[1] } 1 .. 4;
+    kill 'CONT', $main->{redis_pid};
+    is(scalar(grep { !$_->{isError} } @r), 2,
+       'local_share=50%: 2 of 4 calls a minute admitted without Redis');
+    like(FreshdeskTest::tool_text($r[3]), qr/^Rate limit reached: 2 tool calls/,
+         'local_share=50%: the refusal names the node\'s share');
+    $h->check_log;
+}
+
+# owed actions survive a restart of the node: the state file keeps them
+
+{
+    my $o = FreshdeskTest->new(workers => 1);
+    node(t => $o, calls => 1000);
+    globex($o);
+    my $before = actions_in_redis('globex');
+    kill 'STOP', $main->{redis_pid};
+    my @r = map { (globex($o))[1] } 1 .. 3;
+    is(scalar(grep { !$_->{isError} } @r), 3, 'paused: 3 calls counted here');
+    $o->stop;
+    my $state = do { local $/; open my $f, '<', $o->dir . '/logs/quota.state';
+                     <$f> } // '';
+    like($state, qr/^676c6f626578 \d+ \d+ [34]$/m,
+         'the state file keeps what Redis is owed');
+    $o->run;
+    kill 'CONT', $main->{redis_pid};
+    ok(wait_for(sub { actions_in_redis('globex') >= $before + 3 }),
+       'after a restart of the node: the owed actions reach Redis');
+    $o->check_log;
+}
+
 # a listener that accepts and never answers
 
 my $hole = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -362,7 +399,9 @@ SKIP: {
 
 my $p = FreshdeskTest->new(workers => 1);
 $p->start_redis('--user', 'default', 'off', '--user', 'gw', 'on',
-                '>s3cret-redis-pass', '~*', '&*', '+@all');
+                '>s3cret-redis-pass', '~*', '&*', '+@all',
+                '--unixsocket', $p->dir . '/redis/redis.sock',
+                '--unixsocketperm', '777');
 $p->{redis_auth} = ['--user', 'gw', '--pass', 's3cret-redis-pass',
                     '--no-auth-warning'];
 my $pd = $p->dir;
@@ -379,6 +418,13 @@ ok(!$r->{isError}, 'ACL user and password: admitted');
 is($p->redis('-n', '3', 'GET', "freshdesk:{globex}:m:$month"), '1',
    'counted in database 3 of the protected Redis');
 
+my $unix = node(calls => 1000, addr => 'unix:' . $p->dir . '/redis/redis.sock',
+                redis => "user=gw password_file=$pd/good.pass db=3");
+($res, $r) = globex($unix);
+ok(!$r->{isError}, 'a unix socket: admitted');
+is($p->redis('-n', '3', 'GET', "freshdesk:{globex}:m:$month"), '2',
+   'a unix socket: counted in Redis');
+
 my $badn = node(calls => 1000, addr => '127.0.0.1:' . $p->port('redis'),
                 redis => "user=gw password_file=$pd/bad.pass");
 ($res, $r) = globex($badn);
@@ -394,7 +440,7 @@ my $gst = $good->http_request(path => '/freshdesk/status?format=prometheus')
            ->{body} . $good->http_request(path => '/freshdesk/status')->{body};
 unlike($gst, qr/s3cret-redis-pass/, 'no password on the status page');
 
-$_->check_log for $good, $badn, $c, $dn, $e, $rt;
+$_->check_log for $good, $badn, $c, $dn, $e, $rt, $unix;
 $p->stop_redis;
 
 $b->check_log;
