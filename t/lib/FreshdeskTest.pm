@@ -342,7 +342,8 @@ sub run {
                                         $self->{preload};
     local $ENV{LD_PRELOAD} = $preload if $preload;
     local @ENV{keys %{$self->{env} // {}}} = values %{$self->{env} // {}};
-    my @cmd = $self->nginx_cmd;
+    # bounded: an nginx that hangs before it daemonizes fails the test
+    my @cmd = ('timeout', '60', $self->nginx_cmd);
     system(@cmd) == 0 or do {
         $self->dump_log;
         die "nginx failed to start\n";
