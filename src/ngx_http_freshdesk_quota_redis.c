@@ -1140,7 +1140,7 @@ ngx_http_freshdesk_quota_redis_num(ngx_pool_t *pool, ngx_str_t *s, int64_t n)
         return NGX_ERROR;
     }
 
-    s->len = ngx_sprintf(s->data, "%L", n) - s->data;
+    s->len = ngx_http_freshdesk_resp_num(s->data, n) - s->data;
 
     return NGX_OK;
 }

@@ -1335,33 +1335,6 @@ done:
 }
 
 
-/* a number in decimal; the quota's numbers fit in 20 digits and a sign */
-
-static u_char *
-ngx_http_freshdesk_quota_num(u_char *p, int64_t n)
-{
-    u_char    digits[NGX_INT64_LEN], *d;
-    uint64_t  u;
-
-    if (n < 0) {
-        *p++ = '-';
-        u = (uint64_t) 0 - (uint64_t) n;
-
-    } else {
-        u = (uint64_t) n;
-    }
-
-    d = digits + sizeof(digits);
-
-    do {
-        *--d = (u_char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
-
-    return ngx_cpymem(p, d, digits + sizeof(digits) - d);
-}
-
-
 /*
  * RateLimit-Policy / RateLimit (IETF httpapi ratelimit-headers draft):
  *   RateLimit-Policy: "calls";q=100;w=60, "actions";q=5000;w=2592000
@@ -1440,10 +1413,10 @@ ngx_http_freshdesk_quota_headers(ngx_http_request_t *r)
     }
 
     p = ngx_cpymem(v.data, "\"calls\";q=", sizeof("\"calls\";q=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->calls_limit);
+    p = ngx_http_freshdesk_resp_num(p, ctx->calls_limit);
     p = ngx_cpymem(p, ";w=60, \"actions\";q=",
                    sizeof(";w=60, \"actions\";q=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->actions_limit);
+    p = ngx_http_freshdesk_resp_num(p, ctx->actions_limit);
     p = ngx_cpymem(p, ";w=2592000", sizeof(";w=2592000") - 1);
     v.len = p - v.data;
 
@@ -1454,13 +1427,13 @@ ngx_http_freshdesk_quota_headers(ngx_http_request_t *r)
     v.data = p;
 
     p = ngx_cpymem(p, "\"calls\";r=", sizeof("\"calls\";r=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->calls_remaining);
+    p = ngx_http_freshdesk_resp_num(p, ctx->calls_remaining);
     p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->calls_reset);
+    p = ngx_http_freshdesk_resp_num(p, ctx->calls_reset);
     p = ngx_cpymem(p, ", \"actions\";r=", sizeof(", \"actions\";r=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->actions_remaining);
+    p = ngx_http_freshdesk_resp_num(p, ctx->actions_remaining);
     p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
-    p = ngx_http_freshdesk_quota_num(p, ctx->actions_reset);
+    p = ngx_http_freshdesk_resp_num(p, ctx->actions_reset);
     v.len = p - v.data;
 
     return ngx_http_freshdesk_add_header(r, "RateLimit", &v);

@@ -548,9 +548,18 @@ ngx_http_freshdesk_redis_read_handler(ngx_event_t *rev)
         }
 
         len = conn->in.last - conn->in.pos;
-        ngx_memmove(conn->in.start, conn->in.pos, len);
+
+        if (len) {
+            ngx_memmove(conn->in.start, conn->in.pos, len);
+        }
+
         conn->in.pos = conn->in.start;
         conn->in.last = conn->in.start + len;
+
+        if (!rev->ready) {
+            /* a short read: the socket is drained, no recv() to ask */
+            break;
+        }
     }
 
     ngx_http_freshdesk_redis_timer(conn);

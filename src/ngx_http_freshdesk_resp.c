@@ -221,6 +221,31 @@ ngx_http_freshdesk_resp_number(u_char *p, u_char *eol, int64_t *n)
 }
 
 
+u_char *
+ngx_http_freshdesk_resp_num(u_char *p, int64_t n)
+{
+    u_char    digits[NGX_INT64_LEN], *d;
+    uint64_t  u;
+
+    if (n < 0) {
+        *p++ = '-';
+        u = (uint64_t) 0 - (uint64_t) n;
+
+    } else {
+        u = (uint64_t) n;
+    }
+
+    d = digits + sizeof(digits);
+
+    do {
+        *--d = (u_char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    return ngx_cpymem(p, d, digits + sizeof(digits) - d);
+}
+
+
 size_t
 ngx_http_freshdesk_resp_command_len(ngx_str_t *args, ngx_uint_t n)
 {
@@ -242,10 +267,16 @@ ngx_http_freshdesk_resp_command(u_char *p, ngx_str_t *args, ngx_uint_t n)
 {
     ngx_uint_t  i;
 
-    p = ngx_sprintf(p, "*%ui\r\n", n);
+    *p++ = '*';
+    p = ngx_http_freshdesk_resp_num(p, (int64_t) n);
+    *p++ = '\r';
+    *p++ = '\n';
 
     for (i = 0; i < n; i++) {
-        p = ngx_sprintf(p, "$%uz\r\n", args[i].len);
+        *p++ = '$';
+        p = ngx_http_freshdesk_resp_num(p, (int64_t) args[i].len);
+        *p++ = '\r';
+        *p++ = '\n';
         p = ngx_cpymem(p, args[i].data, args[i].len);
         *p++ = '\r';
         *p++ = '\n';

@@ -45,6 +45,9 @@ typedef struct {
 ngx_int_t ngx_http_freshdesk_resp_parse(u_char *p, u_char *last,
     ngx_http_freshdesk_resp_t *reply, u_char **end);
 
+/* a number in decimal, without ngx_sprintf: the hot path writes many */
+u_char *ngx_http_freshdesk_resp_num(u_char *p, int64_t n);
+
 /* a command as a RESP array of bulk strings */
 size_t ngx_http_freshdesk_resp_command_len(ngx_str_t *args, ngx_uint_t n);
 u_char *ngx_http_freshdesk_resp_command(u_char *p, ngx_str_t *args,
