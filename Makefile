@@ -7,6 +7,7 @@ SHELL := /bin/bash
 #                 (NODES=2: two nodes on PORT, PORT+1 sharing quotas
 #                 through a private Redis)
 #   make test     install test tools, build, run the whole suite (prove)
+#   make deb      the Debian package libnginx-mod-http-freshdesk
 #   make clean    remove build outputs
 
 NGX_SRC   ?= /usr/share/nginx/src
@@ -39,7 +40,7 @@ VALGRIND_TESTS = t/01-protocol.t t/02-upstream.t t/05-subrequest.t t/10-tools.t 
                  t/30-hostile.t
 
 .PHONY: all deps build demo test test-deps test-normal test-asan \
-        test-valgrind fuzz bench clean
+        test-valgrind test-deb deb fuzz bench clean
 
 all: build
 
@@ -71,7 +72,7 @@ test-deps:
 
 # the whole suite: normally, under AddressSanitizer + UBSan, a part of it
 # under valgrind, then the fuzzers for FUZZ_TIME seconds each
-test: test-normal test-asan test-valgrind fuzz
+test: test-normal test-asan test-valgrind fuzz test-deb
 
 test-normal: build test-deps
 	prove -j$(PROVE_J) t/
@@ -100,6 +101,17 @@ fuzz: build
 	@sh tools/deps.sh asan
 	@sh fuzz/build.sh $(FUZZ_BUILD)
 	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
+# the Debian package, built the Debian way (dh-sequence-nginx), into
+# build/deb/
+deb: deps
+	@sh tools/deps.sh deb
+	@sh tools/deb.sh $(BUILD)/deb
+
+# installs the package with dpkg, nginx -t and a call through it from
+# /etc/nginx/modules-enabled in a private prefix, then purges it
+test-deb: deb test-deps
+	prove t/deb/
 
 # throughput and latency against plain proxy_pass, as a markdown table
 bench: build

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those that are missing.
-# usage: deps.sh build|test|bench
+# usage: deps.sh build|test|bench|asan|deb
 set -e
 
 case "$1" in
@@ -10,7 +10,8 @@ test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrin
              python3 openssl curl nodejs npm redis-server faketime" ;;
 bench) pkgs="wrk valgrind redis-server" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
-*)     echo "usage: $0 build|test|bench|asan" >&2; exit 2 ;;
+deb)   pkgs="dpkg-dev debhelper nginx-dev libjansson-dev libssl-dev lintian" ;;
+*)     echo "usage: $0 build|test|bench|asan|deb" >&2; exit 2 ;;
 esac
 
 missing=""
