@@ -17,6 +17,7 @@
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_status.h"
+#include "ngx_http_freshdesk_metrics.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -254,7 +255,9 @@ ngx_http_freshdesk_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_freshdesk_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_freshdesk_tools_init(cf) != NGX_OK) {
+    if (ngx_http_freshdesk_tools_init(cf) != NGX_OK
+        || ngx_http_freshdesk_metrics_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

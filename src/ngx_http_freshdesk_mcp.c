@@ -17,6 +17,7 @@
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_cursor.h"
 #include "ngx_http_freshdesk_quota.h"
+#include "ngx_http_freshdesk_metrics.h"
 
 
 #define FD_SEARCH_PAGE   30
@@ -473,7 +474,9 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     ctx->tool_name = rpc->name;
     ctx->arguments = args;
 
-    t = ngx_http_freshdesk_tool_find(ctx->tool_name.data, ctx->tool_name.len);
+    t = ngx_http_freshdesk_tool_find_index(ctx->tool_name.data,
+                                           ctx->tool_name.len,
+                                           &ctx->tool_index);
 
     if (ngx_http_freshdesk_scope(r, &scope) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -482,6 +485,8 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     if (t == NULL || !ngx_http_freshdesk_tool_visible(&scope, t)) {
 
         /* a hidden tool is answered exactly like one that does not exist */
+
+        ctx->outcome = FD_OUTCOME_UNKNOWN;
 
         ctx->tool_name.len = ngx_http_freshdesk_utf8_cut(ctx->tool_name.data,
                                                          ctx->tool_name.len,
@@ -511,6 +516,7 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "freshdesk: tool \"%s\" refused: %V", t->name,
                       &req.error);
+        ctx->outcome = FD_OUTCOME_INVALID;
         return ngx_http_freshdesk_tool_error(r, &ctx->id, &req.error);
     }
 
@@ -537,6 +543,7 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "freshdesk: tool \"%s\" refused a cursor",
                           t->name);
+            ctx->outcome = FD_OUTCOME_INVALID;
             return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
         }
     }
@@ -605,6 +612,10 @@ invalid:
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "freshdesk: tools/call refused: %V", &msg);
 
+    if (ctx->outcome == FD_OUTCOME_NONE) {
+        ctx->outcome = FD_OUTCOME_INVALID;
+    }
+
     return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
                                          NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
                                          &ctx->id, &msg);
@@ -624,6 +635,7 @@ ngx_http_freshdesk_call_start(ngx_http_request_t *r,
     }
 
     if (rc == NGX_DECLINED) {
+        ctx->outcome = FD_OUTCOME_QUOTA;
         return ngx_http_freshdesk_tool_error(r, &ctx->id, &ctx->quota_text);
     }
 
@@ -893,6 +905,10 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     call = &ctx->call;
     total = NULL;
 
+    /* how it ended, for the metrics; refined below */
+
+    ctx->outcome = FD_OUTCOME_UPSTREAM_FAIL;
+
     if (!call->header) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "freshdesk: tool \"%s\": no response from upstream "
@@ -931,8 +947,15 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     }
 
     if (call->status < 200 || call->status >= 300) {
+        ctx->outcome = call->status == NGX_HTTP_TOO_MANY_REQUESTS
+                       ? FD_OUTCOME_UPSTREAM_429
+                       : call->status >= 500 ? FD_OUTCOME_UPSTREAM_5XX
+                       : FD_OUTCOME_TOOL_ERROR;
+
         return ngx_http_freshdesk_upstream_error(r, ctx, &body);
     }
+
+    ctx->outcome = FD_OUTCOME_OK;
 
     if (call->status == NGX_HTTP_NO_CONTENT || body.len == 0) {
         ngx_str_t  msg;
@@ -992,6 +1015,8 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
                       "freshdesk: tool \"%s\": upstream sent invalid JSON "
                       "(HTTP %i, %uz bytes)", ctx->tool->name,
                       call->status, body.len);
+
+        ctx->outcome = FD_OUTCOME_UPSTREAM_FAIL;
 
         return ngx_http_freshdesk_text_error(r, ctx,
                    "Freshdesk sent a bad response: not valid JSON "

@@ -47,6 +47,7 @@ typedef struct {
     ngx_str_t                      cursor_key_conf;
     ngx_msec_t                     cursor_ttl;
     ngx_http_freshdesk_buffers_t   buffers;
+    ngx_shm_zone_t                *metrics;      /* metrics.c */
 } ngx_http_freshdesk_main_conf_t;
 
 
@@ -141,6 +142,9 @@ typedef struct {
     time_t                         quota_sec;    /* Redis's second, month */
     ngx_uint_t                     quota_month;
     ngx_msec_t                     retry_delay;
+
+    ngx_uint_t                     outcome;      /* FD_OUTCOME_* */
+    ngx_uint_t                     tool_index;   /* in the catalog */
 
     unsigned                       waiting:1;    /* a try or a wait runs */
     unsigned                       quota_pending:1;   /* Redis: the call */

@@ -13,6 +13,7 @@
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_metrics.h"
 
 
 typedef struct {
@@ -91,7 +92,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = 1024;
+    len = 1024 + ngx_http_freshdesk_metrics_size();
 
     for (i = 0; i < nzones; i++) {
         ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
@@ -151,6 +152,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
         }
 
         p = ngx_http_freshdesk_status_redis_prom(p, zones);
+        p = ngx_http_freshdesk_metrics_prometheus(r, p);
 
         ngx_str_set(&r->headers_out.content_type,
                     "text/plain; version=0.0.4; charset=utf-8");
@@ -196,7 +198,9 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             p = ngx_cpymem(p, "]}", 2);
         }
 
-        p = ngx_cpymem(p, "]}\n", 3);
+        p = ngx_cpymem(p, "],", 2);
+        p = ngx_http_freshdesk_metrics_json(r, p);
+        p = ngx_cpymem(p, "}\n", 2);
 
         ngx_str_set(&r->headers_out.content_type, "application/json");
     }

@@ -213,6 +213,18 @@ ngx_http_freshdesk_tool_at(ngx_uint_t i)
 const ngx_http_freshdesk_tool_t *
 ngx_http_freshdesk_tool_find(u_char *name, size_t len)
 {
+    ngx_uint_t  i;
+
+    return ngx_http_freshdesk_tool_find_index(name, len, &i);
+}
+
+
+/* the tool, and its place in the catalog (as ngx_http_freshdesk_tool_at) */
+
+const ngx_http_freshdesk_tool_t *
+ngx_http_freshdesk_tool_find_index(u_char *name, size_t len,
+    ngx_uint_t *index)
+{
     ngx_uint_t                        i;
     const ngx_http_freshdesk_tool_t  *t;
 
@@ -222,6 +234,7 @@ ngx_http_freshdesk_tool_find(u_char *name, size_t len)
         if (ngx_http_freshdesk_name_len[i] == len
             && ngx_strncmp(t->name, name, len) == 0)
         {
+            *index = i;
             return t;
         }
     }

@@ -130,6 +130,8 @@ typedef struct {
 ngx_int_t ngx_http_freshdesk_tools_init(ngx_conf_t *cf);
 const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_find(u_char *name,
     size_t len);
+const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_find_index(
+    u_char *name, size_t len, ngx_uint_t *index);
 ngx_uint_t ngx_http_freshdesk_tools_count(void);
 const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_at(ngx_uint_t i);
 json_t *ngx_http_freshdesk_tool_schema(const ngx_http_freshdesk_tool_t *t);

@@ -7,7 +7,7 @@ case "$1" in
 build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              procps binutils
-             python3 openssl curl nodejs npm redis-server faketime" ;;
+             python3 openssl curl nodejs npm redis-server faketime prometheus" ;;
 bench) pkgs="wrk valgrind redis-server" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
 deb)   pkgs="dpkg-dev debhelper nginx-dev libjansson-dev libssl-dev lintian" ;;

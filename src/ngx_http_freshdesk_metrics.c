@@ -1,0 +1,480 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * Metrics for Prometheus: counters and histograms in a shared memory zone
+ * of their own ("freshdesk_metrics", made by the module), exact across
+ * workers (atomic adds) and kept across reloads (the zone is reused).
+ * A log phase handler counts every request of a freshdesk_mcp location
+ * once, when it ends, from what the request's context says; nothing is
+ * counted on the request's way.  Series are bounded by design: tool calls
+ * by tool and outcome (the catalog's tools, unknown names in one row),
+ * requests by JSON-RPC method and transport refusals by HTTP status, and
+ * two histograms; per-tenant numbers are the quota zones' gauges.
+ */
+
+
+#include "ngx_http_freshdesk_metrics.h"
+#include "ngx_http_freshdesk_tools.h"
+
+
+#define FD_METHODS   6
+#define FD_REFUSED   10
+#define FD_BUCKETS   13                 /* 12 bounds and +Inf */
+
+
+typedef struct {
+    ngx_atomic_t   calls[FD_METRICS_TOOLS + 1][FD_OUTCOMES];
+    ngx_atomic_t   methods[FD_METHODS];
+    ngx_atomic_t   refused[FD_REFUSED];
+    ngx_atomic_t   upstream[FD_BUCKETS];
+    ngx_atomic_t   upstream_sum_ms;
+    ngx_atomic_t   gateway[FD_BUCKETS];
+    ngx_atomic_t   gateway_sum_ms;
+} ngx_http_freshdesk_metrics_t;
+
+
+static ngx_int_t ngx_http_freshdesk_metrics_init_zone(ngx_shm_zone_t *zone,
+    void *data);
+static ngx_int_t ngx_http_freshdesk_metrics_log(ngx_http_request_t *r);
+static void ngx_http_freshdesk_metrics_observe(ngx_atomic_t *buckets,
+    ngx_atomic_t *sum, ngx_msec_t ms);
+static ngx_http_freshdesk_metrics_t *ngx_http_freshdesk_metrics_get(
+    ngx_http_request_t *r);
+static u_char *ngx_http_freshdesk_metrics_histogram(u_char *p,
+    const char *name, const char *help, ngx_atomic_t *buckets,
+    ngx_atomic_t *sum);
+
+
+static ngx_str_t  ngx_http_freshdesk_metrics_name =
+    ngx_string("freshdesk_metrics");
+
+static const char  *ngx_http_freshdesk_outcomes[FD_OUTCOMES] = {
+    "none", "ok", "tool_error", "upstream_5xx", "upstream_failure",
+    "upstream_429", "quota_refused", "invalid_arguments", "unknown_tool",
+    "gateway_error"
+};
+
+static ngx_str_t  ngx_http_freshdesk_methods[FD_METHODS] = {
+    ngx_string("initialize"), ngx_string("ping"), ngx_string("tools/list"),
+    ngx_string("tools/call"), ngx_string("notification"), ngx_string("other")
+};
+
+static ngx_uint_t  ngx_http_freshdesk_refused[FD_REFUSED] = {
+    400, 401, 403, 404, 405, 406, 413, 415, 500, 0
+};
+
+/* upper bounds of the histogram buckets, ms; the last is +Inf */
+static ngx_msec_t  ngx_http_freshdesk_bounds[FD_BUCKETS - 1] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000
+};
+
+static const char  *ngx_http_freshdesk_les[FD_BUCKETS] = {
+    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+    "5", "10", "30", "+Inf"
+};
+
+
+ngx_int_t
+ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
+{
+    ngx_shm_zone_t                  *zone;
+    ngx_http_handler_pt             *h;
+    ngx_http_core_main_conf_t       *cmcf;
+    ngx_http_freshdesk_main_conf_t  *fmcf;
+
+    if (ngx_http_freshdesk_tools_count() > FD_METRICS_TOOLS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "freshdesk: %ui tools do not fit the metrics",
+                           ngx_http_freshdesk_tools_count());
+        return NGX_ERROR;
+    }
+
+    /* the configuration's own zone, like the quota zones */
+
+    zone = ngx_shared_memory_add(cf, &ngx_http_freshdesk_metrics_name,
+                                 64 * 1024, &ngx_http_freshdesk_module);
+    if (zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->init = ngx_http_freshdesk_metrics_init_zone;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
+    fmcf->metrics = zone;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_freshdesk_metrics_log;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_metrics_init_zone(ngx_shm_zone_t *zone, void *data)
+{
+    ngx_slab_pool_t               *shpool;
+    ngx_http_freshdesk_metrics_t  *m;
+
+    if (data) {
+        /* reload: the counters go on */
+        zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+
+    if (zone->shm.exists) {
+        zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    m = ngx_slab_calloc(shpool, sizeof(ngx_http_freshdesk_metrics_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = m;
+    zone->data = m;
+
+    return NGX_OK;
+}
+
+
+static ngx_http_freshdesk_metrics_t *
+ngx_http_freshdesk_metrics_get(ngx_http_request_t *r)
+{
+    ngx_http_freshdesk_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_http_freshdesk_module);
+
+    if (fmcf == NULL || fmcf->metrics == NULL) {
+        return NULL;
+    }
+
+    return fmcf->metrics->data;
+}
+
+
+/* once per request of a freshdesk_mcp location, when it is logged */
+
+static ngx_int_t
+ngx_http_freshdesk_metrics_log(ngx_http_request_t *r)
+{
+    ngx_int_t                      ms;
+    ngx_uint_t                     i, m, status, outcome;
+    ngx_time_t                    *tp;
+    ngx_str_t                     *method;
+    ngx_http_freshdesk_ctx_t      *ctx;
+    ngx_http_freshdesk_metrics_t  *mt;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+    mt = ngx_http_freshdesk_metrics_get(r);
+
+    if (ctx == NULL || mt == NULL) {
+        return NGX_OK;
+    }
+
+    method = &ctx->rpc_method;
+    status = r->headers_out.status;
+
+    if (method->len == 0) {
+
+        /* refused before JSON-RPC: by the transport's rules */
+
+        if (status < NGX_HTTP_BAD_REQUEST) {
+            return NGX_OK;
+        }
+
+        for (i = 0; i < FD_REFUSED - 1; i++) {
+            if (ngx_http_freshdesk_refused[i] == status) {
+                break;
+            }
+        }
+
+        (void) ngx_atomic_fetch_add(&mt->refused[i], 1);
+
+        return NGX_OK;
+    }
+
+    m = FD_METHODS - 1;
+
+    for (i = 0; i < FD_METHODS - 2; i++) {
+        if (ngx_http_freshdesk_methods[i].len == method->len
+            && ngx_strncmp(ngx_http_freshdesk_methods[i].data, method->data,
+                           method->len)
+               == 0)
+        {
+            m = i;
+            break;
+        }
+    }
+
+    if (m == FD_METHODS - 1 && method->len > 14
+        && ngx_strncmp(method->data, "notifications/", 14) == 0)
+    {
+        m = FD_METHODS - 2;
+    }
+
+    (void) ngx_atomic_fetch_add(&mt->methods[m], 1);
+
+    if (m != 3) {
+        return NGX_OK;
+    }
+
+    /* tools/call: the tool and the outcome; the times */
+
+    outcome = ctx->outcome ? ctx->outcome : FD_OUTCOME_GATEWAY;
+    i = ctx->tool ? ctx->tool_index : FD_METRICS_TOOLS;
+
+    (void) ngx_atomic_fetch_add(&mt->calls[i][outcome], 1);
+
+    if (ctx->tries) {
+        ngx_http_freshdesk_metrics_observe(mt->upstream, &mt->upstream_sum_ms,
+                                           ctx->upstream_time);
+    }
+
+    tp = ngx_timeofday();
+
+    ms = (ngx_int_t) ((tp->sec - r->start_sec) * 1000
+                      + (tp->msec - r->start_msec))
+         - (ngx_int_t) ctx->upstream_time;
+
+    ngx_http_freshdesk_metrics_observe(mt->gateway, &mt->gateway_sum_ms,
+                                       ms > 0 ? (ngx_msec_t) ms : 0);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_freshdesk_metrics_observe(ngx_atomic_t *buckets, ngx_atomic_t *sum,
+    ngx_msec_t ms)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < FD_BUCKETS - 1; i++) {
+        if (ms <= ngx_http_freshdesk_bounds[i]) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(&buckets[i], 1);
+    (void) ngx_atomic_fetch_add(sum, ms);
+}
+
+
+/* room the output of the metrics takes at most */
+
+size_t
+ngx_http_freshdesk_metrics_size(void)
+{
+    return (FD_METRICS_TOOLS + 1) * FD_OUTCOMES * 128
+           + (FD_METHODS + FD_REFUSED) * 96 + 2 * FD_BUCKETS * 96 + 4096;
+}
+
+
+u_char *
+ngx_http_freshdesk_metrics_prometheus(ngx_http_request_t *r, u_char *p)
+{
+    ngx_uint_t                        i, o;
+    ngx_atomic_uint_t                 v;
+    const ngx_http_freshdesk_tool_t  *t;
+    ngx_http_freshdesk_metrics_t     *mt;
+
+    mt = ngx_http_freshdesk_metrics_get(r);
+
+    if (mt == NULL) {
+        return p;
+    }
+
+    p = ngx_cpymem(p, "# HELP freshdesk_tool_calls_total Tool calls by tool "
+                   "and outcome\n# TYPE freshdesk_tool_calls_total counter\n",
+                   sizeof("# HELP freshdesk_tool_calls_total Tool calls by "
+                          "tool and outcome\n# TYPE freshdesk_tool_calls_total "
+                          "counter\n") - 1);
+
+    for (i = 0; i <= FD_METRICS_TOOLS; i++) {
+        t = ngx_http_freshdesk_tool_at(i);
+
+        if (t == NULL && i != FD_METRICS_TOOLS) {
+            continue;
+        }
+
+        for (o = 1; o < FD_OUTCOMES; o++) {
+            v = mt->calls[i][o];
+
+            if (v == 0) {
+                continue;
+            }
+
+            p = ngx_sprintf(p, "freshdesk_tool_calls_total{tool=\"%s\","
+                            "outcome=\"%s\"} %uA\n",
+                            t ? t->name : "_unknown",
+                            ngx_http_freshdesk_outcomes[o], v);
+        }
+    }
+
+    p = ngx_cpymem(p, "# HELP freshdesk_requests_total MCP requests by "
+                   "JSON-RPC method\n# TYPE freshdesk_requests_total "
+                   "counter\n",
+                   sizeof("# HELP freshdesk_requests_total MCP requests by "
+                          "JSON-RPC method\n# TYPE freshdesk_requests_total "
+                          "counter\n") - 1);
+
+    for (i = 0; i < FD_METHODS; i++) {
+        p = ngx_sprintf(p, "freshdesk_requests_total{method=\"%V\"} %uA\n",
+                        &ngx_http_freshdesk_methods[i], mt->methods[i]);
+    }
+
+    p = ngx_cpymem(p, "# HELP freshdesk_refused_requests_total Requests "
+                   "refused before JSON-RPC, by HTTP status\n# TYPE "
+                   "freshdesk_refused_requests_total counter\n",
+                   sizeof("# HELP freshdesk_refused_requests_total Requests "
+                          "refused before JSON-RPC, by HTTP status\n# TYPE "
+                          "freshdesk_refused_requests_total counter\n") - 1);
+
+    for (i = 0; i < FD_REFUSED; i++) {
+        if (ngx_http_freshdesk_refused[i]) {
+            p = ngx_sprintf(p, "freshdesk_refused_requests_total{status=\"%ui\"}"
+                            " %uA\n", ngx_http_freshdesk_refused[i],
+                            mt->refused[i]);
+
+        } else {
+            p = ngx_sprintf(p, "freshdesk_refused_requests_total{status="
+                            "\"other\"} %uA\n", mt->refused[i]);
+        }
+    }
+
+    p = ngx_http_freshdesk_metrics_histogram(p,
+            "freshdesk_upstream_duration_seconds",
+            "Time Freshdesk took for a tool call, all tries",
+            mt->upstream, &mt->upstream_sum_ms);
+
+    p = ngx_http_freshdesk_metrics_histogram(p,
+            "freshdesk_gateway_duration_seconds",
+            "The gateway's own time for a tool call (Freshdesk's excluded)",
+            mt->gateway, &mt->gateway_sum_ms);
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_freshdesk_metrics_histogram(u_char *p, const char *name,
+    const char *help, ngx_atomic_t *buckets, ngx_atomic_t *sum)
+{
+    ngx_uint_t         i;
+    ngx_atomic_uint_t  n, s;
+
+    p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s histogram\n", name, help,
+                    name);
+
+    for (i = 0, n = 0; i < FD_BUCKETS; i++) {
+        n += buckets[i];
+        p = ngx_sprintf(p, "%s_bucket{le=\"%s\"} %uA\n", name,
+                        ngx_http_freshdesk_les[i], n);
+    }
+
+    s = *sum;
+
+    return ngx_sprintf(p, "%s_sum %uA.%03uA\n%s_count %uA\n", name,
+                       s / 1000, s % 1000, name, n);
+}
+
+
+u_char *
+ngx_http_freshdesk_metrics_json(ngx_http_request_t *r, u_char *p)
+{
+    ngx_uint_t                        i, o, any;
+    ngx_atomic_uint_t                 v, n;
+    const ngx_http_freshdesk_tool_t  *t;
+    ngx_http_freshdesk_metrics_t     *mt;
+
+    mt = ngx_http_freshdesk_metrics_get(r);
+
+    if (mt == NULL) {
+        return ngx_cpymem(p, "\"metrics\":null", 14);
+    }
+
+    p = ngx_cpymem(p, "\"metrics\":{\"tool_calls\":{", 25);
+    any = 0;
+
+    for (i = 0; i <= FD_METRICS_TOOLS; i++) {
+        t = ngx_http_freshdesk_tool_at(i);
+
+        if (t == NULL && i != FD_METRICS_TOOLS) {
+            continue;
+        }
+
+        for (o = 1, n = 0; o < FD_OUTCOMES; o++) {
+            n += mt->calls[i][o];
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        p = ngx_sprintf(p, "%s\"%s\":{", any++ ? "," : "",
+                        t ? t->name : "_unknown");
+
+        for (o = 1, n = 0; o < FD_OUTCOMES; o++) {
+            v = mt->calls[i][o];
+
+            if (v) {
+                p = ngx_sprintf(p, "%s\"%s\":%uA", n++ ? "," : "",
+                                ngx_http_freshdesk_outcomes[o], v);
+            }
+        }
+
+        *p++ = '}';
+    }
+
+    p = ngx_cpymem(p, "},\"requests\":{", 14);
+
+    for (i = 0; i < FD_METHODS; i++) {
+        p = ngx_sprintf(p, "%s\"%V\":%uA", i ? "," : "",
+                        &ngx_http_freshdesk_methods[i], mt->methods[i]);
+    }
+
+    p = ngx_cpymem(p, "},\"refused\":{", 13);
+
+    for (i = 0; i < FD_REFUSED; i++) {
+        if (ngx_http_freshdesk_refused[i]) {
+            p = ngx_sprintf(p, "%s\"%ui\":%uA", i ? "," : "",
+                            ngx_http_freshdesk_refused[i], mt->refused[i]);
+
+        } else {
+            p = ngx_sprintf(p, ",\"other\":%uA", mt->refused[i]);
+        }
+    }
+
+    for (o = 0; o < 2; o++) {
+        ngx_atomic_t  *b = o ? mt->gateway : mt->upstream;
+
+        p = ngx_sprintf(p, "},\"%s_seconds\":{\"buckets\":{",
+                        o ? "gateway" : "upstream");
+
+        for (i = 0, n = 0; i < FD_BUCKETS; i++) {
+            n += b[i];
+            p = ngx_sprintf(p, "%s\"%s\":%uA", i ? "," : "",
+                            ngx_http_freshdesk_les[i], n);
+        }
+
+        v = o ? mt->gateway_sum_ms : mt->upstream_sum_ms;
+        p = ngx_sprintf(p, "},\"sum\":%uA.%03uA,\"count\":%uA", v / 1000,
+                        v % 1000, n);
+    }
+
+    return ngx_cpymem(p, "}}", 2);
+}
