@@ -11,11 +11,16 @@
  * by tool and outcome (the catalog's tools, unknown names in one row),
  * requests by JSON-RPC method and transport refusals by HTTP status, and
  * two histograms; per-tenant numbers are the quota zones' gauges.
+ *
+ * Where a quota zone keeps a state file, the metrics are kept beside it
+ * ("<state>.metrics", text, written with the state and at exit, read when
+ * the zone is made): they survive a restart as the monthly counts do.
  */
 
 
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_tools.h"
+#include "ngx_http_freshdesk_quota_shm.h"
 
 
 #define FD_METHODS   6
@@ -34,9 +39,23 @@ typedef struct {
 } ngx_http_freshdesk_metrics_t;
 
 
+/* the zone's configuration: the file beside a quota zone's state */
+typedef struct {
+    ngx_http_freshdesk_metrics_t      *m;
+    ngx_str_t                          path;
+    ngx_http_freshdesk_quota_ctx_t    *follow;
+} ngx_http_freshdesk_metrics_ctx_t;
+
+
 static ngx_int_t ngx_http_freshdesk_metrics_init_zone(ngx_shm_zone_t *zone,
     void *data);
 static ngx_int_t ngx_http_freshdesk_metrics_log(ngx_http_request_t *r);
+static void ngx_http_freshdesk_metrics_load(
+    ngx_http_freshdesk_metrics_ctx_t *mctx, ngx_log_t *log);
+static ngx_atomic_t *ngx_http_freshdesk_metrics_counter(
+    ngx_http_freshdesk_metrics_t *m, u_char *line, u_char *eol);
+static ngx_int_t ngx_http_freshdesk_metrics_index(u_char **p, u_char *eol,
+    const char **names, ngx_uint_t n);
 static void ngx_http_freshdesk_metrics_observe(ngx_atomic_t *buckets,
     ngx_atomic_t *sum, ngx_msec_t ms);
 static ngx_http_freshdesk_metrics_t *ngx_http_freshdesk_metrics_get(
@@ -64,6 +83,10 @@ static ngx_uint_t  ngx_http_freshdesk_refused[FD_REFUSED] = {
     400, 401, 403, 404, 405, 406, 413, 415, 500, 0
 };
 
+static const char  *ngx_http_freshdesk_statuses[FD_REFUSED] = {
+    "400", "401", "403", "404", "405", "406", "413", "415", "500", "other"
+};
+
 /* upper bounds of the histogram buckets, ms; the last is +Inf */
 static ngx_msec_t  ngx_http_freshdesk_bounds[FD_BUCKETS - 1] = {
     5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000
@@ -78,10 +101,13 @@ static const char  *ngx_http_freshdesk_les[FD_BUCKETS] = {
 ngx_int_t
 ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
 {
-    ngx_shm_zone_t                  *zone;
-    ngx_http_handler_pt             *h;
-    ngx_http_core_main_conf_t       *cmcf;
-    ngx_http_freshdesk_main_conf_t  *fmcf;
+    ngx_uint_t                         i;
+    ngx_shm_zone_t                    *zone;
+    ngx_http_handler_pt               *h;
+    ngx_http_core_main_conf_t         *cmcf;
+    ngx_http_freshdesk_main_conf_t    *fmcf;
+    ngx_http_freshdesk_quota_ctx_t   **zones;
+    ngx_http_freshdesk_metrics_ctx_t  *mctx;
 
     if (ngx_http_freshdesk_tools_count() > FD_METRICS_TOOLS) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -98,10 +124,36 @@ ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    mctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_metrics_ctx_t));
+    if (mctx == NULL) {
+        return NGX_ERROR;
+    }
+
     zone->init = ngx_http_freshdesk_metrics_init_zone;
+    zone->data = mctx;
 
     fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
     fmcf->metrics = zone;
+
+    /* kept beside the first quota zone's state file, if any */
+
+    zones = fmcf->zones.elts;
+
+    for (i = 0; i < fmcf->zones.nelts; i++) {
+        if (zones[i]->state.len == 0) {
+            continue;
+        }
+
+        mctx->follow = zones[i];
+        mctx->path.len = zones[i]->state.len + sizeof(".metrics") - 1;
+        mctx->path.data = ngx_pnalloc(cf->pool, mctx->path.len + 1);
+        if (mctx->path.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(mctx->path.data, "%V.metrics%Z", &zones[i]->state);
+        break;
+    }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -119,29 +171,38 @@ ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_freshdesk_metrics_init_zone(ngx_shm_zone_t *zone, void *data)
 {
-    ngx_slab_pool_t               *shpool;
-    ngx_http_freshdesk_metrics_t  *m;
+    ngx_http_freshdesk_metrics_ctx_t  *octx = data;
 
-    if (data) {
+    ngx_slab_pool_t                   *shpool;
+    ngx_http_freshdesk_metrics_ctx_t  *mctx;
+
+    mctx = zone->data;
+
+    if (octx) {
         /* reload: the counters go on */
-        zone->data = data;
+        mctx->m = octx->m;
         return NGX_OK;
     }
 
     shpool = (ngx_slab_pool_t *) zone->shm.addr;
 
     if (zone->shm.exists) {
-        zone->data = shpool->data;
+        mctx->m = shpool->data;
         return NGX_OK;
     }
 
-    m = ngx_slab_calloc(shpool, sizeof(ngx_http_freshdesk_metrics_t));
-    if (m == NULL) {
+    mctx->m = ngx_slab_calloc(shpool, sizeof(ngx_http_freshdesk_metrics_t));
+    if (mctx->m == NULL) {
         return NGX_ERROR;
     }
 
-    shpool->data = m;
-    zone->data = m;
+    shpool->data = mctx->m;
+
+    /* first start (not a reload): the counters of the last run */
+
+    if (mctx->path.len) {
+        ngx_http_freshdesk_metrics_load(mctx, ngx_cycle->log);
+    }
 
     return NGX_OK;
 }
@@ -158,7 +219,7 @@ ngx_http_freshdesk_metrics_get(ngx_http_request_t *r)
         return NULL;
     }
 
-    return fmcf->metrics->data;
+    return ((ngx_http_freshdesk_metrics_ctx_t *) fmcf->metrics->data)->m;
 }
 
 
@@ -477,4 +538,268 @@ ngx_http_freshdesk_metrics_json(ngx_http_request_t *r, u_char *p)
     }
 
     return ngx_cpymem(p, "}}", 2);
+}
+
+
+/*
+ * Saved with the state of the quota zone they follow (by its writer, on
+ * its timer and at exit): one counter a line, by name, so that a catalog
+ * or a version that differs loads what it knows and skips the rest.
+ */
+
+void
+ngx_http_freshdesk_metrics_save(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_log_t *log)
+{
+    u_char                            *buf, *p;
+    ngx_uint_t                         i, o;
+    ngx_atomic_uint_t                  v;
+    const ngx_http_freshdesk_tool_t   *t;
+    ngx_http_freshdesk_metrics_t      *m;
+    ngx_http_freshdesk_main_conf_t    *fmcf;
+    ngx_http_freshdesk_metrics_ctx_t  *mctx;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_freshdesk_module);
+    if (fmcf == NULL || fmcf->metrics == NULL) {
+        return;
+    }
+
+    mctx = fmcf->metrics->data;
+    m = mctx->m;
+
+    if (m == NULL || mctx->follow != qctx || mctx->path.len == 0) {
+        return;
+    }
+
+    buf = ngx_alloc(ngx_http_freshdesk_metrics_size(), log);
+    if (buf == NULL) {
+        return;
+    }
+
+    p = ngx_cpymem(buf, "freshdesk-metrics 1\n", 20);
+
+    for (i = 0; i <= FD_METRICS_TOOLS; i++) {
+        t = ngx_http_freshdesk_tool_at(i);
+
+        if (t == NULL && i != FD_METRICS_TOOLS) {
+            continue;
+        }
+
+        for (o = 1; o < FD_OUTCOMES; o++) {
+            v = m->calls[i][o];
+
+            if (v) {
+                p = ngx_sprintf(p, "call %s %s %uA\n",
+                                t ? t->name : "_unknown",
+                                ngx_http_freshdesk_outcomes[o], v);
+            }
+        }
+    }
+
+    for (i = 0; i < FD_METHODS; i++) {
+        p = ngx_sprintf(p, "method %V %uA\n", &ngx_http_freshdesk_methods[i],
+                        m->methods[i]);
+    }
+
+    for (i = 0; i < FD_REFUSED; i++) {
+        p = ngx_sprintf(p, "refused %s %uA\n", ngx_http_freshdesk_statuses[i],
+                        m->refused[i]);
+    }
+
+    for (i = 0; i < FD_BUCKETS; i++) {
+        p = ngx_sprintf(p, "upstream %s %uA\ngateway %s %uA\n",
+                        ngx_http_freshdesk_les[i], m->upstream[i],
+                        ngx_http_freshdesk_les[i], m->gateway[i]);
+    }
+
+    p = ngx_sprintf(p, "upstream sum %uA\ngateway sum %uA\n",
+                    m->upstream_sum_ms, m->gateway_sum_ms);
+
+    (void) ngx_http_freshdesk_state_write(&mctx->path, buf, p - buf, log);
+
+    ngx_free(buf);
+}
+
+
+static void
+ngx_http_freshdesk_metrics_load(ngx_http_freshdesk_metrics_ctx_t *mctx,
+    ngx_log_t *log)
+{
+    u_char        *buf, *p, *eol, *sp;
+    ssize_t        n;
+    ngx_int_t      v;
+    ngx_fd_t       fd;
+    ngx_uint_t     loaded;
+    ngx_atomic_t  *c;
+
+    fd = ngx_open_file(mctx->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        /* the first start: nothing to load */
+        return;
+    }
+
+    buf = ngx_alloc(ngx_http_freshdesk_metrics_size() + 1, log);
+    if (buf == NULL) {
+        (void) ngx_close_file(fd);
+        return;
+    }
+
+    n = ngx_read_fd(fd, buf, ngx_http_freshdesk_metrics_size());
+    (void) ngx_close_file(fd);
+
+    if (n < 20 || ngx_strncmp(buf, "freshdesk-metrics 1\n", 20) != 0) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "freshdesk metrics \"%V\" not read: not a metrics file",
+                      &mctx->path);
+        ngx_free(buf);
+        return;
+    }
+
+    loaded = 0;
+
+    for (p = buf + 20; p < buf + n; p = eol + 1) {
+        eol = ngx_strlchr(p, buf + n, '\n');
+        if (eol == NULL) {
+            break;
+        }
+
+        /* the count is the last field */
+
+        for (sp = eol; sp > p && sp[-1] != ' '; sp--) { /* void */ }
+
+        if (sp == p) {
+            continue;
+        }
+
+        v = ngx_atoi(sp, eol - sp);
+        c = ngx_http_freshdesk_metrics_counter(mctx->m, p, sp - 1);
+
+        if (v != NGX_ERROR && c) {
+            *c = (ngx_atomic_uint_t) v;
+            loaded++;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "freshdesk metrics \"%V\": %ui counters loaded",
+                  &mctx->path, loaded);
+
+    ngx_free(buf);
+}
+
+
+/* the counter a line names ("call get_ticket ok"), or NULL */
+
+static ngx_atomic_t *
+ngx_http_freshdesk_metrics_counter(ngx_http_freshdesk_metrics_t *m,
+    u_char *line, u_char *eol)
+{
+    u_char                           *p, *name;
+    ngx_int_t                         i, o;
+    ngx_uint_t                        t;
+    ngx_atomic_t                     *h;
+
+    p = line;
+
+    if (eol - p > 5 && ngx_strncmp(p, "call ", 5) == 0) {
+        p += 5;
+        name = p;
+
+        while (p < eol && *p != ' ') {
+            p++;
+        }
+
+        if (p - name == 8 && ngx_strncmp(name, "_unknown", 8) == 0) {
+            t = FD_METRICS_TOOLS;
+
+        } else if (ngx_http_freshdesk_tool_find_index(name, p - name, &t)
+                   == NULL)
+        {
+            return NULL;
+        }
+
+        p++;
+        o = ngx_http_freshdesk_metrics_index(&p, eol,
+                                             ngx_http_freshdesk_outcomes,
+                                             FD_OUTCOMES);
+
+        return (o > 0 && p == eol) ? &m->calls[t][o] : NULL;
+    }
+
+    if (eol - p > 7 && ngx_strncmp(p, "method ", 7) == 0) {
+        p += 7;
+
+        for (i = 0; i < FD_METHODS; i++) {
+            if ((size_t) (eol - p) == ngx_http_freshdesk_methods[i].len
+                && ngx_strncmp(p, ngx_http_freshdesk_methods[i].data,
+                               eol - p)
+                   == 0)
+            {
+                return &m->methods[i];
+            }
+        }
+
+        return NULL;
+    }
+
+    if (eol - p > 8 && ngx_strncmp(p, "refused ", 8) == 0) {
+        p += 8;
+        i = ngx_http_freshdesk_metrics_index(&p, eol,
+                                             ngx_http_freshdesk_statuses,
+                                             FD_REFUSED);
+
+        return (i >= 0 && p == eol) ? &m->refused[i] : NULL;
+    }
+
+    if (eol - p > 9 && ngx_strncmp(p, "upstream ", 9) == 0) {
+        p += 9;
+        h = m->upstream;
+
+    } else if (eol - p > 8 && ngx_strncmp(p, "gateway ", 8) == 0) {
+        p += 8;
+        h = m->gateway;
+
+    } else {
+        return NULL;
+    }
+
+    if (eol - p == 3 && ngx_strncmp(p, "sum", 3) == 0) {
+        return h == m->upstream ? &m->upstream_sum_ms : &m->gateway_sum_ms;
+    }
+
+    i = ngx_http_freshdesk_metrics_index(&p, eol, ngx_http_freshdesk_les,
+                                         FD_BUCKETS);
+
+    return (i >= 0 && p == eol) ? &h[i] : NULL;
+}
+
+
+/* which of the names the word at *p is (moved past it), or -1 */
+
+static ngx_int_t
+ngx_http_freshdesk_metrics_index(u_char **p, u_char *eol, const char **names,
+    ngx_uint_t n)
+{
+    u_char      *s;
+    size_t       len;
+    ngx_uint_t   i;
+
+    s = *p;
+
+    while (*p < eol && **p != ' ') {
+        (*p)++;
+    }
+
+    len = *p - s;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_strlen(names[i]) == len && ngx_strncmp(s, names[i], len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return -1;
 }

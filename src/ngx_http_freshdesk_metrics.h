@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_freshdesk_module.h"
+#include "ngx_http_freshdesk_quota_shm.h"
 
 
 /* how a tools/call ended (ctx->outcome) */
@@ -32,6 +33,8 @@ u_char *ngx_http_freshdesk_metrics_prometheus(ngx_http_request_t *r,
     u_char *p);
 u_char *ngx_http_freshdesk_metrics_json(ngx_http_request_t *r, u_char *p);
 size_t ngx_http_freshdesk_metrics_size(void);
+void ngx_http_freshdesk_metrics_save(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_METRICS_H_INCLUDED_ */

@@ -120,6 +120,8 @@ void ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_log_t *log);
 ngx_int_t ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_log_t *log);
+ngx_int_t ngx_http_freshdesk_state_write(ngx_str_t *path, u_char *buf,
+    size_t len, ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_QUOTA_SHM_H_INCLUDED_ */

@@ -26,6 +26,7 @@
 
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_metrics.h"
 
 
 #define FD_STATE_MAGIC  "freshdesk-quota 1\n"
@@ -257,11 +258,11 @@ ngx_int_t
 ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_log_t *log)
 {
-    u_char                           *buf, *p, *tmp;
+    u_char                           *buf, *p;
     size_t                            size;
     time_t                            now;
     uint32_t                          month;
-    ngx_fd_t                          fd;
+    ngx_int_t                         rc;
     ngx_uint_t                        n;
     ngx_rbtree_node_t                *node, *root, *sentinel;
     ngx_http_freshdesk_quota_node_t  *qn;
@@ -324,28 +325,52 @@ ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    tmp = ngx_alloc(ctx->state.len + sizeof(".tmp"), log);
+    rc = ngx_http_freshdesk_state_write(&ctx->state, buf, p - buf, log);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "freshdesk quota state \"%V\" saved, %ui nodes: %i",
+                   &ctx->state, n, rc);
+
+    ngx_free(buf);
+
+    return rc;
+}
+
+
+/*
+ * A file written whole or not at all: a temp file beside it, renamed over
+ * it.  path must end with a NUL byte (as ngx_conf_full_name makes it).
+ */
+
+ngx_int_t
+ngx_http_freshdesk_state_write(ngx_str_t *path, u_char *buf, size_t len,
+    ngx_log_t *log)
+{
+    u_char    *tmp;
+    ngx_fd_t   fd;
+
+    tmp = ngx_alloc(path->len + sizeof(".tmp"), log);
     if (tmp == NULL) {
-        ngx_free(buf);
         return NGX_ERROR;
     }
 
-    ngx_sprintf(tmp, "%V.tmp%Z", &ctx->state);
+    ngx_sprintf(tmp, "%V.tmp%Z", path);
 
     fd = ngx_open_file(tmp, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
                        NGX_FILE_DEFAULT_ACCESS);
 
     if (fd == NGX_INVALID_FILE) {
         ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
-                      ngx_open_file_n " \"%s\" failed, quota state not "
-                      "saved", tmp);
-        goto failed;
+                      ngx_open_file_n " \"%s\" failed, \"%V\" not saved",
+                      tmp, path);
+        ngx_free(tmp);
+        return NGX_ERROR;
     }
 
-    if (ngx_write_fd(fd, buf, p - buf) != p - buf) {
+    if (ngx_write_fd(fd, buf, len) != (ssize_t) len) {
         ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
-                      ngx_write_fd_n " \"%s\" failed, quota state not saved",
-                      tmp);
+                      ngx_write_fd_n " \"%s\" failed, \"%V\" not saved",
+                      tmp, path);
         (void) ngx_close_file(fd);
         goto failed;
     }
@@ -356,19 +381,14 @@ ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
         goto failed;
     }
 
-    if (ngx_rename_file(tmp, ctx->state.data) == NGX_FILE_ERROR) {
+    if (ngx_rename_file(tmp, path->data) == NGX_FILE_ERROR) {
         ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
-                      ngx_rename_file_n " \"%s\" to \"%V\" failed, quota "
-                      "state not saved", tmp, &ctx->state);
+                      ngx_rename_file_n " \"%s\" to \"%V\" failed, not "
+                      "saved", tmp, path);
         goto failed;
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "freshdesk quota state \"%V\" saved, %ui nodes",
-                   &ctx->state, n);
-
     ngx_free(tmp);
-    ngx_free(buf);
 
     return NGX_OK;
 
@@ -376,7 +396,6 @@ failed:
 
     (void) ngx_delete_file(tmp);
     ngx_free(tmp);
-    ngx_free(buf);
 
     return NGX_ERROR;
 }
@@ -389,6 +408,7 @@ ngx_http_freshdesk_state_timer(ngx_event_t *ev)
 
     if (ctx->state.len) {
         (void) ngx_http_freshdesk_state_save(ctx, ev->log);
+        ngx_http_freshdesk_metrics_save(ctx, ev->log);
 
     } else {
         ngx_shmtx_lock(&ctx->shpool->mutex);
@@ -463,6 +483,7 @@ ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
 
         if (ctx->shpool && ctx->state.len) {
             (void) ngx_http_freshdesk_state_save(ctx, cycle->log);
+            ngx_http_freshdesk_metrics_save(ctx, cycle->log);
         }
     }
 }

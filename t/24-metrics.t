@@ -16,8 +16,11 @@ use Test::More;
 
 my $t = FreshdeskTest->new(workers => 2);
 
+my $d = $t->dir;
+
 $t->start_fake->standard_conf(
-    http => 'freshdesk_quota_zone fd:1m calls=1000/m actions=100000/month;
+    http => "freshdesk_quota_zone fd:1m calls=1000/m actions=100000/month
+                 state=$d/logs/quota.state;" . '
              freshdesk_quota_zone tiny:1m calls=1/m actions=100000/month;',
     mcp => 'freshdesk_quota fd;',
     server => 'location = /tiny/mcp {
@@ -177,6 +180,23 @@ SKIP: {
     is(calls('get_ticket', 'ok'), 40, 'after a reload: the counts are kept');
     $t->call_tool('get_ticket', { ticket_id => 1 });
     is(calls('get_ticket', 'ok'), 41, 'after a reload: and go on');
+}
+
+# --- kept across a restart, beside the quota state file --------------------
+
+SKIP: {
+    skip 'one process under valgrind', 4 if $ENV{FRESHDESK_VALGRIND};
+    my $before = metrics();
+    $t->stop;
+    ok(-s "$d/logs/quota.state.metrics", 'saved beside the state file');
+    $t->run;
+    my $after = metrics();
+    is_deeply($after->{tool_calls}, $before->{tool_calls},
+              'after a restart: tool calls as before');
+    is_deeply($after->{gateway_seconds}, $before->{gateway_seconds},
+              'after a restart: the histogram as before');
+    like($t->error_log, qr/freshdesk metrics ".*quota\.state\.metrics": \d+ counters loaded/,
+         'the load is logged');
 }
 
 $t->finish;
