@@ -14,6 +14,7 @@
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_jsonrpc.h"
 #include "ngx_http_freshdesk_mcp.h"
+#include "ngx_http_freshdesk_json.h"
 
 
 static ngx_int_t ngx_http_freshdesk_check_origin(ngx_http_request_t *r,
@@ -29,6 +30,10 @@ static ngx_int_t ngx_http_freshdesk_join_body(ngx_http_request_t *r,
     size_t max, ngx_str_t *body);
 static ngx_int_t ngx_http_freshdesk_reject(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
+static ngx_int_t ngx_http_freshdesk_header_value(ngx_pool_t *pool,
+    ngx_str_t *in, ngx_str_t *out);
+static ngx_int_t ngx_http_freshdesk_unsupported(ngx_http_request_t *r,
+    ngx_str_t *requested);
 
 
 ngx_int_t
@@ -44,10 +49,12 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
         ngx_http_freshdesk_header("origin"),
         ngx_http_freshdesk_header("mcp-protocol-version"),
         ngx_http_freshdesk_header("accept"),
-        ngx_http_freshdesk_header("authorization")
+        ngx_http_freshdesk_header("authorization"),
+        ngx_http_freshdesk_header("mcp-method"),
+        ngx_http_freshdesk_header("mcp-name")
     };
 
-    enum { ORIGIN = 0, VERSION, ACCEPT, AUTHORIZATION };
+    enum { ORIGIN = 0, VERSION, ACCEPT, AUTHORIZATION, MCP_METHOD, MCP_NAME };
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
@@ -172,11 +179,35 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "freshdesk: unsupported MCP-Protocol-Version");
 
-            return ngx_http_freshdesk_reject(r, NGX_HTTP_BAD_REQUEST,
-                                         "Bad Request: unsupported "
-                                         "MCP-Protocol-Version (supported: "
-                                         "2025-11-25, 2025-06-18, "
-                                         "2025-03-26, 2024-11-05)");
+            return ngx_http_freshdesk_unsupported(r, &value);
+        }
+    }
+
+    /*
+     * 2026-07-28: the routing headers say what the body holds; they are
+     * checked against it when it is read
+     */
+
+    if (ctx->version == NGX_HTTP_FRESHDESK_V_2026_07_28) {
+        ctx->era2026 = 1;
+
+        if (h[MCP_METHOD].n != 1 || h[MCP_NAME].n > 1
+            || ngx_http_freshdesk_header_value(r->pool, &h[MCP_METHOD].value,
+                                               &ctx->hdr_method)
+               != NGX_OK
+            || (h[MCP_NAME].n
+                && ngx_http_freshdesk_header_value(r->pool,
+                                                   &h[MCP_NAME].value,
+                                                   &ctx->hdr_name)
+                   != NGX_OK))
+        {
+            ngx_str_set(&value, "Bad Request: exactly one Mcp-Method header "
+                                "and at most one Mcp-Name header, each "
+                                "plain or =?base64?...?=");
+
+            return ngx_http_freshdesk_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                   NGX_HTTP_FRESHDESK_RPC_HEADER_MISMATCH,
+                                   NULL, &value);
         }
     }
 
@@ -209,6 +240,79 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * A routing header's value: as sent (nginx trimmed it), or decoded from
+ * "=?base64?...?=", the form for values outside plain ASCII
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_header_value(ngx_pool_t *pool, ngx_str_t *in,
+    ngx_str_t *out)
+{
+    ngx_str_t  b64;
+
+    if (in->len < 11 || ngx_strncmp(in->data, "=?base64?", 9) != 0) {
+        *out = *in;
+        return NGX_OK;
+    }
+
+    if (in->data[in->len - 2] != '?' || in->data[in->len - 1] != '=') {
+        return NGX_ERROR;
+    }
+
+    b64.data = in->data + 9;
+    b64.len = in->len - 11;
+
+    out->data = ngx_pnalloc(pool, ngx_base64_decoded_length(b64.len));
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_decode_base64(out, &b64);
+}
+
+
+/*
+ * -32022: the revisions we serve, and the one asked for, so that a client
+ * can choose (400)
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_unsupported(ngx_http_request_t *r, ngx_str_t *requested)
+{
+    u_char      *p;
+    size_t       n;
+    ngx_str_t    msg, data, *v;
+    ngx_uint_t   i;
+
+    n = ngx_http_freshdesk_utf8_cut(requested->data, requested->len, 64);
+
+    data.data = ngx_pnalloc(r->pool, 256 + 6 * n);
+    if (data.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(data.data, "{\"supported\":[", 14);
+
+    for (i = 0; i < NGX_HTTP_FRESHDESK_V_NONE; i++) {
+        v = ngx_http_freshdesk_version_name(i);
+        p = ngx_sprintf(p, "%s\"%V\"", i ? "," : "", v);
+    }
+
+    p = ngx_cpymem(p, "],\"requested\":\"", 15);
+    p = ngx_http_freshdesk_json_escape(p, requested->data, n);
+    p = ngx_cpymem(p, "\"}", 2);
+    data.len = p - data.data;
+
+    ngx_str_set(&msg, "Unsupported protocol version (supported: 2026-07-28, "
+                      "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
+
+    return ngx_http_freshdesk_send_error_data(r, NGX_HTTP_BAD_REQUEST,
+                                          NGX_HTTP_FRESHDESK_RPC_UNSUPPORTED,
+                                          NULL, &msg, &data);
 }
 
 

@@ -218,6 +218,10 @@ invalid_id:
  * with an escape is left to the plain path.
  */
 
+static void ngx_http_freshdesk_rpc_meta(json_t *meta,
+    ngx_http_freshdesk_rpc_t *rpc);
+
+
 static ngx_int_t
 ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
     ngx_http_freshdesk_rpc_t *rpc)
@@ -226,21 +230,41 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
     ngx_str_t                         *s;
     ngx_uint_t                         i;
     json_error_t                       error;
-    ngx_http_freshdesk_json_member_t   m[4];
+    ngx_http_freshdesk_json_member_t   m[5];
 
-    enum { NAME = 0, ARGUMENTS, CURSOR, VERSION };
+    enum { NAME = 0, ARGUMENTS, CURSOR, VERSION, META };
 
     m[NAME].name = "name";
     m[ARGUMENTS].name = "arguments";
     m[CURSOR].name = "cursor";
     m[VERSION].name = "protocolVersion";
+    m[META].name = "_meta";
 
     if (ngx_http_freshdesk_json_validate(span->data, span->len,
                                          NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
-                                         m, 4, NULL)
+                                         m, 5, NULL)
         != NGX_OK)
     {
         return NGX_DECLINED;
+    }
+
+    s = &m[META].value;
+
+    if (s->len && s->data[0] == '{') {
+        /* small, and read only for its protocol version */
+
+        v = json_loadb((const char *) s->data, s->len, JSON_DECODE_ANY,
+                       &error);
+        if (v == NULL) {
+            return NGX_DECLINED;
+        }
+
+        if (ngx_http_freshdesk_json_own(pool, v) != NGX_OK) {
+            json_decref(v);
+            return NGX_ERROR;
+        }
+
+        ngx_http_freshdesk_rpc_meta(v, rpc);
     }
 
     for (i = NAME; i <= VERSION; i++) {
@@ -296,6 +320,22 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
 }
 
 
+/* the 2026 revision's protocol version, from params._meta */
+
+static void
+ngx_http_freshdesk_rpc_meta(json_t *meta, ngx_http_freshdesk_rpc_t *rpc)
+{
+    json_t  *v;
+
+    v = json_object_get(meta, NGX_HTTP_FRESHDESK_META_VERSION);
+
+    if (json_is_string(v)) {
+        rpc->meta_version.data = (u_char *) json_string_value(v);
+        rpc->meta_version.len = json_string_length(v);
+    }
+}
+
+
 /* the same members, from params decoded by jansson */
 
 static void
@@ -303,6 +343,12 @@ ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc)
 {
     json_t  *v;
+
+    v = json_object_get(params, "_meta");
+
+    if (json_is_object(v)) {
+        ngx_http_freshdesk_rpc_meta(v, rpc);
+    }
 
     rpc->cursor = (json_object_get(params, "cursor") != NULL);
     rpc->arguments = json_object_get(params, "arguments");
@@ -474,12 +520,23 @@ ngx_int_t
 ngx_http_freshdesk_rpc_error(ngx_pool_t *pool, ngx_str_t *id, ngx_int_t code,
     ngx_str_t *message, ngx_str_t *out)
 {
+    return ngx_http_freshdesk_rpc_error_data(pool, id, code, message, NULL,
+                                             out);
+}
+
+
+/* an error with "data" (valid JSON, or NULL for none) */
+
+ngx_int_t
+ngx_http_freshdesk_rpc_error_data(ngx_pool_t *pool, ngx_str_t *id,
+    ngx_int_t code, ngx_str_t *message, ngx_str_t *data, ngx_str_t *out)
+{
     size_t   len;
     u_char  *p;
 
     len = sizeof("{\"jsonrpc\":\"2.0\",\"id\":,\"error\":{\"code\":"
-                 ",\"message\":\"\"}}") - 1
-          + id->len + NGX_INT_T_LEN
+                 ",\"message\":\"\",\"data\":}}") - 1
+          + id->len + NGX_INT_T_LEN + (data ? data->len : 0)
           + ngx_http_freshdesk_json_escape_len(message->data, message->len);
 
     p = ngx_pnalloc(pool, len);
@@ -500,7 +557,14 @@ ngx_http_freshdesk_rpc_error(ngx_pool_t *pool, ngx_str_t *id, ngx_int_t code,
 
     p = ngx_sprintf(p, "\"error\":{\"code\":%i,\"message\":\"", code);
     p = ngx_http_freshdesk_json_escape(p, message->data, message->len);
-    p = ngx_cpymem(p, "\"}}", 3);
+    *p++ = '"';
+
+    if (data) {
+        p = ngx_cpymem(p, ",\"data\":", 8);
+        p = ngx_cpymem(p, data->data, data->len);
+    }
+
+    p = ngx_cpymem(p, "}}", 2);
 
     out->len = p - out->data;
 

@@ -17,6 +17,10 @@
 #define NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS    -32602
 #define NGX_HTTP_FRESHDESK_RPC_INTERNAL_ERROR    -32603
 #define NGX_HTTP_FRESHDESK_RPC_SERVER_ERROR      -32000
+#define NGX_HTTP_FRESHDESK_RPC_HEADER_MISMATCH   -32020
+#define NGX_HTTP_FRESHDESK_RPC_UNSUPPORTED       -32022
+
+#define NGX_HTTP_FRESHDESK_META_VERSION  "io.modelcontextprotocol/protocolVersion"
 
 
 /* the envelope of one JSON-RPC message */
@@ -32,6 +36,7 @@ typedef struct {
     ngx_str_t                      name;     /* tools/call, if a string */
     json_t                        *arguments;         /* or NULL */
     ngx_str_t                      protocol_version;  /* if a string */
+    ngx_str_t                      meta_version;      /* 2026: _meta's */
 
     unsigned                       notification:1;
     unsigned                       response:1;
@@ -47,6 +52,8 @@ void ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_http_freshdesk_rpc_t *rpc);
 ngx_int_t ngx_http_freshdesk_rpc_error(ngx_pool_t *pool, ngx_str_t *id,
     ngx_int_t code, ngx_str_t *message, ngx_str_t *out);
+ngx_int_t ngx_http_freshdesk_rpc_error_data(ngx_pool_t *pool, ngx_str_t *id,
+    ngx_int_t code, ngx_str_t *message, ngx_str_t *data, ngx_str_t *out);
 ngx_int_t ngx_http_freshdesk_rpc_result(ngx_pool_t *pool, ngx_str_t *id,
     ngx_str_t *result, ngx_str_t *out);
 

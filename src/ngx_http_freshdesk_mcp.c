@@ -26,6 +26,10 @@
 
 static ngx_int_t ngx_http_freshdesk_initialize(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
+static ngx_int_t ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc);
+static ngx_int_t ngx_http_freshdesk_discover(ngx_http_request_t *r,
+    ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
@@ -56,9 +60,21 @@ static ngx_str_t  ngx_http_freshdesk_tool_dumps[256];
 static ngx_uint_t ngx_http_freshdesk_tool_dumps_ok;
 
 
+static const char  ngx_http_freshdesk_instructions[] =
+    "Tools for one Freshdesk helpdesk account. Ticket, contact, "
+    "company, agent and group IDs are positive integers. Ticket status: "
+    "2 Open, 3 Pending, 4 Resolved, 5 Closed (6+ custom); priority: "
+    "1 Low, 2 Medium, 3 High, 4 Urgent. list_tickets only returns "
+    "tickets created in the last 30 days unless updated_since is given; "
+    "use search_tickets to filter by status, priority, agent or tag. "
+    "Lists return {items, nextCursor}: pass nextCursor back as cursor "
+    "for the next page.";
+
+
 /* protocol revisions, newest first: NGX_HTTP_FRESHDESK_V_* index it */
 
 static ngx_str_t  ngx_http_freshdesk_versions[] = {
+    ngx_string("2026-07-28"),
     ngx_string("2025-11-25"),
     ngx_string("2025-06-18"),
     ngx_string("2025-03-26"),
@@ -123,6 +139,13 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
                                              &rpc.id, &rpc.message);
     }
 
+    if (ctx->era2026
+        || (rpc.meta_version.len == 10
+            && ngx_strncmp(rpc.meta_version.data, "2026-07-28", 10) == 0))
+    {
+        return ngx_http_freshdesk_mcp_2026(r, ctx, &rpc);
+    }
+
     if (rpc.notification || rpc.response) {
         /* notifications/initialized, cancelled, ...: nothing to answer */
         return ngx_http_freshdesk_send(r, NGX_HTTP_ACCEPTED, NULL);
@@ -169,6 +192,134 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+/*
+ * MCP 2026-07-28, stateless: the routing headers must agree with the
+ * body; server/discover, tools/list and tools/call; every other method
+ * (initialize and ping are gone) is 404 with -32601.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
+{
+    size_t      n;
+    ngx_str_t  *m, msg;
+
+    m = &rpc->method;
+
+    if (!ctx->era2026) {
+        ngx_str_set(&msg, "Bad Request: params._meta asks for protocol "
+                          "2026-07-28, the MCP-Protocol-Version header must "
+                          "say so too");
+        goto mismatch;
+    }
+
+    if (rpc->meta_version.len != 10
+        || ngx_strncmp(rpc->meta_version.data, "2026-07-28", 10) != 0)
+    {
+        ngx_str_set(&msg, "Bad Request: the MCP-Protocol-Version header "
+                          "and params._meta protocolVersion disagree");
+        goto mismatch;
+    }
+
+    if (ctx->hdr_method.len != m->len
+        || ngx_strncmp(ctx->hdr_method.data, m->data, m->len) != 0)
+    {
+        ngx_str_set(&msg, "Bad Request: the Mcp-Method header and the "
+                          "body's method disagree");
+        goto mismatch;
+    }
+
+    if (rpc->notification || rpc->response) {
+        return ngx_http_freshdesk_send(r, NGX_HTTP_ACCEPTED, NULL);
+    }
+
+    if (m->len == 10 && ngx_strncmp(m->data, "tools/call", 10) == 0) {
+
+        if (!rpc->name_string || ctx->hdr_name.len != rpc->name.len
+            || ngx_strncmp(ctx->hdr_name.data, rpc->name.data,
+                           rpc->name.len)
+               != 0)
+        {
+            ngx_str_set(&msg, "Bad Request: the Mcp-Name header and the "
+                              "tool's name disagree");
+            goto mismatch;
+        }
+
+        return ngx_http_freshdesk_tools_call(r, ctx, rpc);
+    }
+
+    if (m->len == 10 && ngx_strncmp(m->data, "tools/list", 10) == 0) {
+        return ngx_http_freshdesk_tools_list(r, rpc);
+    }
+
+    if (m->len == 15 && ngx_strncmp(m->data, "server/discover", 15) == 0) {
+        return ngx_http_freshdesk_discover(r, rpc);
+    }
+
+    /* initialize, ping, logging/setLevel: gone in this revision */
+
+    n = ngx_http_freshdesk_utf8_cut(m->data, m->len, 128);
+
+    msg.len = sizeof("Method not found: ") - 1 + n;
+    msg.data = ngx_pnalloc(r->pool, msg.len);
+    if (msg.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(msg.data, "Method not found: %*s", n, m->data);
+
+    return ngx_http_freshdesk_send_error(r, NGX_HTTP_NOT_FOUND,
+                                     NGX_HTTP_FRESHDESK_RPC_METHOD_NOT_FOUND,
+                                     &rpc->id, &msg);
+
+mismatch:
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "freshdesk: %V",
+                  &msg);
+
+    return ngx_http_freshdesk_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                     NGX_HTTP_FRESHDESK_RPC_HEADER_MISMATCH,
+                                     &rpc->id, &msg);
+}
+
+
+/* server/discover (2026-07-28): what initialize told, for any client */
+
+static ngx_int_t
+ngx_http_freshdesk_discover(ngx_http_request_t *r,
+    ngx_http_freshdesk_rpc_t *rpc)
+{
+    u_char      *p;
+    ngx_str_t    result;
+    ngx_uint_t   i;
+
+    result.len = sizeof(ngx_http_freshdesk_instructions) + 512;
+    result.data = ngx_pnalloc(r->pool, result.len);
+    if (result.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(result.data, "{\"supportedVersions\":[", 22);
+
+    for (i = 0; i < NGX_HTTP_FRESHDESK_V_NONE; i++) {
+        p = ngx_sprintf(p, "%s\"%V\"", i ? "," : "",
+                        &ngx_http_freshdesk_versions[i]);
+    }
+
+    /* the same for every client: public, an hour */
+
+    p = ngx_sprintf(p, "],\"capabilities\":{\"tools\":"
+                    "{\"listChanged\":false}},\"instructions\":\"%s\","
+                    "\"ttlMs\":3600000,\"cacheScope\":\"public\"}",
+                    ngx_http_freshdesk_instructions);
+
+    result.len = p - result.data;
+
+    return ngx_http_freshdesk_send_result(r, &rpc->id, &result);
+}
+
+
 static ngx_int_t
 ngx_http_freshdesk_initialize(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc)
@@ -176,16 +327,6 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
     u_char      *p;
     ngx_str_t    result, msg, *version;
     ngx_uint_t   n;
-
-    static const char  instructions[] =
-        "Tools for one Freshdesk helpdesk account. Ticket, contact, "
-        "company, agent and group IDs are positive integers. Ticket status: "
-        "2 Open, 3 Pending, 4 Resolved, 5 Closed (6+ custom); priority: "
-        "1 Low, 2 Medium, 3 High, 4 Urgent. list_tickets only returns "
-        "tickets created in the last 30 days unless updated_since is given; "
-        "use search_tickets to filter by status, priority, agent or tag. "
-        "Lists return {items, nextCursor}: pass nextCursor back as cursor "
-        "for the next page.";
 
     if (!rpc->version_string) {
         ngx_str_set(&msg, "Invalid params: protocolVersion must be a "
@@ -199,13 +340,16 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
 
     n = ngx_http_freshdesk_version_find(rpc->protocol_version.data,
                                         rpc->protocol_version.len);
-    if (n == NGX_HTTP_FRESHDESK_V_NONE) {
+    if (n == NGX_HTTP_FRESHDESK_V_NONE
+        || n == NGX_HTTP_FRESHDESK_V_2026_07_28)
+    {
+        /* initialize is of the 2025 revisions: their newest */
         n = NGX_HTTP_FRESHDESK_V_2025_11_25;
     }
 
     version = ngx_http_freshdesk_version_name(n);
 
-    result.len = sizeof(instructions) + 512;
+    result.len = sizeof(ngx_http_freshdesk_instructions) + 512;
     result.data = ngx_pnalloc(r->pool, result.len);
     if (result.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -218,7 +362,7 @@ ngx_http_freshdesk_initialize(ngx_http_request_t *r,
                     "\"title\":\"Freshdesk MCP gateway\","
                     "\"version\":\"" NGX_HTTP_FRESHDESK_VERSION "\"},"
                     "\"instructions\":\"%s\"}",
-                    version, instructions);
+                    version, ngx_http_freshdesk_instructions);
 
     result.len = p - result.data;
 
@@ -303,7 +447,7 @@ ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
     }
 
     n = ngx_http_freshdesk_tools_count();
-    len = sizeof("{\"tools\":[]}");
+    len = sizeof("{\"tools\":[],\"ttlMs\":300000,\"cacheScope\":\"private\"}");
 
     for (i = 0; i < n; i++) {
         len += ngx_http_freshdesk_tool_dumps[i].len + 1;
@@ -333,7 +477,21 @@ ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
                        ngx_http_freshdesk_tool_dumps[i].len);
     }
 
-    p = ngx_cpymem(p, "]}", 2);
+    if (((ngx_http_freshdesk_ctx_t *)
+         ngx_http_get_module_ctx(r, ngx_http_freshdesk_module))->era2026)
+    {
+        /*
+         * 2026-07-28: a cache hint; the list depends on the credential's
+         * freshdesk_tools scope, so only that client may keep it
+         */
+        p = ngx_cpymem(p, "],\"ttlMs\":300000,\"cacheScope\":\"private\"}",
+                       sizeof("],\"ttlMs\":300000,\"cacheScope\":"
+                              "\"private\"}") - 1);
+
+    } else {
+        p = ngx_cpymem(p, "]}", 2);
+    }
+
     result.len = p - result.data;
 
     return ngx_http_freshdesk_send_result(r, &rpc->id, &result);

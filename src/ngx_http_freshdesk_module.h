@@ -18,11 +18,12 @@
 #define NGX_HTTP_FRESHDESK_NAME           "ngx_http_freshdesk_module"
 
 /* protocol revisions, newest first; index into the version table */
-#define NGX_HTTP_FRESHDESK_V_2025_11_25   0
-#define NGX_HTTP_FRESHDESK_V_2025_06_18   1
-#define NGX_HTTP_FRESHDESK_V_2025_03_26   2
-#define NGX_HTTP_FRESHDESK_V_2024_11_05   3
-#define NGX_HTTP_FRESHDESK_V_NONE         4
+#define NGX_HTTP_FRESHDESK_V_2026_07_28   0
+#define NGX_HTTP_FRESHDESK_V_2025_11_25   1
+#define NGX_HTTP_FRESHDESK_V_2025_06_18   2
+#define NGX_HTTP_FRESHDESK_V_2025_03_26   3
+#define NGX_HTTP_FRESHDESK_V_2024_11_05   4
+#define NGX_HTTP_FRESHDESK_V_NONE         5
 
 #ifndef NGX_HTTP_NOT_ACCEPTABLE
 #define NGX_HTTP_NOT_ACCEPTABLE           406
@@ -106,6 +107,8 @@ typedef struct {
     ngx_str_t                      tool_name;
     ngx_str_t                      id;               /* serialized id */
     ngx_uint_t                     version;
+    ngx_str_t                      hdr_method;       /* 2026: Mcp-Method */
+    ngx_str_t                      hdr_name;         /* 2026: Mcp-Name */
 
     json_t                        *arguments;
     const ngx_http_freshdesk_tool_t  *tool;
@@ -146,6 +149,7 @@ typedef struct {
     ngx_uint_t                     outcome;      /* FD_OUTCOME_* */
     ngx_uint_t                     tool_index;   /* in the catalog */
 
+    unsigned                       era2026:1;    /* MCP 2026-07-28 */
     unsigned                       waiting:1;    /* a try or a wait runs */
     unsigned                       quota_pending:1;   /* Redis: the call */
     unsigned                       action_pending:1;  /* Redis: a retry */

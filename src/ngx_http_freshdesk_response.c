@@ -220,6 +220,15 @@ ngx_int_t
 ngx_http_freshdesk_send_error(ngx_http_request_t *r, ngx_uint_t status,
     ngx_int_t code, ngx_str_t *id, ngx_str_t *message)
 {
+    return ngx_http_freshdesk_send_error_data(r, status, code, id, message,
+                                              NULL);
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_send_error_data(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_int_t code, ngx_str_t *id, ngx_str_t *message, ngx_str_t *data)
+{
     ngx_str_t  body, noid;
 
     if (id == NULL) {
@@ -227,7 +236,8 @@ ngx_http_freshdesk_send_error(ngx_http_request_t *r, ngx_uint_t status,
         id = &noid;
     }
 
-    if (ngx_http_freshdesk_rpc_error(r->pool, id, code, message, &body)
+    if (ngx_http_freshdesk_rpc_error_data(r->pool, id, code, message, data,
+                                          &body)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -237,11 +247,54 @@ ngx_http_freshdesk_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* what every result of the 2026 revision carries first */
+
+#define FD_RESULT_META                                                       \
+    "\"resultType\":\"complete\",\"_meta\":{"                                \
+    "\"io.modelcontextprotocol/serverInfo\":{\"name\":\""                    \
+    NGX_HTTP_FRESHDESK_NAME "\",\"version\":\"" NGX_HTTP_FRESHDESK_VERSION    \
+    "\"}}"
+
+
+static ngx_uint_t
+ngx_http_freshdesk_era2026(ngx_http_request_t *r)
+{
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_freshdesk_module);
+
+    return ctx && ctx->era2026;
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_send_result(ngx_http_request_t *r, ngx_str_t *id,
     ngx_str_t *result)
 {
-    ngx_str_t  body;
+    u_char     *p;
+    ngx_str_t   body, meta;
+
+    if (ngx_http_freshdesk_era2026(r) && result->len >= 2) {
+
+        /* {"resultType":"complete","_meta":{...},<the result's members>} */
+
+        meta.len = result->len + sizeof(FD_RESULT_META) + 1;
+        meta.data = ngx_pnalloc(r->pool, meta.len);
+        if (meta.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_cpymem(meta.data, "{" FD_RESULT_META,
+                       sizeof("{" FD_RESULT_META) - 1);
+
+        if (result->len > 2) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, result->data + 1, result->len - 1);
+        meta.len = p - meta.data;
+        result = &meta;
+    }
 
     if (ngx_http_freshdesk_rpc_result(r->pool, id, result, &body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -298,15 +351,30 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
     ngx_str_t    parts[2 * NGX_HTTP_FRESHDESK_RESULT_PARTS + 3];
     ngx_uint_t   i, k;
 
+    size_t             tlen;
+    const char        *t;
+
     static const char  head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
     static const char  text[] = ",\"result\":{\"content\":[{\"type\":\"text\","
                                 "\"text\":\"";
+    static const char  text26[] = ",\"result\":{" FD_RESULT_META
+                                  ",\"content\":[{\"type\":\"text\","
+                                  "\"text\":\"";
 
     if (n > NGX_HTTP_FRESHDESK_RESULT_PARTS) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    parts[0].len = sizeof(head) - 1 + id->len + sizeof(text) - 1;
+    if (ngx_http_freshdesk_era2026(r)) {
+        t = text26;
+        tlen = sizeof(text26) - 1;
+
+    } else {
+        t = text;
+        tlen = sizeof(text) - 1;
+    }
+
+    parts[0].len = sizeof(head) - 1 + id->len + tlen;
     parts[0].data = ngx_pnalloc(r->pool, parts[0].len);
     if (parts[0].data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -314,7 +382,7 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
 
     p = ngx_cpymem(parts[0].data, head, sizeof(head) - 1);
     p = ngx_cpymem(p, id->data, id->len);
-    ngx_memcpy(p, text, sizeof(text) - 1);
+    ngx_memcpy(p, t, tlen);
 
     k = 1;
 

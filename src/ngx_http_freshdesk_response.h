@@ -35,6 +35,9 @@ ngx_int_t ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body);
 ngx_int_t ngx_http_freshdesk_send_error(ngx_http_request_t *r,
     ngx_uint_t status, ngx_int_t code, ngx_str_t *id, ngx_str_t *message);
+ngx_int_t ngx_http_freshdesk_send_error_data(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_int_t code, ngx_str_t *id, ngx_str_t *message,
+    ngx_str_t *data);
 ngx_int_t ngx_http_freshdesk_send_result(ngx_http_request_t *r,
     ngx_str_t *id, ngx_str_t *result);
 ngx_int_t ngx_http_freshdesk_tool_error(ngx_http_request_t *r,

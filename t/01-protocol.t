@@ -185,19 +185,28 @@ is_json_error($t->mcp('{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{
         is($t->mcp($ping, headers => { 'MCP-Protocol-Version' => $v })->{status},
            200, "MCP-Protocol-Version $v accepted");
     }
-    is_json_error($t->mcp($ping, headers => { 'MCP-Protocol-Version' => '1999-01-01' }),
-                  400, -32000, 'unsupported MCP-Protocol-Version',
+    # -32022 with the revisions served and the one asked for
+    my $unsup = $t->mcp($ping, headers => { 'MCP-Protocol-Version' => '1999-01-01' });
+    is_json_error($unsup, 400, -32022, 'unsupported MCP-Protocol-Version',
                   message => qr/2025-11-25/);
+    is_deeply($unsup->{json}{error}{data},
+              { supported => ['2026-07-28', '2025-11-25', '2025-06-18',
+                              '2025-03-26', '2024-11-05'],
+                requested => '1999-01-01' },
+              'unsupported version: data.supported and data.requested');
     is_json_error($t->mcp($ping, headers => { 'MCP-Protocol-Version' => 'garbage' }),
-                  400, -32000, 'garbage MCP-Protocol-Version');
+                  400, -32022, 'garbage MCP-Protocol-Version');
     is_json_error($t->mcp($ping, headers => { 'MCP-Protocol-Version' => ['2025-11-25', '2025-06-18'] }),
                   400, -32000, 'two MCP-Protocol-Version headers');
 
-    # a 2026-07-28 client probes first and must fall back to initialize
+    # a 2026-07-28 client probes with server/discover: served natively
+    # (t/06 tests the revision)
     my $probe = $t->mcp('{"jsonrpc":"2.0","id":0,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}',
                         headers => { 'MCP-Protocol-Version' => '2026-07-28',
                                      'Mcp-Method' => 'server/discover' });
-    is_json_error($probe, 400, -32000, '2026-07-28 probe gets a fallback 4xx');
+    is($probe->{status}, 200, '2026-07-28 probe: server/discover answered');
+    is($probe->{json}{result}{supportedVersions}[0], '2026-07-28',
+       '2026-07-28 probe: the current revision offered');
 
     for my $m (qw(GET PUT DELETE PATCH HEAD)) {
         my $res = $t->mcp($m eq 'PUT' || $m eq 'PATCH' ? $ping : undef,

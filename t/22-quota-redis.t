@@ -258,14 +258,17 @@ kill 'CONT', $main->{redis_pid};
 # A command already sent when Redis stalled runs when it resumes: such a
 # call is counted there and, having timed out, here as well (at most one
 # per worker and node: a timeout gives up all of a worker's connections).
-# Counted twice, never lost.
+# Owed actions are sent at least once: a sync that times out while Redis,
+# just resumed, works through its backlog is sent again.  Counted twice,
+# never lost; on a slow machine (sanitizers, valgrind) more of it.
 ok(wait_for(sub { actions_in_redis('globex') >= $g0 + 5 }),
    'Redis back: the 5 actions counted locally are added');
 sleep 1.2;
 my $got = actions_in_redis('globex') - $g0;
-ok($got >= 5 && $got <= 5 + 2 + 2 + 2,
-   "Redis back: $got actions for the 5 local calls, at most one more per "
-   . "worker whose command was in flight");
+my $most = ($vg || $ENV{FRESHDESK_PRELOAD}) ? 5 * 4 : 5 + 2 + 2 + 2;
+ok($got >= 5 && $got <= $most,
+   "Redis back: $got actions for the 5 local calls (at most $most: one "
+   . "more per worker whose command was in flight)");
 like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ timed out; calls are decided without it \(fail=local\)/,
      'the outage is logged');
 like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ is back/, 'the recovery too');
