@@ -32,8 +32,7 @@ static ngx_int_t ngx_http_freshdesk_reject(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
 static ngx_int_t ngx_http_freshdesk_header_value(ngx_pool_t *pool,
     ngx_str_t *in, ngx_str_t *out);
-static ngx_int_t ngx_http_freshdesk_unsupported(ngx_http_request_t *r,
-    ngx_str_t *requested);
+
 
 
 ngx_int_t
@@ -179,7 +178,9 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "freshdesk: unsupported MCP-Protocol-Version");
 
-            return ngx_http_freshdesk_unsupported(r, &value);
+            /* answered once the body gives the request's id */
+            ctx->unsupported = 1;
+            ctx->hdr_version = value;
         }
     }
 
@@ -201,13 +202,8 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
                                                    &ctx->hdr_name)
                    != NGX_OK))
         {
-            ngx_str_set(&value, "Bad Request: exactly one Mcp-Method header "
-                                "and at most one Mcp-Name header, each "
-                                "plain or =?base64?...?=");
-
-            return ngx_http_freshdesk_send_error(r, NGX_HTTP_BAD_REQUEST,
-                                   NGX_HTTP_FRESHDESK_RPC_HEADER_MISMATCH,
-                                   NULL, &value);
+            /* answered (-32020) once the body gives the request's id */
+            ctx->hdr_error = 1;
         }
     }
 
@@ -272,47 +268,6 @@ ngx_http_freshdesk_header_value(ngx_pool_t *pool, ngx_str_t *in,
     }
 
     return ngx_decode_base64(out, &b64);
-}
-
-
-/*
- * -32022: the revisions we serve, and the one asked for, so that a client
- * can choose (400)
- */
-
-static ngx_int_t
-ngx_http_freshdesk_unsupported(ngx_http_request_t *r, ngx_str_t *requested)
-{
-    u_char      *p;
-    size_t       n;
-    ngx_str_t    msg, data, *v;
-    ngx_uint_t   i;
-
-    n = ngx_http_freshdesk_utf8_cut(requested->data, requested->len, 64);
-
-    data.data = ngx_pnalloc(r->pool, 256 + 6 * n);
-    if (data.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(data.data, "{\"supported\":[", 14);
-
-    for (i = 0; i < NGX_HTTP_FRESHDESK_V_NONE; i++) {
-        v = ngx_http_freshdesk_version_name(i);
-        p = ngx_sprintf(p, "%s\"%V\"", i ? "," : "", v);
-    }
-
-    p = ngx_cpymem(p, "],\"requested\":\"", 15);
-    p = ngx_http_freshdesk_json_escape(p, requested->data, n);
-    p = ngx_cpymem(p, "\"}", 2);
-    data.len = p - data.data;
-
-    ngx_str_set(&msg, "Unsupported protocol version (supported: 2026-07-28, "
-                      "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
-
-    return ngx_http_freshdesk_send_error_data(r, NGX_HTTP_BAD_REQUEST,
-                                          NGX_HTTP_FRESHDESK_RPC_UNSUPPORTED,
-                                          NULL, &msg, &data);
 }
 
 

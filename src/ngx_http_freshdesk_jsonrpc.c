@@ -327,6 +327,10 @@ ngx_http_freshdesk_rpc_meta(json_t *meta, ngx_http_freshdesk_rpc_t *rpc)
 {
     json_t  *v;
 
+    rpc->meta = 1;
+    rpc->meta_capabilities = json_is_object(json_object_get(meta,
+                               "io.modelcontextprotocol/clientCapabilities"));
+
     v = json_object_get(meta, NGX_HTTP_FRESHDESK_META_VERSION);
 
     if (json_is_string(v)) {

@@ -43,6 +43,8 @@ typedef struct {
     unsigned                       name_string:1;
     unsigned                       version_string:1;
     unsigned                       cursor:1;          /* present */
+    unsigned                       meta:1;            /* params._meta */
+    unsigned                       meta_capabilities:1;
 } ngx_http_freshdesk_rpc_t;
 
 

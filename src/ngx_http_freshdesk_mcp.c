@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_discover(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
+static ngx_int_t ngx_http_freshdesk_unsupported(ngx_http_request_t *r,
+    ngx_str_t *id, ngx_str_t *requested);
 static ngx_int_t ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
@@ -139,6 +141,11 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
                                              &rpc.id, &rpc.message);
     }
 
+    if (ctx->unsupported) {
+        /* the MCP-Protocol-Version header names no revision we serve */
+        return ngx_http_freshdesk_unsupported(r, &rpc.id, &ctx->hdr_version);
+    }
+
     if (ctx->era2026
         || (rpc.meta_version.len == 10
             && ngx_strncmp(rpc.meta_version.data, "2026-07-28", 10) == 0))
@@ -193,6 +200,48 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
 
 
 /*
+ * -32022: the revisions we serve, and the one asked for, so that a client
+ * can choose (400)
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_unsupported(ngx_http_request_t *r, ngx_str_t *id,
+    ngx_str_t *requested)
+{
+    u_char      *p;
+    size_t       n;
+    ngx_str_t    msg, data, *v;
+    ngx_uint_t   i;
+
+    n = ngx_http_freshdesk_utf8_cut(requested->data, requested->len, 64);
+
+    data.data = ngx_pnalloc(r->pool, 256 + 6 * n);
+    if (data.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(data.data, "{\"supported\":[", 14);
+
+    for (i = 0; i < NGX_HTTP_FRESHDESK_V_NONE; i++) {
+        v = ngx_http_freshdesk_version_name(i);
+        p = ngx_sprintf(p, "%s\"%V\"", i ? "," : "", v);
+    }
+
+    p = ngx_cpymem(p, "],\"requested\":\"", 15);
+    p = ngx_http_freshdesk_json_escape(p, requested->data, n);
+    p = ngx_cpymem(p, "\"}", 2);
+    data.len = p - data.data;
+
+    ngx_str_set(&msg, "Unsupported protocol version (supported: 2026-07-28, "
+                      "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
+
+    return ngx_http_freshdesk_send_error_data(r, NGX_HTTP_BAD_REQUEST,
+                                          NGX_HTTP_FRESHDESK_RPC_UNSUPPORTED,
+                                          id, &msg, &data);
+}
+
+
+/*
  * MCP 2026-07-28, stateless: the routing headers must agree with the
  * body; server/discover, tools/list and tools/call; every other method
  * (initialize and ping are gone) is 404 with -32601.
@@ -212,6 +261,23 @@ ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
                           "2026-07-28, the MCP-Protocol-Version header must "
                           "say so too");
         goto mismatch;
+    }
+
+    if (ctx->hdr_error) {
+        ngx_str_set(&msg, "Bad Request: exactly one Mcp-Method header and "
+                          "at most one Mcp-Name header, each plain or "
+                          "=?base64?...?=");
+        goto mismatch;
+    }
+
+    if (!rpc->meta || !rpc->meta_version.len || !rpc->meta_capabilities) {
+        ngx_str_set(&msg, "Invalid params: params._meta must carry "
+                          "io.modelcontextprotocol/protocolVersion and "
+                          "io.modelcontextprotocol/clientCapabilities");
+
+        return ngx_http_freshdesk_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                      NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                      &rpc->id, &msg);
     }
 
     if (rpc->meta_version.len != 10

@@ -109,6 +109,7 @@ typedef struct {
     ngx_uint_t                     version;
     ngx_str_t                      hdr_method;       /* 2026: Mcp-Method */
     ngx_str_t                      hdr_name;         /* 2026: Mcp-Name */
+    ngx_str_t                      hdr_version;      /* unsupported one */
 
     json_t                        *arguments;
     const ngx_http_freshdesk_tool_t  *tool;
@@ -150,6 +151,8 @@ typedef struct {
     ngx_uint_t                     tool_index;   /* in the catalog */
 
     unsigned                       era2026:1;    /* MCP 2026-07-28 */
+    unsigned                       hdr_error:1;  /* routing headers bad */
+    unsigned                       unsupported:1;  /* version header */
     unsigned                       waiting:1;    /* a try or a wait runs */
     unsigned                       quota_pending:1;   /* Redis: the call */
     unsigned                       action_pending:1;  /* Redis: a retry */

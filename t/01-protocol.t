@@ -188,20 +188,21 @@ is_json_error($t->mcp('{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{
     # -32022 with the revisions served and the one asked for
     my $unsup = $t->mcp($ping, headers => { 'MCP-Protocol-Version' => '1999-01-01' });
     is_json_error($unsup, 400, -32022, 'unsupported MCP-Protocol-Version',
-                  message => qr/2025-11-25/);
+                  message => qr/2025-11-25/, id => $J->decode($ping)->{id});
     is_deeply($unsup->{json}{error}{data},
               { supported => ['2026-07-28', '2025-11-25', '2025-06-18',
                               '2025-03-26', '2024-11-05'],
                 requested => '1999-01-01' },
               'unsupported version: data.supported and data.requested');
     is_json_error($t->mcp($ping, headers => { 'MCP-Protocol-Version' => 'garbage' }),
-                  400, -32022, 'garbage MCP-Protocol-Version');
+                  400, -32022, 'garbage MCP-Protocol-Version',
+                  id => $J->decode($ping)->{id});
     is_json_error($t->mcp($ping, headers => { 'MCP-Protocol-Version' => ['2025-11-25', '2025-06-18'] }),
                   400, -32000, 'two MCP-Protocol-Version headers');
 
     # a 2026-07-28 client probes with server/discover: served natively
     # (t/06 tests the revision)
-    my $probe = $t->mcp('{"jsonrpc":"2.0","id":0,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}',
+    my $probe = $t->mcp('{"jsonrpc":"2.0","id":0,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}',
                         headers => { 'MCP-Protocol-Version' => '2026-07-28',
                                      'Mcp-Method' => 'server/discover' });
     is($probe->{status}, 200, '2026-07-28 probe: server/discover answered');

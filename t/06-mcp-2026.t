@@ -161,14 +161,18 @@ mismatch(rpc26('tools/call', { name => 'get_ticket',
          'Mcp-Name missing');
 mismatch(rpc26('tools/list', {}, headers => { 'Mcp-Method' => 'tools/call' }),
          'Mcp-Method disagrees');
-mismatch(rpc26('tools/list', {}, headers => { 'Mcp-Method' => undef }),
-         'Mcp-Method missing');
+$res = rpc26('tools/list', {}, headers => { 'Mcp-Method' => undef });
+mismatch($res, 'Mcp-Method missing');
+is($res->{json}{id}, $id - 1, 'Mcp-Method missing: the id echoed');
 mismatch(rpc26('tools/list', {}, headers => { 'Mcp-Method' => ['tools/list',
                                                                'tools/list'] }),
          'two Mcp-Method headers');
 mismatch(rpc26('tools/list', {}, meta => '2025-11-25'),
          '_meta version disagrees with the header');
-mismatch(rpc26('tools/list', {}, no_meta => 1), '_meta missing');
+$res = rpc26('tools/list', {}, no_meta => 1);
+is($res->{status}, 400, '_meta missing: 400');
+is($res->{json}{error}{code}, -32602, '_meta missing: -32602 invalid params');
+is($res->{json}{id}, $id - 1, '_meta missing: the id echoed');
 mismatch(rpc26('tools/list', {}, headers => { 'MCP-Protocol-Version' => '2025-11-25',
                                                'Mcp-Method' => undef }),
          '_meta 2026 under a 2025 header');
