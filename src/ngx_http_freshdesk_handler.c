@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_freshdesk_join_body(ngx_http_request_t *r,
     size_t max, ngx_str_t *body);
 static ngx_int_t ngx_http_freshdesk_reject(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
-static ngx_int_t ngx_http_freshdesk_header_value(ngx_pool_t *pool,
-    ngx_str_t *in, ngx_str_t *out);
 
 
 
@@ -193,11 +191,11 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
         ctx->era2026 = 1;
 
         if (h[MCP_METHOD].n != 1 || h[MCP_NAME].n > 1
-            || ngx_http_freshdesk_header_value(r->pool, &h[MCP_METHOD].value,
+            || ngx_http_freshdesk_header_decode(r->pool, &h[MCP_METHOD].value,
                                                &ctx->hdr_method)
                != NGX_OK
             || (h[MCP_NAME].n
-                && ngx_http_freshdesk_header_value(r->pool,
+                && ngx_http_freshdesk_header_decode(r->pool,
                                                    &h[MCP_NAME].value,
                                                    &ctx->hdr_name)
                    != NGX_OK))
@@ -236,38 +234,6 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
-}
-
-
-/*
- * A routing header's value: as sent (nginx trimmed it), or decoded from
- * "=?base64?...?=", the form for values outside plain ASCII
- */
-
-static ngx_int_t
-ngx_http_freshdesk_header_value(ngx_pool_t *pool, ngx_str_t *in,
-    ngx_str_t *out)
-{
-    ngx_str_t  b64;
-
-    if (in->len < 11 || ngx_strncmp(in->data, "=?base64?", 9) != 0) {
-        *out = *in;
-        return NGX_OK;
-    }
-
-    if (in->data[in->len - 2] != '?' || in->data[in->len - 1] != '=') {
-        return NGX_ERROR;
-    }
-
-    b64.data = in->data + 9;
-    b64.len = in->len - 11;
-
-    out->data = ngx_pnalloc(pool, ngx_base64_decoded_length(b64.len));
-    if (out->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    return ngx_decode_base64(out, &b64);
 }
 
 

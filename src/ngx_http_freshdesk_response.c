@@ -73,6 +73,38 @@ ngx_http_freshdesk_list_headers(ngx_list_t *headers, ngx_uint_t lowcase,
 }
 
 
+/*
+ * A routing header's value: as sent (nginx trimmed it), or decoded from
+ * "=?base64?...?=", the form for values outside plain ASCII
+ */
+
+ngx_int_t
+ngx_http_freshdesk_header_decode(ngx_pool_t *pool, ngx_str_t *in,
+    ngx_str_t *out)
+{
+    ngx_str_t  b64;
+
+    if (in->len < 11 || ngx_strncmp(in->data, "=?base64?", 9) != 0) {
+        *out = *in;
+        return NGX_OK;
+    }
+
+    if (in->data[in->len - 2] != '?' || in->data[in->len - 1] != '=') {
+        return NGX_ERROR;
+    }
+
+    b64.data = in->data + 9;
+    b64.len = in->len - 11;
+
+    out->data = ngx_pnalloc(pool, ngx_base64_decoded_length(b64.len));
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_decode_base64(out, &b64);
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_add_header(ngx_http_request_t *r, const char *name,
     ngx_str_t *value)

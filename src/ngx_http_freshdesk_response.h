@@ -29,6 +29,8 @@ typedef struct {
 
 void ngx_http_freshdesk_list_headers(ngx_list_t *headers,
     ngx_uint_t lowcase, ngx_http_freshdesk_header_t *want, ngx_uint_t n);
+ngx_int_t ngx_http_freshdesk_header_decode(ngx_pool_t *pool, ngx_str_t *in,
+    ngx_str_t *out);
 ngx_int_t ngx_http_freshdesk_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_freshdesk_send(ngx_http_request_t *r, ngx_uint_t status,

@@ -13,6 +13,7 @@
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_response.h"
 
 
 #define FD_VAR_TENANT        0
@@ -25,9 +26,13 @@
 #define FD_VAR_AUTHZ         7
 #define FD_VAR_UP_TIME       8
 #define FD_VAR_UP_TRIES      9
+#define FD_VAR_MCP_METHOD    10
+#define FD_VAR_MCP_NAME      11
 
 
 static ngx_int_t ngx_http_freshdesk_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_freshdesk_routing_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
@@ -72,6 +77,12 @@ static ngx_http_variable_t  ngx_http_freshdesk_vars[] = {
     { ngx_string("freshdesk_upstream_tries"), NULL,
       ngx_http_freshdesk_variable, FD_VAR_UP_TRIES,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_mcp_method"), NULL,
+      ngx_http_freshdesk_routing_variable, FD_VAR_MCP_METHOD, 0, 0 },
+
+    { ngx_string("freshdesk_mcp_name"), NULL,
+      ngx_http_freshdesk_routing_variable, FD_VAR_MCP_NAME, 0, 0 },
 
       ngx_http_null_variable
 };
@@ -193,6 +204,48 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
     v->len = s.len;
     v->valid = 1;
     v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The MCP 2026-07-28 routing headers, decoded (=?base64?...?=): known
+ * from the request line on, before the body is read, so that limit_req,
+ * map or a log can use the tool's name in any phase
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_routing_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                    s;
+
+    ngx_http_freshdesk_header_t  h[] = {
+        ngx_http_freshdesk_header("mcp-method")
+    };
+
+    if (data == FD_VAR_MCP_NAME) {
+        h[0].name = "mcp-name";
+        h[0].len = sizeof("mcp-name") - 1;
+    }
+
+    ngx_http_freshdesk_list_headers(&r->headers_in.headers, 1, h, 1);
+
+    if (h[0].n != 1
+        || ngx_http_freshdesk_header_decode(r->pool, &h[0].value, &s)
+           != NGX_OK
+        || s.len == 0)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
     v->not_found = 0;
     v->data = s.data;
 

@@ -18,9 +18,19 @@ use Test::More;
 my $t = FreshdeskTest->new;
 
 $t->start_fake->standard_conf(
-    http => 'freshdesk_quota_zone fd:1m calls=4/m actions=1000/month;',
-    mcp => 'freshdesk_quota fd;',
-    server => 'location = /ro/mcp {
+    http => 'freshdesk_quota_zone fd:1m calls=4/m actions=1000/month;
+             limit_req_zone $freshdesk_mcp_name zone=tool:1m rate=1r/m;',
+    mcp => 'freshdesk_quota fd;
+            add_header X-Mcp-Method "$freshdesk_mcp_method" always;
+            add_header X-Mcp-Name "$freshdesk_mcp_name" always;',
+    server => '# an operator limiting one tool, before the body is read
+        location = /lim/mcp {
+            limit_req zone=tool;
+            freshdesk_mcp;
+            freshdesk_tenant $fd_tenant;
+            freshdesk_api_key $fd_api_key;
+        }
+        location = /ro/mcp {
             freshdesk_mcp;
             freshdesk_tenant $fd_tenant;
             freshdesk_api_key $fd_api_key;
@@ -116,6 +126,19 @@ $res = rpc26('tools/call', { name => 'get_ticket',
                           . encode_base64('get_ticket', '') . '?=' });
 is($res->{json}{result}{structuredContent}{id}, 2,
    'tools/call: a base64 Mcp-Name');
+
+is($res->{headers}{'x-mcp-name'}, 'get_ticket',
+   '$freshdesk_mcp_name: the decoded Mcp-Name');
+is($res->{headers}{'x-mcp-method'}, 'tools/call', '$freshdesk_mcp_method');
+
+# limit_req on the tool's name, from the routing header
+my @lim = map { rpc26('tools/call', { name => 'get_ticket',
+                                      arguments => { ticket_id => 1 } },
+                      path => '/lim/mcp')->{status} } 1 .. 2;
+is("@lim", '200 503', 'limit_req keyed on $freshdesk_mcp_name');
+is(rpc26('tools/call', { name => 'get_contact',
+                         arguments => { contact_id => 1001 } },
+         path => '/lim/mcp')->{status}, 200, '... per tool');
 
 # header names are case-insensitive
 $res = rpc26('tools/call', { name => 'get_ticket',
