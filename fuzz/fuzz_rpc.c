@@ -144,7 +144,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     || (rpc.protocol_version.len
                         && ngx_memcmp(rpc.protocol_version.data,
                                       slow.protocol_version.data,
-                                      rpc.protocol_version.len) != 0)))
+                                      rpc.protocol_version.len) != 0)
+                    /* the 2026-07-28 envelope: params._meta */
+                    || rpc.meta != slow.meta
+                    || rpc.meta_capabilities != slow.meta_capabilities
+                    || rpc.meta_version.len != slow.meta_version.len
+                    || (rpc.meta_version.len
+                        && ngx_memcmp(rpc.meta_version.data,
+                                      slow.meta_version.data,
+                                      rpc.meta_version.len) != 0)))
             {
                 abort();
             }
