@@ -12,6 +12,17 @@ wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"'
            .. tool .. '","arguments":' .. args .. '}}'
 
+-- ERA=2026: the same call as a client of revision 2026-07-28 sends it
+if os.getenv("ERA") == "2026" then
+    wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
+    wrk.headers["Mcp-Method"] = "tools/call"
+    wrk.headers["Mcp-Name"] = tool
+    wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"'
+               .. tool .. '","arguments":' .. args .. ',"_meta":{'
+               .. '"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+               .. '"io.modelcontextprotocol/clientCapabilities":{}}}}'
+end
+
 -- CLOSE=1: a new connection per request (no keep-alive)
 if os.getenv("CLOSE") == "1" then
     wrk.headers["Connection"] = "close"

@@ -16,7 +16,12 @@ sed -e 's/^worker_processes .*/worker_processes 1;\nmaster_process off;\ndaemon 
     "$D/nginx.conf" > "$D/cg.conf"
 
 request() {   # request PATH I TENANTS [TOOL ARGS]
-    if [ "${1#/mcp}" != "$1" ]; then
+    if [ "$1" = /mcp-2026 ]; then
+        curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+            -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' \
+            -H "Mcp-Name: $4" "http://127.0.0.1:$GW/mcp" \
+            -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$4\",\"arguments\":$5,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
+    elif [ "${1#/mcp}" != "$1" ]; then
         curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
             -H "X-Tenant: tenant-$(( ($2 * 7919) % $3 ))" \
             "http://127.0.0.1:$GW$1" \
@@ -58,6 +63,7 @@ echo "| case | instructions per request | ratio |"
 echo "|---|---|---|"
 
 g=$(count /mcp)
+g26=$(count /mcp-2026)
 b=$(count /rest/tickets/1)
 g50=$(count /mcp 1 list_tickets '{"per_page":50}')
 b50=$(count '/rest/tickets?per_page=50')
@@ -72,6 +78,7 @@ ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "| plain proxy_pass, 1 KB ticket | $b | 1.000 |"
 echo "| gateway get_ticket, 1 KB ticket | $g | $(ratio $g $b) |"
+echo "| gateway get_ticket, 1 KB ticket, MCP 2026-07-28 | $g26 | $(ratio $g26 $b) |"
 echo "| plain proxy_pass, 50 KB list | $b50 | 1.000 |"
 echo "| gateway list_tickets, 50 KB list | $g50 | $(ratio $g50 $b50) |"
 echo "| plain proxy_pass, 500 KB list | $b500 | 1.000 |"

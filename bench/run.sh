@@ -236,6 +236,18 @@ echo "| quota on, 1 tenant | $one | 1.000 | $one_cpu | 1.000 |"
 echo "| quota on, 10,000 tenants | $many | $t_rr | $many_cpu | $t_cr |"
 
 echo
+echo "## MCP 2026-07-28 against 2025-11-25 (get_ticket, 1 KB)"
+echo
+read -r n26 _ _ c26 n25 _ _ c25 bad1 e_rr e_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp" "TOOL=get_ticket ARGS={\"ticket_id\":1} ERA=2026" \
+    "http://127.0.0.1:$GW/mcp" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+[ "$bad1" = 0 ] || status=1
+echo "| revision | req/s | ratio to 2025, run by run | worker CPU µs per request | CPU ratio (2025 / 2026), run by run |"
+echo "|---|---|---|---|---|"
+echo "| 2025-11-25 | $n25 | 1.000 | $c25 | 1.000 |"
+echo "| 2026-07-28 | $n26 | $e_rr | $c26 | $e_cr |"
+
+echo
 echo "## Quota on Redis (get_ticket, 1 KB)"
 echo
 read -r rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 r_rr r_cr <<< "$(compare "$CONNS" \
