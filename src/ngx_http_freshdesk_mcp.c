@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_discover(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
+static ngx_int_t ngx_http_freshdesk_method_not_found(ngx_http_request_t *r,
+    ngx_http_freshdesk_rpc_t *rpc, ngx_uint_t status);
 static ngx_int_t ngx_http_freshdesk_unsupported(ngx_http_request_t *r,
     ngx_str_t *id, ngx_str_t *requested);
 static ngx_int_t ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
@@ -178,24 +180,33 @@ ngx_http_freshdesk_mcp_process(ngx_http_request_t *r, ngx_str_t *body)
         return ngx_http_freshdesk_initialize(r, &rpc);
     }
 
-    {
-        size_t     n;
-        ngx_str_t  msg;
+    return ngx_http_freshdesk_method_not_found(r, &rpc, NGX_HTTP_OK);
+}
 
-        n = ngx_http_freshdesk_utf8_cut(m->data, m->len, 128);
 
-        msg.len = sizeof("Method not found: ") - 1 + n;
-        msg.data = ngx_pnalloc(r->pool, msg.len);
-        if (msg.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+/* -32601, with the method's name: 200 in the 2025 revisions, 404 in 2026 */
 
-        ngx_sprintf(msg.data, "Method not found: %*s", n, m->data);
+static ngx_int_t
+ngx_http_freshdesk_method_not_found(ngx_http_request_t *r,
+    ngx_http_freshdesk_rpc_t *rpc, ngx_uint_t status)
+{
+    size_t      n;
+    ngx_str_t   msg, *m;
 
-        return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
-                                     NGX_HTTP_FRESHDESK_RPC_METHOD_NOT_FOUND,
-                                     &rpc.id, &msg);
+    m = &rpc->method;
+    n = ngx_http_freshdesk_utf8_cut(m->data, m->len, 128);
+
+    msg.len = sizeof("Method not found: ") - 1 + n;
+    msg.data = ngx_pnalloc(r->pool, msg.len);
+    if (msg.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_sprintf(msg.data, "Method not found: %*s", n, m->data);
+
+    return ngx_http_freshdesk_send_error(r, status,
+                                     NGX_HTTP_FRESHDESK_RPC_METHOD_NOT_FOUND,
+                                     &rpc->id, &msg);
 }
 
 
@@ -251,7 +262,6 @@ static ngx_int_t
 ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
 {
-    size_t      n;
     ngx_str_t  *m, msg;
 
     m = &rpc->method;
@@ -325,19 +335,7 @@ ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
 
     /* initialize, ping, logging/setLevel: gone in this revision */
 
-    n = ngx_http_freshdesk_utf8_cut(m->data, m->len, 128);
-
-    msg.len = sizeof("Method not found: ") - 1 + n;
-    msg.data = ngx_pnalloc(r->pool, msg.len);
-    if (msg.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_sprintf(msg.data, "Method not found: %*s", n, m->data);
-
-    return ngx_http_freshdesk_send_error(r, NGX_HTTP_NOT_FOUND,
-                                     NGX_HTTP_FRESHDESK_RPC_METHOD_NOT_FOUND,
-                                     &rpc->id, &msg);
+    return ngx_http_freshdesk_method_not_found(r, rpc, NGX_HTTP_NOT_FOUND);
 
 mismatch:
 
