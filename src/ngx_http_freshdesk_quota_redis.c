@@ -72,6 +72,8 @@ static void ngx_http_freshdesk_quota_redis_synced(void *data,
     ngx_http_freshdesk_resp_t *reply);
 static ngx_int_t ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
     ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant, ngx_str_t *key);
+static u_char *ngx_http_freshdesk_quota_redis_key_write(u_char *p,
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant);
 static ngx_int_t ngx_http_freshdesk_quota_redis_num(ngx_pool_t *pool,
     ngx_str_t *s, int64_t n);
 static void ngx_http_freshdesk_quota_redis_sync(
@@ -1039,7 +1041,7 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_sync_t *sync)
 {
     u_char                      key[64 + 255 + 2], n[NGX_INT64_LEN],
-                                month[NGX_INT64_LEN], *p;
+                                month[NGX_INT64_LEN];
     ngx_str_t                   a[7];
     ngx_http_freshdesk_redis_t  *rd;
 
@@ -1052,17 +1054,15 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_str_set(&a[2], "1");
     ngx_str_set(&a[4], "sync");
 
-    p = ngx_cpymem(key, rd->prefix.data, rd->prefix.len);
-    *p++ = '{';
-    p = ngx_cpymem(p, sync->owed.tenant.data, sync->owed.tenant.len);
-    *p++ = '}';
     a[3].data = key;
-    a[3].len = p - key;
+    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd,
+                                                        &sync->owed.tenant)
+               - key;
 
     a[5].data = n;
-    a[5].len = ngx_sprintf(n, "%ui", sync->owed.n) - n;
+    a[5].len = ngx_http_freshdesk_resp_num(n, sync->owed.n) - n;
     a[6].data = month;
-    a[6].len = ngx_sprintf(month, "%uD", sync->owed.month) - month;
+    a[6].len = ngx_http_freshdesk_resp_num(month, sync->owed.month) - month;
 
     if (ngx_http_freshdesk_redis_send(rd, a, 7,
                                       ngx_http_freshdesk_quota_redis_synced,
@@ -1114,21 +1114,28 @@ static ngx_int_t
 ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
     ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant, ngx_str_t *key)
 {
-    u_char  *p;
-
     key->data = ngx_pnalloc(pool, rd->prefix.len + tenant->len + 2);
     if (key->data == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(key->data, rd->prefix.data, rd->prefix.len);
+    key->len = ngx_http_freshdesk_quota_redis_key_write(key->data, rd, tenant)
+               - key->data;
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_freshdesk_quota_redis_key_write(u_char *p,
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant)
+{
+    p = ngx_cpymem(p, rd->prefix.data, rd->prefix.len);
     *p++ = '{';
     p = ngx_cpymem(p, tenant->data, tenant->len);
     *p++ = '}';
 
-    key->len = p - key->data;
-
-    return NGX_OK;
+    return p;
 }
 
 

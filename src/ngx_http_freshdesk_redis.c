@@ -347,7 +347,7 @@ ngx_http_freshdesk_redis_queue(ngx_http_freshdesk_redis_conn_t *conn,
     ngx_str_t *args, ngx_uint_t n,
     ngx_http_freshdesk_redis_handler_pt handler, void *data)
 {
-    size_t                           len;
+    size_t                           len, room;
     ngx_queue_t                     *q;
     ngx_connection_t                *c;
     ngx_http_freshdesk_redis_t      *rd;
@@ -359,14 +359,12 @@ ngx_http_freshdesk_redis_queue(ngx_http_freshdesk_redis_conn_t *conn,
     len = ngx_http_freshdesk_resp_command_len(args, n);
 
     if ((size_t) (conn->out.end - conn->out.last) < len) {
-        len = conn->out.last - conn->out.pos;
-        ngx_memmove(conn->out.start, conn->out.pos, len);
+        room = conn->out.last - conn->out.pos;
+        ngx_memmove(conn->out.start, conn->out.pos, room);
         conn->out.pos = conn->out.start;
-        conn->out.last = conn->out.start + len;
+        conn->out.last = conn->out.start + room;
 
-        if ((size_t) (conn->out.end - conn->out.last)
-            < ngx_http_freshdesk_resp_command_len(args, n))
-        {
+        if ((size_t) (conn->out.end - conn->out.last) < len) {
             /* Redis does not keep up: decide without it */
             return NULL;
         }
