@@ -57,6 +57,16 @@ count() {
     wait "$pid" 2>/dev/null || true
     out=$(ls "$D"/callgrind.out.*.1 | head -1)
     awk -v n="$N" '/^(summary|totals):/ { print int($2 / n); exit }' "$out"
+    # the body scanner's share, inclusive, for instructions per byte
+    callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
+    | awk -v n="$N" '/ngx_http_freshdesk_json_validate_escape[^_]/ {
+          gsub(",", "", $1); print int($1 / n); exit }' > "$D/scan.count"
+}
+
+# scanner instructions per request (of the last count) per body byte
+per_byte() {
+    awk -v s="$(cat "$D/scan.count")" -v b="$(wc -c < "$D/stub/$1")" \
+        'BEGIN { printf "%.2f", (s > 0 ? s / b : 0) }'
 }
 
 echo "| case | instructions per request | ratio |"
@@ -66,9 +76,14 @@ g=$(count /mcp)
 g26=$(count /mcp-2026)
 b=$(count /rest/tickets/1)
 g50=$(count /mcp 1 list_tickets '{"per_page":50}')
+s50=$(per_byte list50k.json)
 b50=$(count '/rest/tickets?per_page=50')
-g500=$(count /mcp 1 list_tickets '{"per_page":100}')
-b500=$(count '/rest/tickets?per_page=100')
+g100=$(count /mcp 1 list_tickets '{"per_page":100}')
+s100=$(per_byte list100.json)
+b100=$(count '/rest/tickets?per_page=100')
+g500=$(count /mcp 1 list_tickets '{"per_page":99}')
+s500=$(per_byte list500k.json)
+b500=$(count '/rest/tickets?per_page=99')
 o=$(count /mcp-quota)
 rq=$(count /mcp-redis)
 q=$(count /mcp-many 1)
@@ -81,8 +96,16 @@ echo "| gateway get_ticket, 1 KB ticket | $g | $(ratio $g $b) |"
 echo "| gateway get_ticket, 1 KB ticket, MCP 2026-07-28 | $g26 | $(ratio $g26 $b) |"
 echo "| plain proxy_pass, 50 KB list | $b50 | 1.000 |"
 echo "| gateway list_tickets, 50 KB list | $g50 | $(ratio $g50 $b50) |"
+echo "| plain proxy_pass, 100 tickets, 95 KB | $b100 | 1.000 |"
+echo "| gateway list_tickets, 100 tickets, 95 KB | $g100 | $(ratio $g100 $b100) |"
 echo "| plain proxy_pass, 500 KB list | $b500 | 1.000 |"
 echo "| gateway list_tickets, 500 KB list | $g500 | $(ratio $g500 $b500) |"
+echo
+echo "| body scanner (validate and escape, one pass) | instructions per body byte |"
+echo "|---|---|"
+echo "| 50 KB list | $s50 |"
+echo "| 100 tickets, 95 KB | $s100 |"
+echo "| 500 KB list | $s500 |"
 echo
 echo "(the measured nginx only: the stub upstream is another instance, not counted)"
 echo

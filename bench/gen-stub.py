@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fixed Freshdesk-shaped JSON bodies the bench stub serves:
-a ~1 KB ticket, ~50 KB and ~500 KB ticket lists."""
+a ~1 KB ticket, ~50 KB and ~500 KB ticket lists, and a page of exactly
+100 tickets (~95 KB, what list_tickets with per_page=100 gets)."""
 
 import json
 import sys
@@ -30,6 +31,9 @@ one = ticket(1)
 one["description_text"] += " " + "x" * max(0, 1024 - len(json.dumps(one)))
 with open(out + "/ticket.json", "w") as f:
     json.dump(one, f, separators=(",", ":"))
+
+with open(out + "/list100.json", "w") as f:
+    json.dump([ticket(i) for i in range(1, 101)], f, separators=(",", ":"))
 
 for name, size in (("list50k.json", 50 * 1024), ("list500k.json", 500 * 1024)):
     items, n = [], 0
