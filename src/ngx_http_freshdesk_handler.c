@@ -219,6 +219,25 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
                                          "Request body too large");
     }
 
+    /*
+     * 8. a 2026 tools/call that will be refused (unknown or hidden tool,
+     * quota used up) is answered before its body, when its id came with
+     * the headers
+     */
+
+    if (ctx->era2026 && !ctx->hdr_error && !ctx->unsupported
+        && ctx->hdr_name.len
+        && ctx->hdr_method.len == sizeof("tools/call") - 1
+        && ngx_strncmp(ctx->hdr_method.data, "tools/call",
+                       sizeof("tools/call") - 1) == 0)
+    {
+        rc = ngx_http_freshdesk_mcp_early(r, ctx);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
     r->request_body_in_single_buf = 0;
     r->request_body_in_file_only = 0;
 

@@ -536,6 +536,174 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
 }
 
 
+/*
+ * The id of a request whose body has only begun to arrive (the bytes that
+ * came with the headers): the top-level "id" member, taken only once its
+ * value is complete and what follows it is seen, and only in the forms
+ * both parsers echo alike: a string of printable ASCII without escapes,
+ * or an integer of at most 18 digits.  Members before it are skipped
+ * (strings, scalars, nested values).  NGX_DECLINED: not (yet) known here;
+ * the whole body will tell.
+ */
+
+#define ngx_http_freshdesk_rpc_ws(p, last)                                   \
+    while (p < last                                                          \
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))         \
+    {                                                                        \
+        p++;                                                                 \
+    }
+
+ngx_int_t
+ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
+{
+    u_char      *name, *start;
+    ngx_uint_t   depth, digits;
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p == last || *p++ != '{') {
+        return NGX_DECLINED;
+    }
+
+    for ( ;; ) {
+
+        /* a member's name: one with an escape is left to the parsers */
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last || *p++ != '"') {
+            return NGX_DECLINED;
+        }
+
+        name = p;
+
+        while (p < last && *p != '"' && *p != '\\') {
+            p++;
+        }
+
+        if (p == last || *p == '\\') {
+            return NGX_DECLINED;
+        }
+
+        start = p++;
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last || *p++ != ':') {
+            return NGX_DECLINED;
+        }
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last) {
+            return NGX_DECLINED;
+        }
+
+        if (start - name == 2 && name[0] == 'i' && name[1] == 'd') {
+            break;
+        }
+
+        /* another member's value, skipped */
+
+        depth = 0;
+
+        do {
+            if (*p == '"') {
+                for (p++; p < last && *p != '"'; p++) {
+                    if (*p == '\\' && ++p == last) {
+                        break;
+                    }
+                }
+
+                if (p == last) {
+                    return NGX_DECLINED;
+                }
+
+                p++;
+
+            } else if (*p == '{' || *p == '[') {
+                if (++depth > NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH) {
+                    return NGX_DECLINED;
+                }
+
+                p++;
+
+            } else if (*p == '}' || *p == ']') {
+                if (depth-- == 0) {
+                    return NGX_DECLINED;
+                }
+
+                p++;
+
+            } else {
+                p++;
+            }
+
+        } while (p < last
+                 && (depth
+                     || (*p != ',' && *p != '}' && *p != ' ' && *p != '\t'
+                         && *p != '\r' && *p != '\n')));
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last || *p++ != ',') {
+            /* the end of the bytes, or of an object without an id */
+            return NGX_DECLINED;
+        }
+    }
+
+    start = p;
+
+    if (*p == '"') {
+        for (p++; p < last && *p >= 0x20 && *p < 0x7f && *p != '"'
+                  && *p != '\\'; p++)
+        {
+            /* void */
+        }
+
+        if (p == last || *p != '"') {
+            return NGX_DECLINED;
+        }
+
+        p++;
+
+    } else {
+        if (*p == '-') {
+            p++;
+        }
+
+        name = p;
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+        digits = p - name;
+
+        /* no "-0", no leading zeros, nothing jansson cannot hold */
+
+        if (digits == 0 || digits > 18
+            || (*name == '0' && (digits > 1 || name != start)))
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    id->data = start;
+    id->len = p - start;
+
+    /* complete: what follows the value is here, and ends the member */
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p == last || (*p != ',' && *p != '}')) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_rpc_error(ngx_pool_t *pool, ngx_str_t *id, ngx_int_t code,
     ngx_str_t *message, ngx_str_t *out)

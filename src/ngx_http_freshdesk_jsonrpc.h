@@ -52,6 +52,8 @@ void ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
     ngx_http_freshdesk_rpc_t *rpc);
 void ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data,
     size_t len, ngx_http_freshdesk_rpc_t *rpc);
+ngx_int_t ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last,
+    ngx_str_t *id);
 ngx_int_t ngx_http_freshdesk_rpc_error(ngx_pool_t *pool, ngx_str_t *id,
     ngx_int_t code, ngx_str_t *message, ngx_str_t *out);
 ngx_int_t ngx_http_freshdesk_rpc_error_data(ngx_pool_t *pool, ngx_str_t *id,

@@ -23,6 +23,9 @@
 #define FD_SEARCH_PAGE   30
 #define FD_SEARCH_PAGES  10
 
+/* why a call is refused: 1 and 2 are the quota's (calls, actions) */
+#define FD_REFUSE_UNKNOWN  3
+
 
 static ngx_int_t ngx_http_freshdesk_initialize(ngx_http_request_t *r,
     ngx_http_freshdesk_rpc_t *rpc);
@@ -40,6 +43,11 @@ static ngx_int_t ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc);
 static ngx_int_t ngx_http_freshdesk_tool_visible(ngx_str_t *scope,
     const ngx_http_freshdesk_tool_t *t);
+static ngx_int_t ngx_http_freshdesk_call_decide(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_str_t *name, ngx_uint_t peek,
+    ngx_uint_t *refuse);
+static ngx_int_t ngx_http_freshdesk_call_refused(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse);
 static ngx_int_t ngx_http_freshdesk_binding(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_binding_t *bind);
 static ngx_int_t ngx_http_freshdesk_authorization(ngx_http_request_t *r,
@@ -262,7 +270,9 @@ static ngx_int_t
 ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
 {
-    ngx_str_t  *m, msg;
+    ngx_int_t    rc;
+    ngx_str_t   *m, msg;
+    ngx_uint_t   refuse;
 
     m = &rpc->method;
 
@@ -320,6 +330,28 @@ ngx_http_freshdesk_mcp_2026(ngx_http_request_t *r,
             ngx_str_set(&msg, "Bad Request: the Mcp-Name header and the "
                               "tool's name disagree");
             goto mismatch;
+        }
+
+        if (ctx->hdr_tool) {
+            /* admitted so far before the body was read */
+            ctx->tool = ctx->hdr_tool;
+
+        } else {
+
+            /*
+             * refused before the body, without the id in what came with
+             * the headers; or not decided (a chunked body, HTTP/2)
+             */
+
+            rc = ngx_http_freshdesk_call_decide(r, ctx, &rpc->name, 1,
+                                                &refuse);
+            if (rc == NGX_ERROR) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                return ngx_http_freshdesk_call_refused(r, ctx, refuse);
+            }
         }
 
         return ngx_http_freshdesk_tools_call(r, ctx, rpc);
@@ -663,7 +695,8 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
 {
     json_t                          *args, *cursor;
     ngx_int_t                        rc;
-    ngx_str_t                        msg, scope, key, cur, err;
+    ngx_str_t                        msg, key, cur, err;
+    ngx_uint_t                       refuse;
     ngx_http_freshdesk_request_t     req;
     ngx_http_freshdesk_position_t    pos;
     ngx_http_freshdesk_binding_t     bind;
@@ -693,38 +726,23 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         goto invalid;
     }
 
-    ctx->tool_name = rpc->name;
     ctx->arguments = args;
 
-    t = ngx_http_freshdesk_tool_find_index(ctx->tool_name.data,
-                                           ctx->tool_name.len,
-                                           &ctx->tool_index);
+    if (ctx->tool == NULL) {
 
-    if (ngx_http_freshdesk_scope(r, &scope) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+        /* 2025: the tool is known from the body (2026: from Mcp-Name) */
 
-    if (t == NULL || !ngx_http_freshdesk_tool_visible(&scope, t)) {
-
-        /* a hidden tool is answered exactly like one that does not exist */
-
-        ctx->outcome = FD_OUTCOME_UNKNOWN;
-
-        ctx->tool_name.len = ngx_http_freshdesk_utf8_cut(ctx->tool_name.data,
-                                                         ctx->tool_name.len,
-                                                         128);
-
-        msg.len = sizeof("Unknown tool: ") - 1 + ctx->tool_name.len;
-        msg.data = ngx_pnalloc(r->pool, msg.len);
-        if (msg.data == NULL) {
+        rc = ngx_http_freshdesk_call_decide(r, ctx, &rpc->name, 0, &refuse);
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_sprintf(msg.data, "Unknown tool: %V", &ctx->tool_name);
-        goto invalid;
+        if (rc == NGX_DECLINED) {
+            return ngx_http_freshdesk_call_refused(r, ctx, refuse);
+        }
     }
 
-    ctx->tool = t;
+    t = ctx->tool;
 
     /* arguments → request; nothing is sent for bad arguments */
 
@@ -841,6 +859,159 @@ invalid:
     return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
                                          NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
                                          &ctx->id, &msg);
+}
+
+
+/*
+ * What is known of a call from its tool's name alone: the tool, whether
+ * the tenant's freshdesk_tools shows it, and with "peek" whether the
+ * quota would refuse it now (read only, nothing counted).  NGX_OK: ctx->tool
+ * is the tool; NGX_DECLINED: refused, *refuse says why.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_call_decide(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_str_t *name, ngx_uint_t peek,
+    ngx_uint_t *refuse)
+{
+    ngx_str_t                         scope;
+    ngx_uint_t                        index;
+    const ngx_http_freshdesk_tool_t  *t;
+
+    ctx->tool_name = *name;
+
+    t = ngx_http_freshdesk_tool_find_index(name->data, name->len, &index);
+
+    if (ngx_http_freshdesk_scope(r, &scope) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (t == NULL || !ngx_http_freshdesk_tool_visible(&scope, t)) {
+
+        /* a hidden tool is answered exactly like one that does not exist */
+
+        *refuse = FD_REFUSE_UNKNOWN;
+        return NGX_DECLINED;
+    }
+
+    ctx->tool = t;
+    ctx->tool_index = index;
+    *refuse = 0;
+
+    if (peek && ngx_http_freshdesk_quota_peek(r, ctx, refuse) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return *refuse ? NGX_DECLINED : NGX_OK;
+}
+
+
+/* the answer to a call refused by call_decide(), whenever it is given */
+
+static ngx_int_t
+ngx_http_freshdesk_call_refused(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+{
+    ngx_str_t  msg;
+
+    if (refuse != FD_REFUSE_UNKNOWN) {
+        if (ngx_http_freshdesk_quota_refuse(r, ctx, refuse) != NGX_DECLINED) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_freshdesk_call_start(r, ctx, NGX_DECLINED);
+    }
+
+    ctx->outcome = FD_OUTCOME_UNKNOWN;
+
+    ctx->tool_name.len = ngx_http_freshdesk_utf8_cut(ctx->tool_name.data,
+                                                     ctx->tool_name.len, 128);
+
+    msg.len = sizeof("Unknown tool: ") - 1 + ctx->tool_name.len;
+    msg.data = ngx_pnalloc(r->pool, msg.len);
+    if (msg.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(msg.data, "Unknown tool: ",
+                          sizeof("Unknown tool: ") - 1),
+               ctx->tool_name.data, ctx->tool_name.len);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "freshdesk: tools/call refused: %V", &msg);
+
+    return ngx_http_freshdesk_send_error(r, NGX_HTTP_OK,
+                                         NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                         &ctx->id, &msg);
+}
+
+
+/*
+ * A tools/call of the 2026 revision, before its body is read: the tool
+ * (Mcp-Name), its visibility and the quota are known from the headers.
+ * A call that will be refused is answered at once when its id came with
+ * the headers (sending the answer discards the body; the connection is
+ * kept once the rest has arrived).  NGX_DECLINED: the body is read; an
+ * admitted call keeps the tool found here, its body must agree with the
+ * headers, and the quota counts it then, once.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_mcp_early(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    u_char      *p, *last;
+    ngx_int_t    rc;
+    ngx_str_t    id;
+    ngx_uint_t   refuse;
+
+    rc = ngx_http_freshdesk_call_decide(r, ctx, &ctx->hdr_name, 1, &refuse);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        /* the tool of the call, once the body agrees */
+        ctx->hdr_tool = ctx->tool;
+        ctx->tool = NULL;
+        return NGX_DECLINED;
+    }
+
+    /*
+     * The bytes of the body that came with the headers (none over HTTP/2,
+     * chunk sizes in a chunked one).  A body all here is read as usual:
+     * it costs no wait, and then it is checked against the headers.
+     */
+
+    p = r->header_in->pos;
+    last = r->header_in->last;
+
+    if (r->headers_in.chunked || r->request_body
+        || r->headers_in.content_length_n <= last - p
+        || ngx_http_freshdesk_rpc_prefix_id(p, last, &id) != NGX_OK)
+    {
+        /* decided again, the same way, once the body is read */
+        ctx->tool = NULL;
+        return NGX_DECLINED;
+    }
+
+    ctx->id.data = ngx_pnalloc(r->pool, id.len);
+    if (ctx->id.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->id.data, id.data, id.len);
+    ctx->id.len = id.len;
+
+    ngx_str_set(&ctx->rpc_method, "tools/call");
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "freshdesk: tools/call refused before its body "
+                   "(%O bytes, %z here)",
+                   r->headers_in.content_length_n, last - p);
+
+    return ngx_http_freshdesk_call_refused(r, ctx, refuse);
 }
 
 

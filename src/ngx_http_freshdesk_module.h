@@ -113,6 +113,7 @@ typedef struct {
 
     json_t                        *arguments;
     const ngx_http_freshdesk_tool_t  *tool;
+    const ngx_http_freshdesk_tool_t  *hdr_tool;  /* 2026: Mcp-Name's */
 
     ngx_str_t                      resource;        /* "ticket 42" */
     ngx_str_t                      quota_text;      /* refusal message */

@@ -28,6 +28,15 @@ char *ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 
+/*
+ * Read only: would a take refuse the call now (*refuse 1: calls per
+ * minute, 2: monthly actions, 0: no)?  Then quota_refuse() answers it.
+ */
+ngx_int_t ngx_http_freshdesk_quota_peek(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t *refuse);
+ngx_int_t ngx_http_freshdesk_quota_refuse(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse);
+
 /* a retry of an admitted call: one more action; NGX_DECLINED: none left;
  * NGX_AGAIN as above */
 ngx_int_t ngx_http_freshdesk_quota_action(ngx_http_request_t *r,

@@ -43,6 +43,14 @@ static ngx_uint_t ngx_http_freshdesk_quota_window(
 static ngx_int_t ngx_http_freshdesk_quota_limits(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_int_t *calls,
     ngx_int_t *actions);
+static ngx_int_t ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
+static ngx_uint_t ngx_http_freshdesk_quota_judge(
+    ngx_http_freshdesk_ctx_t *ctx, ngx_int_t calls_limit, ngx_uint_t calls,
+    uint32_t actions, time_t reset, time_t now);
+static void ngx_http_freshdesk_quota_remaining(ngx_http_freshdesk_ctx_t *ctx,
+    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
+    time_t now);
 
 
 /*
@@ -716,11 +724,32 @@ ngx_http_freshdesk_quota_limits(ngx_http_request_t *r,
 }
 
 
+/* the tenant's limits into the ctx; the tenant as the zone keeps it */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    if (ngx_http_freshdesk_quota_limits(r, qctx, &ctx->calls_limit,
+                                        &ctx->actions_limit)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->tenant.len > 255) {
+        ctx->tenant.len = 255;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    ngx_int_t                         rc, calls_limit, actions_limit;
+    ngx_int_t                         rc;
     ngx_shm_zone_t                   *shm_zone;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_quota_ctx_t   *qctx;
@@ -735,20 +764,11 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
     shm_zone = flcf->quota;
     qctx = shm_zone->data;
 
-    if (ngx_http_freshdesk_quota_limits(r, qctx, &calls_limit,
-                                        &actions_limit)
-        != NGX_OK)
-    {
+    if (ngx_http_freshdesk_quota_tenant(r, ctx, qctx) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    if (ctx->tenant.len > 255) {
-        ctx->tenant.len = 255;
-    }
-
     ctx->quota_checked = 1;
-    ctx->calls_limit = calls_limit;
-    ctx->actions_limit = actions_limit;
 
     if (qctx->redis) {
         rc = ngx_http_freshdesk_quota_redis_take(r, ctx, qctx);
@@ -776,8 +796,8 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
 {
     time_t                            now, reset;
-    uint32_t                          hash, month;
-    ngx_int_t                         calls_limit, actions_limit;
+    uint32_t                          hash, month, actions;
+    ngx_int_t                         calls_limit;
     ngx_uint_t                        calls, refuse;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_quota_node_t  *qn;
@@ -785,7 +805,6 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
     calls_limit = ctx->calls_limit;
-    actions_limit = ctx->actions_limit;
 
     if (qctx->redis && qctx->redis->share < 100) {
         calls_limit = calls_limit * qctx->redis->share / 100;
@@ -844,17 +863,12 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
     }
 
     qn->calls_limit = ctx->calls_limit;
-    qn->actions_limit = actions_limit;
+    qn->actions_limit = ctx->actions_limit;
 
     calls = ngx_http_freshdesk_quota_window(qn->window, now, &reset);
 
-    if ((ngx_int_t) calls >= calls_limit) {
-        refuse = 1;
-        ctx->calls_reset = reset > now ? reset - now : 1;
-
-    } else if ((ngx_int_t) (qn->actions + 1) > actions_limit) {
-        refuse = 2;
-    }
+    refuse = ngx_http_freshdesk_quota_judge(ctx, calls_limit, calls,
+                                            qn->actions, reset, now);
 
     if (refuse) {
         qn->refused++;
@@ -875,19 +889,12 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
         }
     }
 
-    ctx->calls_remaining = calls_limit > (ngx_int_t) calls
-                           ? calls_limit - (ngx_int_t) calls : 0;
-    ctx->actions_remaining = actions_limit > (ngx_int_t) qn->actions
-                             ? actions_limit - (ngx_int_t) qn->actions : 0;
-
-    if (ctx->calls_reset == 0) {
-        ctx->calls_reset = reset > now ? reset - now : 60;
-    }
+    actions = qn->actions;
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
-    ctx->calls_limit = calls_limit;
+    ngx_http_freshdesk_quota_remaining(ctx, calls_limit, calls, actions,
+                                       reset, now);
 
     return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
 
@@ -907,6 +914,175 @@ zone_full:
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The zone's rules, for a take or a peek: 1, the calls of the minute are
+ * used up (ctx->calls_reset says when one frees), 2, the month's actions
+ * are; 0, admitted
+ */
+
+static ngx_uint_t
+ngx_http_freshdesk_quota_judge(ngx_http_freshdesk_ctx_t *ctx,
+    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
+    time_t now)
+{
+    if ((ngx_int_t) calls >= calls_limit) {
+        ctx->calls_reset = reset > now ? reset - now : 1;
+        return 1;
+    }
+
+    if ((ngx_int_t) (actions + 1) > ctx->actions_limit) {
+        return 2;
+    }
+
+    return 0;
+}
+
+
+/* what remains after the decision, for RateLimit and the variables */
+
+static void
+ngx_http_freshdesk_quota_remaining(ngx_http_freshdesk_ctx_t *ctx,
+    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
+    time_t now)
+{
+    ctx->calls_remaining = calls_limit > (ngx_int_t) calls
+                           ? calls_limit - (ngx_int_t) calls : 0;
+    ctx->actions_remaining = ctx->actions_limit > (ngx_int_t) actions
+                             ? ctx->actions_limit - (ngx_int_t) actions : 0;
+
+    if (ctx->calls_reset == 0) {
+        ctx->calls_reset = reset > now ? reset - now : 60;
+    }
+
+    ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
+    ctx->calls_limit = calls_limit;
+}
+
+
+/*
+ * Would the quota refuse a call now?  Read only: nothing is taken,
+ * counted or moved in the zone, so that a tools/call of the 2026 revision
+ * can be refused from its headers, before its body is read.  *refuse is
+ * what a take would decide (0, 1 or 2); the ctx gets the numbers a
+ * refusal's answer shows.  In a dry run nothing is refused here.
+ *
+ * With Redis the zone holds what Redis said at this node's last call of
+ * the tenant (no round trip here): the month's actions, and the minute's
+ * calls, which stay in Redis's window at least until the oldest of them
+ * leaves it (calls_hold seconds later).  Both can only have grown since,
+ * but for a refund: a refusal seen here is one Redis would make; a call
+ * admitted here is decided by Redis as usual.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_peek(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t *refuse)
+{
+    time_t                             now, reset;
+    uint32_t                           month, actions;
+    ngx_uint_t                         calls;
+    ngx_shm_zone_t                    *shm_zone;
+    ngx_http_freshdesk_loc_conf_t     *flcf;
+    ngx_http_freshdesk_quota_ctx_t    *qctx;
+    ngx_http_freshdesk_quota_node_t   *qn;
+    ngx_http_freshdesk_quota_window_t  w;
+
+    *refuse = 0;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL || flcf->quota_dry_run) {
+        return NGX_OK;
+    }
+
+    shm_zone = flcf->quota;
+    qctx = shm_zone->data;
+
+    if (ngx_http_freshdesk_quota_tenant(r, ctx, qctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+    month = ngx_http_freshdesk_quota_month(now);
+    calls = 0;
+    actions = 0;
+    reset = 0;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
+
+    if (qn) {
+        if (qn->window) {
+            /* a copy: reading must not change the shared window */
+            w = *qn->window;
+            calls = ngx_http_freshdesk_quota_window(&w, now, &reset);
+        }
+
+        if (qctx->redis && now < (time_t) qn->seen_at + qn->calls_hold
+            && qn->calls_seen > calls)
+        {
+            calls = qn->calls_seen;
+            reset = (time_t) qn->seen_at + qn->calls_hold;
+        }
+
+        if (qn->month == month) {
+            actions = qn->actions;
+        }
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    ctx->calls_reset = 0;
+
+    *refuse = ngx_http_freshdesk_quota_judge(ctx, ctx->calls_limit, calls,
+                                             actions, reset, now);
+
+    ngx_http_freshdesk_quota_remaining(ctx, ctx->calls_limit, calls,
+                                       actions, reset, now);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A refusal the peek saw, answered: counted among the tenant's refused
+ * calls of the month (this node's zone, also with Redis), logged, and its
+ * text and Retry-After, as for a refusal by a take
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_refuse(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+{
+    uint32_t                          month;
+    ngx_shm_zone_t                   *shm_zone;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    shm_zone = flcf->quota;
+    qctx = shm_zone->data;
+    month = ngx_http_freshdesk_quota_month(ngx_time());
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
+
+    if (qn && qn->month == month) {
+        qn->refused++;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    ctx->quota_checked = 1;
+
+    return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
 }
 
 
@@ -1216,6 +1392,7 @@ ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
     qn->actions_limit = ctx->actions_limit;
     qn->calls_seen = calls;
     qn->seen_at = (uint32_t) now;
+    qn->calls_hold = (u_short) ngx_min(ctx->calls_reset, 60);
 
     if (admitted && qn->window && qn->window->count[now % 60] < 65535) {
         (void) ngx_http_freshdesk_quota_window(qn->window, now, &reset);

@@ -24,7 +24,7 @@ typedef struct {
 typedef struct {
     u_char                               color;
     u_char                               len;
-    u_short                              reserved;
+    u_short                              calls_hold;   /* see peek */
     uint32_t                             month;        /* YYYYMM, UTC */
     ngx_queue_t                          queue;        /* LRU of windows */
     ngx_http_freshdesk_quota_window_t   *window;       /* NULL when idle */
