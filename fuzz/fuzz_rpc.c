@@ -159,6 +159,51 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    /*
+     * the id found in a prefix of the body, before the rest has arrived
+     * (a 2026 tools/call refused early), is the one the whole body gives,
+     * and lies in that prefix
+     */
+
+    {
+        size_t      cut[3];
+        json_t     *whole;
+        ngx_str_t   pid;
+        ngx_uint_t  i, valid;
+
+        whole = json_loadb((const char *) data, size,
+                           JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &err);
+        valid = (whole != NULL && rpc.code == 0);
+        json_decref(whole);
+
+        cut[0] = size;
+        cut[1] = size / 2;
+        cut[2] = size ? data[size - 1] % size : 0;
+
+        for (i = 0; i < 3; i++) {
+            if (ngx_http_freshdesk_rpc_prefix_id((u_char *) data,
+                                                 (u_char *) data + cut[i],
+                                                 &pid)
+                != NGX_OK)
+            {
+                continue;
+            }
+
+            if (pid.len == 0 || pid.data < (u_char *) data
+                || pid.data + pid.len > (u_char *) data + cut[i])
+            {
+                abort();
+            }
+
+            if (valid
+                && (pid.len != rpc.id.len
+                    || ngx_memcmp(pid.data, rpc.id.data, pid.len) != 0))
+            {
+                abort();
+            }
+        }
+    }
+
     ngx_str_set(&msg, "fuzz \"message\"\n");
     id = rpc.id;
 
