@@ -12,11 +12,34 @@
 #include "ngx_http_freshdesk_json.h"
 
 
+/* a member looked for in checked text; an object's own members found too */
+typedef struct ngx_http_freshdesk_rpc_member_s
+    ngx_http_freshdesk_rpc_member_t;
+
+struct ngx_http_freshdesk_rpc_member_s {
+    ngx_str_t                          name;
+    ngx_str_t                          value;      /* raw JSON, or empty */
+    ngx_http_freshdesk_rpc_member_t   *sub;
+    ngx_uint_t                         nsub;
+};
+
+
 static ngx_int_t ngx_http_freshdesk_rpc_params(ngx_pool_t *pool,
-    ngx_str_t *span, ngx_http_freshdesk_rpc_t *rpc);
+    ngx_str_t *span, ngx_uint_t escapes, ngx_http_freshdesk_rpc_t *rpc);
+static u_char *ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
+    ngx_http_freshdesk_rpc_member_t *m, ngx_uint_t n);
+static u_char *ngx_http_freshdesk_rpc_skip(u_char *p, u_char *last);
+static u_char *ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last);
 static void ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc);
 
+
+#define ngx_http_freshdesk_rpc_ws(p, last)                                   \
+    while (p < last                                                          \
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))         \
+    {                                                                        \
+        p++;                                                                 \
+    }
 
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
     (rpc)->status = st;                                                      \
@@ -37,7 +60,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
 {
     u_char                            top, *p, *last;
     ngx_str_t                        *v;
-    ngx_uint_t                        i, digits;
+    ngx_uint_t                        i, digits, escapes;
     ngx_http_freshdesk_json_member_t  m[6];
 
     enum { JSONRPC = 0, ID, METHOD, PARAMS, RESULT, ERROR };
@@ -47,11 +70,17 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
         return;
     }
 
-    /* a \u escape anywhere (a member name may hide in one): plain path */
+    /*
+     * a \u escape anywhere (a member name may hide in one): plain path;
+     * without any escape, no string below needs looking at for one
+     */
 
     last = data + len;
+    escapes = 0;
 
     for (p = data; (p = memchr(p, '\\', last - p)) != NULL; p += 2) {
+        escapes = 1;
+
         if (p + 1 < last && p[1] == 'u') {
             ngx_http_freshdesk_rpc_parse_json(pool, data, len, rpc);
             return;
@@ -81,7 +110,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
 
     /* strings with escapes are decoded by the plain path */
 
-    for (i = JSONRPC; i <= METHOD; i++) {
+    for (i = JSONRPC; escapes && i <= METHOD; i++) {
         v = &m[i].value;
 
         if (v->len && v->data[0] == '"'
@@ -185,7 +214,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
         return;
     }
 
-    switch (ngx_http_freshdesk_rpc_params(pool, v, rpc)) {
+    switch (ngx_http_freshdesk_rpc_params(pool, v, escapes, rpc)) {
 
     case NGX_OK:
         return;
@@ -224,26 +253,41 @@ static void ngx_http_freshdesk_rpc_meta(json_t *meta,
 
 static ngx_int_t
 ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
-    ngx_http_freshdesk_rpc_t *rpc)
+    ngx_uint_t escapes, ngx_http_freshdesk_rpc_t *rpc)
 {
-    json_t                            *v;
-    ngx_str_t                         *s;
-    ngx_uint_t                         i;
-    json_error_t                       error;
-    ngx_http_freshdesk_json_member_t   m[5], mm[2];
+    json_t                           *v;
+    ngx_str_t                        *s;
+    ngx_uint_t                        i;
+    json_error_t                      error;
+    ngx_http_freshdesk_rpc_member_t   m[5], mm[2];
 
     enum { NAME = 0, ARGUMENTS, CURSOR, VERSION, META };
 
-    m[NAME].name = "name";
-    m[ARGUMENTS].name = "arguments";
-    m[CURSOR].name = "cursor";
-    m[VERSION].name = "protocolVersion";
-    m[META].name = "_meta";
+    ngx_memzero(m, sizeof(m));
+    ngx_memzero(mm, sizeof(mm));
 
-    if (ngx_http_freshdesk_json_validate(span->data, span->len,
-                                         NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
-                                         m, 5, NULL)
-        != NGX_OK)
+    ngx_str_set(&m[NAME].name, "name");
+    ngx_str_set(&m[ARGUMENTS].name, "arguments");
+    ngx_str_set(&m[CURSOR].name, "cursor");
+    ngx_str_set(&m[VERSION].name, "protocolVersion");
+    ngx_str_set(&m[META].name, "_meta");
+    ngx_str_set(&mm[0].name, NGX_HTTP_FRESHDESK_META_VERSION);
+    ngx_str_set(&mm[1].name, "io.modelcontextprotocol/clientCapabilities");
+
+    /* the 2026 envelope, params._meta, is walked on the way */
+
+    m[META].sub = mm;
+    m[META].nsub = 2;
+
+    /*
+     * params was checked with the body: its members are only found (and
+     * the scanner or jansson would cost more than the rest of the call's
+     * parsing)
+     */
+
+    if (ngx_http_freshdesk_rpc_members(span->data, span->data + span->len,
+                                       m, 5)
+        == NULL)
     {
         return NGX_DECLINED;
     }
@@ -252,23 +296,9 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
 
     if (s->len && s->data[0] == '{') {
 
-        /*
-         * The 2026 envelope: its members found by the scanner (jansson
-         * would cost more than the rest of the call's parsing); a _meta
-         * with any escape is left to the plain path
-         */
+        /* a _meta with any escape is left to the plain path */
 
-        if (ngx_strlchr(s->data, s->data + s->len, '\\') != NULL) {
-            return NGX_DECLINED;
-        }
-
-        mm[0].name = NGX_HTTP_FRESHDESK_META_VERSION;
-        mm[1].name = "io.modelcontextprotocol/clientCapabilities";
-
-        if (ngx_http_freshdesk_json_validate(s->data, s->len,
-                                             NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH,
-                                             mm, 2, NULL)
-            != NGX_OK)
+        if (escapes && ngx_strlchr(s->data, s->data + s->len, '\\') != NULL)
         {
             return NGX_DECLINED;
         }
@@ -283,7 +313,7 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
         }
     }
 
-    for (i = NAME; i <= VERSION; i++) {
+    for (i = NAME; escapes && i <= VERSION; i++) {
         s = &m[i].value;
 
         if (i != ARGUMENTS && s->len && s->data[0] == '"'
@@ -333,6 +363,194 @@ ngx_http_freshdesk_rpc_params(ngx_pool_t *pool, ngx_str_t *span,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The members of an object already checked by the scanner (as part of
+ * the body), found without checking it again: the value span of each
+ * member named in m[] (their values empty at first), and the members of
+ * a member that is an object when it has m[].sub.  Returns the end of
+ * the object; NULL: a member named twice (ambiguous, as for the scanner)
+ * or not an object: the plain path decides.
+ */
+
+static u_char *
+ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
+    ngx_http_freshdesk_rpc_member_t *m, ngx_uint_t n)
+{
+    u_char      *name, *start;
+    size_t       len;
+    ngx_uint_t   i, found;
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p == last || *p++ != '{') {
+        return NULL;
+    }
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p < last && *p == '}') {
+        return p + 1;
+    }
+
+    for ( ;; ) {
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last || *p != '"') {
+            return NULL;
+        }
+
+        name = p + 1;
+
+        p = ngx_http_freshdesk_rpc_string_end(p, last);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        len = p - 1 - name;
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last || *p++ != ':') {
+            return NULL;
+        }
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last) {
+            return NULL;
+        }
+
+        start = p;
+        found = 0;
+
+        for (i = 0; i < n; i++) {
+            if (m[i].name.len != len
+                || ngx_memcmp(m[i].name.data, name, len) != 0)
+            {
+                continue;
+            }
+
+            if (m[i].value.len) {
+                return NULL;
+            }
+
+            if (m[i].sub && *p == '{') {
+                p = ngx_http_freshdesk_rpc_members(p, last, m[i].sub,
+                                                   m[i].nsub);
+                if (p == NULL) {
+                    return NULL;
+                }
+
+                found = 1;
+            }
+
+            break;
+        }
+
+        if (!found) {
+            p = ngx_http_freshdesk_rpc_skip(p, last);
+            if (p == NULL) {
+                return NULL;
+            }
+        }
+
+        if (i < n) {
+            m[i].value.data = start;
+            m[i].value.len = p - start;
+        }
+
+        ngx_http_freshdesk_rpc_ws(p, last);
+
+        if (p == last) {
+            return NULL;
+        }
+
+        if (*p == '}') {
+            return p + 1;
+        }
+
+        if (*p++ != ',') {
+            return NULL;
+        }
+    }
+}
+
+
+/*
+ * The end of the JSON value at p (a string, a scalar, an object or an
+ * array, its nesting counted, strings skipped whole), without checking
+ * it; a value that ends at "last" may be cut off there.  NULL: a string
+ * or a nesting not closed before "last", or too deep.
+ */
+
+static u_char *
+ngx_http_freshdesk_rpc_skip(u_char *p, u_char *last)
+{
+    ngx_uint_t  depth;
+
+    depth = 0;
+
+    do {
+        if (*p == '"') {
+            p = ngx_http_freshdesk_rpc_string_end(p, last);
+            if (p == NULL) {
+                return NULL;
+            }
+
+        } else if (*p == '{' || *p == '[') {
+            if (++depth > NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH) {
+                return NULL;
+            }
+
+            p++;
+
+        } else if (*p == '}' || *p == ']') {
+            if (depth-- == 0) {
+                return NULL;
+            }
+
+            p++;
+
+        } else {
+            p++;
+        }
+
+    } while (p < last
+             && (depth
+                 || (*p != ',' && *p != '}' && *p != ' ' && *p != '\t'
+                     && *p != '\r' && *p != '\n')));
+
+    return p;
+}
+
+
+/* after the string at p: its closing quote, not one escaped; or NULL */
+
+static u_char *
+ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last)
+{
+    u_char  *q;
+
+    for (q = p + 1; /* void */ ; q = p + 1) {
+        p = memchr(q, '"', last - q);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        /* an even run of backslashes before it (the opening quote ends
+         * the run at worst) */
+
+        for (q = p; q[-1] == '\\'; q--) {
+            /* void */
+        }
+
+        if ((p - q) % 2 == 0) {
+            return p + 1;
+        }
+    }
 }
 
 
@@ -546,18 +764,11 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
  * the whole body will tell.
  */
 
-#define ngx_http_freshdesk_rpc_ws(p, last)                                   \
-    while (p < last                                                          \
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))         \
-    {                                                                        \
-        p++;                                                                 \
-    }
-
 ngx_int_t
 ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
 {
     u_char      *name, *start;
-    ngx_uint_t   depth, digits;
+    ngx_uint_t   digits;
 
     ngx_http_freshdesk_rpc_ws(p, last);
 
@@ -605,44 +816,10 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
 
         /* another member's value, skipped */
 
-        depth = 0;
-
-        do {
-            if (*p == '"') {
-                for (p++; p < last && *p != '"'; p++) {
-                    if (*p == '\\' && ++p == last) {
-                        break;
-                    }
-                }
-
-                if (p == last) {
-                    return NGX_DECLINED;
-                }
-
-                p++;
-
-            } else if (*p == '{' || *p == '[') {
-                if (++depth > NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH) {
-                    return NGX_DECLINED;
-                }
-
-                p++;
-
-            } else if (*p == '}' || *p == ']') {
-                if (depth-- == 0) {
-                    return NGX_DECLINED;
-                }
-
-                p++;
-
-            } else {
-                p++;
-            }
-
-        } while (p < last
-                 && (depth
-                     || (*p != ',' && *p != '}' && *p != ' ' && *p != '\t'
-                         && *p != '\r' && *p != '\n')));
+        p = ngx_http_freshdesk_rpc_skip(p, last);
+        if (p == NULL) {
+            return NGX_DECLINED;
+        }
 
         ngx_http_freshdesk_rpc_ws(p, last);
 
