@@ -29,7 +29,10 @@ static ngx_int_t ngx_http_freshdesk_rpc_params(ngx_pool_t *pool,
 static u_char *ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
     ngx_http_freshdesk_rpc_member_t *m, ngx_uint_t n);
 static u_char *ngx_http_freshdesk_rpc_skip(u_char *p, u_char *last);
-static u_char *ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last);
+static ngx_inline u_char *ngx_http_freshdesk_rpc_string_end(u_char *p,
+    u_char *last);
+static ngx_inline u_char *ngx_http_freshdesk_rpc_key(u_char *p, u_char *last,
+    ngx_str_t *name);
 static void ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc);
 
@@ -379,8 +382,8 @@ static u_char *
 ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
     ngx_http_freshdesk_rpc_member_t *m, ngx_uint_t n)
 {
-    u_char      *name, *start;
-    size_t       len;
+    u_char      *start;
+    ngx_str_t    name;
     ngx_uint_t   i, found;
 
     ngx_http_freshdesk_rpc_ws(p, last);
@@ -396,30 +399,8 @@ ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
     }
 
     for ( ;; ) {
-        ngx_http_freshdesk_rpc_ws(p, last);
-
-        if (p == last || *p != '"') {
-            return NULL;
-        }
-
-        name = p + 1;
-
-        p = ngx_http_freshdesk_rpc_string_end(p, last);
+        p = ngx_http_freshdesk_rpc_key(p, last, &name);
         if (p == NULL) {
-            return NULL;
-        }
-
-        len = p - 1 - name;
-
-        ngx_http_freshdesk_rpc_ws(p, last);
-
-        if (p == last || *p++ != ':') {
-            return NULL;
-        }
-
-        ngx_http_freshdesk_rpc_ws(p, last);
-
-        if (p == last) {
             return NULL;
         }
 
@@ -427,8 +408,8 @@ ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
         found = 0;
 
         for (i = 0; i < n; i++) {
-            if (m[i].name.len != len
-                || ngx_memcmp(m[i].name.data, name, len) != 0)
+            if (m[i].name.len != name.len
+                || ngx_memcmp(m[i].name.data, name.data, name.len) != 0)
             {
                 continue;
             }
@@ -529,7 +510,7 @@ ngx_http_freshdesk_rpc_skip(u_char *p, u_char *last)
 
 /* after the string at p: its closing quote, not one escaped; or NULL */
 
-static u_char *
+static ngx_inline u_char *
 ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last)
 {
     u_char  *q;
@@ -551,6 +532,41 @@ ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last)
             return p + 1;
         }
     }
+}
+
+
+/*
+ * A member's name at p (after white space) and the colon after it: the
+ * name (raw, as in the text) and where its value starts, or NULL
+ */
+
+static ngx_inline u_char *
+ngx_http_freshdesk_rpc_key(u_char *p, u_char *last, ngx_str_t *name)
+{
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p == last || *p != '"') {
+        return NULL;
+    }
+
+    name->data = p + 1;
+
+    p = ngx_http_freshdesk_rpc_string_end(p, last);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    name->len = p - 1 - name->data;
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    if (p == last || *p++ != ':') {
+        return NULL;
+    }
+
+    ngx_http_freshdesk_rpc_ws(p, last);
+
+    return p == last ? NULL : p;
 }
 
 
@@ -767,7 +783,8 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
 ngx_int_t
 ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
 {
-    u_char      *name, *start;
+    u_char      *start, *first;
+    ngx_str_t    name;
     ngx_uint_t   digits;
 
     ngx_http_freshdesk_rpc_ws(p, last);
@@ -780,37 +797,13 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
 
         /* a member's name: one with an escape is left to the parsers */
 
-        ngx_http_freshdesk_rpc_ws(p, last);
+        p = ngx_http_freshdesk_rpc_key(p, last, &name);
 
-        if (p == last || *p++ != '"') {
+        if (p == NULL || memchr(name.data, '\\', name.len) != NULL) {
             return NGX_DECLINED;
         }
 
-        name = p;
-
-        while (p < last && *p != '"' && *p != '\\') {
-            p++;
-        }
-
-        if (p == last || *p == '\\') {
-            return NGX_DECLINED;
-        }
-
-        start = p++;
-
-        ngx_http_freshdesk_rpc_ws(p, last);
-
-        if (p == last || *p++ != ':') {
-            return NGX_DECLINED;
-        }
-
-        ngx_http_freshdesk_rpc_ws(p, last);
-
-        if (p == last) {
-            return NGX_DECLINED;
-        }
-
-        if (start - name == 2 && name[0] == 'i' && name[1] == 'd') {
+        if (name.len == 2 && name.data[0] == 'i' && name.data[1] == 'd') {
             break;
         }
 
@@ -849,18 +842,18 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
             p++;
         }
 
-        name = p;
+        first = p;
 
         while (p < last && *p >= '0' && *p <= '9') {
             p++;
         }
 
-        digits = p - name;
+        digits = p - first;
 
         /* no "-0", no leading zeros, nothing jansson cannot hold */
 
         if (digits == 0 || digits > 18
-            || (*name == '0' && (digits > 1 || name != start)))
+            || (*first == '0' && (digits > 1 || first != start)))
         {
             return NGX_DECLINED;
         }
