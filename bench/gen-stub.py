@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fixed Freshdesk-shaped JSON bodies the bench stub serves:
 a ~1 KB ticket, ~50 KB and ~500 KB ticket lists, and a page of exactly
-100 tickets (~95 KB, what list_tickets with per_page=100 gets)."""
+100 tickets (~72 KB, what list_tickets with per_page=100 gets)."""
 
 import json
 import sys
