@@ -397,6 +397,64 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
 
+            /*
+             * the SSE2 paths (strings skipped 16 bytes at a time, escapes
+             * 64) see every byte at another offset of a vector when the
+             * text comes after 1-63 blanks: the same verdict, and the
+             * same escaped text after the blanks
+             */
+
+            {
+                u_char                            *in, *out2;
+                size_t                             shift, slen2;
+                ngx_int_t                          rc3;
+                ngx_http_freshdesk_json_member_t   m3[2];
+
+                m3[0].name = "items";
+                m3[1].name = "results";
+
+                shift = 1 + (size ? data[size - 1] : 0) % 63;
+
+                in = malloc(shift + size);
+                out2 = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(shift
+                                                                  + size));
+                if (in == NULL || out2 == NULL) {
+                    abort();
+                }
+
+                memset(in, ' ', shift);
+                memcpy(in + shift, data, size);
+
+                rc3 = ngx_http_freshdesk_json_validate_escape(in,
+                          shift + size, 4096, m3, 2, NULL, out2, &slen2);
+
+                if (rc3 != rc2
+                    || (rc2 == NGX_OK
+                        && (slen2 != shift + slen
+                            || memcmp(out2, in, shift) != 0
+                            || memcmp(out2 + shift, out, slen) != 0)))
+                {
+                    abort();
+                }
+
+                for (i = 0; rc2 == NGX_OK && i < 2; i++) {
+                    if (m3[i].value.len != m2[i].value.len
+                        || m3[i].escaped.len != m2[i].escaped.len
+                        || (m2[i].value.data
+                            && (m3[i].value.data - in
+                                != m2[i].value.data - data + (ptrdiff_t) shift
+                                || m3[i].escaped.data - out2
+                                   != m2[i].escaped.data - out
+                                      + (ptrdiff_t) shift)))
+                    {
+                        abort();
+                    }
+                }
+
+                free(in);
+                free(out2);
+            }
+
             free(out);
         }
 
