@@ -20,7 +20,8 @@
 #define NGX_HTTP_FRESHDESK_RPC_HEADER_MISMATCH   -32020
 #define NGX_HTTP_FRESHDESK_RPC_UNSUPPORTED       -32022
 
-#define NGX_HTTP_FRESHDESK_META_VERSION  "io.modelcontextprotocol/protocolVersion"
+#define NGX_HTTP_FRESHDESK_META_VERSION                                      \
+    "io.modelcontextprotocol/protocolVersion"
 
 
 /* the envelope of one JSON-RPC message */

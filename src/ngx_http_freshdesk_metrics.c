@@ -407,9 +407,9 @@ ngx_http_freshdesk_metrics_prometheus(ngx_http_request_t *r, u_char *p)
 
     for (i = 0; i < FD_REFUSED; i++) {
         if (ngx_http_freshdesk_refused[i]) {
-            p = ngx_sprintf(p, "freshdesk_refused_requests_total{status=\"%ui\"}"
-                            " %uA\n", ngx_http_freshdesk_refused[i],
-                            mt->refused[i]);
+            p = ngx_sprintf(p, "freshdesk_refused_requests_total"
+                            "{status=\"%ui\"} %uA\n",
+                            ngx_http_freshdesk_refused[i], mt->refused[i]);
 
         } else {
             p = ngx_sprintf(p, "freshdesk_refused_requests_total{status="
