@@ -41,6 +41,8 @@ $t->start_fake->standard_conf(
         default "";
     }
 
+    lingering_timeout 2s;
+
     log_format audit '\$freshdesk_tenant \$freshdesk_method \$freshdesk_tool '
                      'q=\$freshdesk_quota_result c=\$freshdesk_calls_remaining '
                      'a=\$freshdesk_actions_remaining s=\$status';
@@ -404,6 +406,56 @@ is($after{acme}{calls_window}, $before{acme}{calls_window},
    'nothing counted for a disagreeing body');
 is($after{acme}{actions_month}, $before{acme}{actions_month},
    '... no action either');
+
+# --- a client that never sends the rest of its body -----------------------
+
+# nginx discards the rest as it comes; when nothing comes for
+# lingering_timeout (2 s here) it closes the connection, and the request
+# is logged and counted then, once
+
+{
+    my $calls = calls_metric('_unknown', 'unknown_tool');
+    my $lines = () = audit_lines();
+
+    my $body = body26(name => 'no_such_tool', args => {}, id => 91);
+    my $s = connect_mcp();
+
+    send_all($s, head26(name => 'no_such_tool', len => length $body)
+                 . substr($body, 0, 200));
+
+    my $res = read_response($s, $early);
+    is($res && $res->{json}{id}, 91,
+       'never the rest: answered from the first bytes');
+
+    my $start = time;
+    my $sel = IO::Select->new($s);
+    my ($eof, $n) = (0, 0);
+
+    while (time - $start < ($vg ? 30 : 10)) {
+        next unless $sel->can_read(0.5);
+        $n = sysread($s, my $junk, 4096);
+        if (!$n) {
+            $eof = 1;
+            last;
+        }
+    }
+
+    ok($eof, 'never the rest: nginx closes the connection');
+    my $took = time - $start;
+    ok($took > 1.5 && $took < ($vg ? 30 : 8),
+       "... after its lingering timeout of 2 s (${\ sprintf '%.1f', $took} s)");
+    close $s;
+
+    ok(settle(sub { calls_metric('_unknown', 'unknown_tool') == $calls + 1 }),
+       '... the call counted once in the metrics');
+    ok(settle(sub { (() = audit_lines()) == $lines + 1 }),
+       '... and logged once');
+
+    my $s2 = connect_mcp();
+    my $next = next_request($s2);
+    is($next && $next->{json}{id}, 'next', 'the worker serves on');
+    close $s2;
+}
 
 # --- the zone's mirror of Redis decides; Redis is not asked ---------------
 
