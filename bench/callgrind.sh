@@ -58,10 +58,14 @@ count() {
     wait "$pid" 2>/dev/null || true
     out=$(ls "$D"/callgrind.out.*.1 | head -1)
     awk -v n="$N" '/^(summary|totals):/ { print int($2 / n); exit }' "$out"
-    # the body scanner's share, inclusive, for instructions per byte
+    # the body scanner's share, inclusive, for instructions per byte: the
+    # largest of the function's summary lines (callgrind also lists the
+    # parts of it that come from json.c and from inlined headers apart)
     callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
-    | awk -v n="$N" '/ngx_http_freshdesk_json_validate_escape[^_]/ {
-          gsub(",", "", $1); print int($1 / n); exit }' > "$D/scan.count"
+    | awk -v n="$N" '
+          /%\)  [^ ]*:ngx_http_freshdesk_json_validate_escape( \[.*)?$/ {
+              gsub(",", "", $1); if ($1 + 0 > max) max = $1 + 0 }
+          END { print int(max / n) }' > "$D/scan.count"
 }
 
 # scanner instructions per request (of the last count) per body byte
