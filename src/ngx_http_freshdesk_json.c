@@ -76,9 +76,6 @@ ngx_http_freshdesk_word(const char *s)
 }
 
 
-#define ngx_http_freshdesk_json_ws(c)                                        \
-    ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
-
 /* a container ends: the enclosing one's kind comes back from the stack */
 #define ngx_http_freshdesk_scan_close()                                      \
     depth--;                                                                 \
@@ -706,12 +703,6 @@ failed:
  * name given twice: the caller then leaves the text to json_loadb(), which
  * decides.
  */
-
-#define ngx_http_freshdesk_skip_ws(p, last)                                  \
-    while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {               \
-        (p)++;                                                               \
-    }
-
 
 json_t *
 ngx_http_freshdesk_json_load_flat(u_char *p, size_t len)

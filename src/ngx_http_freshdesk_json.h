@@ -13,6 +13,15 @@
 
 #define NGX_HTTP_FRESHDESK_JSON_MAX_DEPTH  64
 
+/* JSON's blanks, and skipping them */
+#define ngx_http_freshdesk_json_ws(c)                                        \
+    ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+
+#define ngx_http_freshdesk_skip_ws(p, last)                                  \
+    while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {               \
+        (p)++;                                                               \
+    }
+
 /* room for escaping len bytes of valid JSON as they are scanned */
 #define NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len)  (2 * (len) + 16)
 

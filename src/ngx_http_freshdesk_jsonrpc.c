@@ -37,13 +37,6 @@ static void ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc);
 
 
-#define ngx_http_freshdesk_rpc_ws(p, last)                                   \
-    while (p < last                                                          \
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))         \
-    {                                                                        \
-        p++;                                                                 \
-    }
-
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
     (rpc)->status = st;                                                      \
     (rpc)->code = c;                                                         \
@@ -386,13 +379,13 @@ ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
     ngx_str_t    name;
     ngx_uint_t   i, found;
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p == last || *p++ != '{') {
         return NULL;
     }
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p < last && *p == '}') {
         return p + 1;
@@ -443,7 +436,7 @@ ngx_http_freshdesk_rpc_members(u_char *p, u_char *last,
             m[i].value.len = p - start;
         }
 
-        ngx_http_freshdesk_rpc_ws(p, last);
+        ngx_http_freshdesk_skip_ws(p, last);
 
         if (p == last) {
             return NULL;
@@ -501,8 +494,8 @@ ngx_http_freshdesk_rpc_skip(u_char *p, u_char *last)
 
     } while (p < last
              && (depth
-                 || (*p != ',' && *p != '}' && *p != ' ' && *p != '\t'
-                     && *p != '\r' && *p != '\n')));
+                 || (*p != ',' && *p != '}'
+                     && !ngx_http_freshdesk_json_ws(*p))));
 
     return p;
 }
@@ -543,7 +536,7 @@ ngx_http_freshdesk_rpc_string_end(u_char *p, u_char *last)
 static ngx_inline u_char *
 ngx_http_freshdesk_rpc_key(u_char *p, u_char *last, ngx_str_t *name)
 {
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p == last || *p != '"') {
         return NULL;
@@ -558,13 +551,13 @@ ngx_http_freshdesk_rpc_key(u_char *p, u_char *last, ngx_str_t *name)
 
     name->len = p - 1 - name->data;
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p == last || *p++ != ':') {
         return NULL;
     }
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     return p == last ? NULL : p;
 }
@@ -787,7 +780,7 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
     ngx_str_t    name;
     ngx_uint_t   digits;
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p == last || *p++ != '{') {
         return NGX_DECLINED;
@@ -814,7 +807,7 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
             return NGX_DECLINED;
         }
 
-        ngx_http_freshdesk_rpc_ws(p, last);
+        ngx_http_freshdesk_skip_ws(p, last);
 
         if (p == last || *p++ != ',') {
             /* the end of the bytes, or of an object without an id */
@@ -864,7 +857,7 @@ ngx_http_freshdesk_rpc_prefix_id(u_char *p, u_char *last, ngx_str_t *id)
 
     /* complete: what follows the value is here, and ends the member */
 
-    ngx_http_freshdesk_rpc_ws(p, last);
+    ngx_http_freshdesk_skip_ws(p, last);
 
     if (p == last || (*p != ',' && *p != '}')) {
         return NGX_DECLINED;

@@ -34,6 +34,8 @@ static ngx_int_t ngx_http_freshdesk_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_freshdesk_routing_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_freshdesk_variable_set(ngx_http_variable_value_t *v,
+    ngx_str_t *s, ngx_uint_t no_cacheable);
 
 
 static ngx_http_variable_t  ngx_http_freshdesk_vars[] = {
@@ -196,18 +198,7 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
         s.len = ngx_sprintf(p, "%i", n) - p;
     }
 
-    if (s.len == 0) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    v->len = s.len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-    v->data = s.data;
-
-    return NGX_OK;
+    return ngx_http_freshdesk_variable_set(v, &s, 1);
 }
 
 
@@ -236,18 +227,32 @@ ngx_http_freshdesk_routing_variable(ngx_http_request_t *r,
 
     if (h[0].n != 1
         || ngx_http_freshdesk_header_decode(r->pool, &h[0].value, &s)
-           != NGX_OK
-        || s.len == 0)
+           != NGX_OK)
     {
         v->not_found = 1;
         return NGX_OK;
     }
 
-    v->len = s.len;
+    return ngx_http_freshdesk_variable_set(v, &s, 0);
+}
+
+
+/* a variable's value; empty is not found */
+
+static ngx_int_t
+ngx_http_freshdesk_variable_set(ngx_http_variable_value_t *v, ngx_str_t *s,
+    ngx_uint_t no_cacheable)
+{
+    if (s->len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = s->len;
     v->valid = 1;
-    v->no_cacheable = 0;
+    v->no_cacheable = no_cacheable;
     v->not_found = 0;
-    v->data = s.data;
+    v->data = s->data;
 
     return NGX_OK;
 }
