@@ -15,7 +15,6 @@
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_quota.h"
-#include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_metrics.h"
 
@@ -42,15 +41,6 @@ static char *ngx_http_freshdesk_retry(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_freshdesk_init_process(ngx_cycle_t *cycle);
 static void ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle);
-
-
-static ngx_conf_enum_t  ngx_http_freshdesk_log_levels[] = {
-    { ngx_string("info"), NGX_LOG_INFO },
-    { ngx_string("notice"), NGX_LOG_NOTICE },
-    { ngx_string("warn"), NGX_LOG_WARN },
-    { ngx_string("error"), NGX_LOG_ERR },
-    { ngx_null_string, 0 }
-};
 
 
 static ngx_command_t  ngx_http_freshdesk_commands[] = {
@@ -147,54 +137,7 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       offsetof(ngx_http_freshdesk_main_conf_t, buffers.max),
       NULL },
 
-    { ngx_string("freshdesk_quota_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
-      ngx_http_freshdesk_quota_zone,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("freshdesk_quota_redis"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
-      ngx_http_freshdesk_quota_redis,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("freshdesk_quota"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_freshdesk_quota,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("freshdesk_quota_calls"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_freshdesk_loc_conf_t, calls_limit),
-      NULL },
-
-    { ngx_string("freshdesk_quota_actions"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_freshdesk_loc_conf_t, actions_limit),
-      NULL },
-
-    { ngx_string("freshdesk_quota_dry_run"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_freshdesk_loc_conf_t, quota_dry_run),
-      NULL },
-
-    { ngx_string("freshdesk_quota_log_level"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
-      NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_freshdesk_loc_conf_t, quota_log_level),
-      &ngx_http_freshdesk_log_levels },
+    NGX_HTTP_FRESHDESK_QUOTA_COMMANDS,
 
     { ngx_string("freshdesk_retry"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
@@ -256,7 +199,8 @@ static ngx_int_t
 ngx_http_freshdesk_postconfiguration(ngx_conf_t *cf)
 {
     if (ngx_http_freshdesk_tools_init(cf) != NGX_OK
-        || ngx_http_freshdesk_metrics_init(cf) != NGX_OK)
+        || ngx_http_freshdesk_metrics_init(cf) != NGX_OK
+        || ngx_http_freshdesk_quota_postconfiguration(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -620,10 +564,6 @@ ngx_http_freshdesk_upstream_location(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t
 ngx_http_freshdesk_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_freshdesk_quota_redis_init(cycle) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     return ngx_http_freshdesk_quota_init_process(cycle);
 }
 
@@ -633,9 +573,6 @@ ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_freshdesk_main_conf_t  *fmcf;
 
-    /* Redis first: what it was still to be told goes to the state file */
-
-    ngx_http_freshdesk_quota_redis_exit(cycle);
     ngx_http_freshdesk_quota_exit_process(cycle);
 
     fmcf = ngx_http_cycle_get_module_main_conf(cycle,

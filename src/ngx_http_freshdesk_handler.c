@@ -70,8 +70,6 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
     }
 
     ctx->version = NGX_HTTP_FRESHDESK_V_NONE;
-    ctx->calls_remaining = -1;
-    ctx->actions_remaining = -1;
 
     ngx_http_set_ctx(r, ctx, ngx_http_freshdesk_module);
 
@@ -538,7 +536,7 @@ ngx_http_freshdesk_resume(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
 
-    if (ctx == NULL || ctx->waiting) {
+    if (ctx == NULL || ctx->waiting || ctx->quota.busy) {
         /* woken early: a try or the wait before the next one runs */
         return;
     }

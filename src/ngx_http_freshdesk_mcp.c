@@ -841,7 +841,6 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     if (rc == NGX_AGAIN) {
         /* Redis decides: the request waits, mcp_finish() goes on */
         ctx->quota_pending = 1;
-        ctx->waiting = 1;
         return NGX_DONE;
     }
 
@@ -1029,7 +1028,7 @@ ngx_http_freshdesk_call_start(ngx_http_request_t *r,
 
     if (rc == NGX_DECLINED) {
         ctx->outcome = FD_OUTCOME_QUOTA;
-        return ngx_http_freshdesk_tool_error(r, &ctx->id, &ctx->quota_text);
+        return ngx_http_freshdesk_tool_error(r, &ctx->id, &ctx->quota.text);
     }
 
     /* an action never sent is given back, however the request ends */
@@ -1059,7 +1058,7 @@ ngx_http_freshdesk_call_cleanup(void *data)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
 
-    if (ctx && ctx->action_taken) {
+    if (ctx && ctx->quota.taken) {
         ctx->call.sent = ngx_http_freshdesk_upstream_sent(ctx);
         ngx_http_freshdesk_quota_settle(r, ctx);
     }
@@ -1236,12 +1235,12 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
     if (ctx->quota_pending) {
         ctx->quota_pending = 0;
-        return ngx_http_freshdesk_call_start(r, ctx, ctx->quota_rc);
+        return ngx_http_freshdesk_call_start(r, ctx, ctx->quota.rc);
     }
 
     if (ctx->action_pending) {
         ctx->action_pending = 0;
-        rc = ctx->quota_rc;
+        rc = ctx->quota.rc;
         delay = ctx->retry_delay;
         goto action;
     }
@@ -1261,7 +1260,6 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
     if (rc == NGX_AGAIN) {
         ctx->action_pending = 1;
         ctx->retry_delay = delay;
-        ctx->waiting = 1;
         return NGX_DONE;
     }
 

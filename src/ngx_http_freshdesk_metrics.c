@@ -21,6 +21,7 @@
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_file.h"
 
 
 #define FD_METHODS   6
@@ -118,6 +119,24 @@ ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
 
     /* the configuration's own zone, like the quota zones */
 
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
+    zones = fmcf->zones.elts;
+
+    for (i = 0; i < fmcf->zones.nelts; i++) {
+        if (zones[i]->name.len == ngx_http_freshdesk_metrics_name.len
+            && ngx_strncmp(zones[i]->name.data,
+                           ngx_http_freshdesk_metrics_name.data,
+                           zones[i]->name.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate zone \"%V\": the module keeps "
+                               "its metrics in a zone of that name, give "
+                               "the freshdesk_quota_zone another one",
+                               &zones[i]->name);
+            return NGX_ERROR;
+        }
+    }
+
     zone = ngx_shared_memory_add(cf, &ngx_http_freshdesk_metrics_name,
                                  64 * 1024, &ngx_http_freshdesk_module);
     if (zone == NULL) {
@@ -132,12 +151,9 @@ ngx_http_freshdesk_metrics_init(ngx_conf_t *cf)
     zone->init = ngx_http_freshdesk_metrics_init_zone;
     zone->data = mctx;
 
-    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
     fmcf->metrics = zone;
 
     /* kept beside the first quota zone's state file, if any */
-
-    zones = fmcf->zones.elts;
 
     for (i = 0; i < fmcf->zones.nelts; i++) {
         if (zones[i]->state.len == 0) {
@@ -616,7 +632,7 @@ ngx_http_freshdesk_metrics_save(ngx_http_freshdesk_quota_ctx_t *qctx,
     p = ngx_sprintf(p, "upstream sum %uA\ngateway sum %uA\n",
                     m->upstream_sum_ms, m->gateway_sum_ms);
 
-    (void) ngx_http_freshdesk_state_write(&mctx->path, buf, p - buf, log);
+    (void) ngx_http_freshdesk_file_write(&mctx->path, buf, p - buf, log);
 
     ngx_free(buf);
 }

@@ -44,6 +44,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                    zones;        /* quota ctx pointers */
+    ngx_array_t                   *quota_refs;   /* quota.c: checked */
     u_char                         cursor_key[32];
     ngx_str_t                      cursor_key_conf;
     ngx_msec_t                     cursor_ttl;
@@ -99,38 +100,67 @@ typedef struct {
 } ngx_http_freshdesk_call_t;
 
 
-/* per-request state of the MCP endpoint (main request only) */
+/*
+ * A call's quota, from the question to the verdict: written by the quota
+ * front door (quota.c) only; others read it (variables, call answers).
+ */
 typedef struct {
-    ngx_str_t                      tenant;
-    ngx_str_t                      authorization;   /* "Basic ..." */
-    ngx_str_t                      rpc_method;
-    ngx_str_t                      tool_name;
-    ngx_str_t                      id;               /* serialized id */
-    ngx_uint_t                     version;
-    ngx_str_t                      hdr_method;       /* 2026: Mcp-Method */
-    ngx_str_t                      hdr_name;         /* 2026: Mcp-Name */
-    ngx_str_t                      hdr_version;      /* unsupported one */
-
-    json_t                        *arguments;
-    const ngx_http_freshdesk_tool_t  *tool;
-    const ngx_http_freshdesk_tool_t  *hdr_tool;  /* 2026: Mcp-Name's */
-
-    ngx_str_t                      resource;        /* "ticket 42" */
-    ngx_str_t                      quota_text;      /* refusal message */
-
-    ngx_http_freshdesk_call_t      call;
-    ngx_uint_t                     page;           /* page this call asked */
-
-    ngx_int_t                      upstream_status;
-    ngx_str_t                      quota_result;
-    ngx_int_t                      calls_remaining;
-    ngx_int_t                      actions_remaining;
+    ngx_str_t                      result;      /* $freshdesk_quota_result */
+    ngx_str_t                      text;        /* a refusal's message */
     ngx_int_t                      calls_limit;
     ngx_int_t                      actions_limit;
-    time_t                         calls_reset;
+    ngx_int_t                      calls_remaining;
+    ngx_int_t                      actions_remaining;
+    time_t                         calls_reset;   /* seconds from now */
     time_t                         actions_reset;
+    time_t                         retry_after;   /* 0: none */
+    ngx_int_t                      rc;          /* a decision that waited */
 
-    /* the REST request (a subrequest) and its capture */
+    /* a decision asked of Redis, and what a refund there needs */
+    void                          *pending;
+    time_t                         redis_sec;
+    uint32_t                       redis_month;
+
+    unsigned                       known:1;     /* remaining numbers set */
+    unsigned                       checked:1;   /* a take or refusal ran */
+    unsigned                       taken:1;     /* an action, unsettled */
+    unsigned                       redis:1;     /* counted in Redis */
+    unsigned                       busy:1;      /* the request waits */
+    unsigned                       open:1;      /* fail=open: uncounted */
+} ngx_http_freshdesk_quota_req_t;
+
+
+/*
+ * Per-request state of the MCP endpoint (main request only).  Each field
+ * has one writer, named beside it: handler (handler.c), mcp (mcp.c), call
+ * (the tools/call life), sub (the subrequest and its capture), response
+ * (response.c), quota (quota.c).
+ */
+typedef struct {
+    ngx_str_t                      tenant;          /* handler */
+    ngx_str_t                      authorization;   /* call: "Basic ..." */
+    ngx_str_t                      rpc_method;      /* mcp */
+    ngx_str_t                      tool_name;       /* call */
+    ngx_str_t                      id;              /* mcp: serialized */
+    ngx_uint_t                     version;         /* handler, mcp */
+    ngx_str_t                      hdr_method;      /* handler: Mcp-Method */
+    ngx_str_t                      hdr_name;        /* handler: Mcp-Name */
+    ngx_str_t                      hdr_version;     /* handler */
+
+    json_t                        *arguments;       /* mcp */
+    const ngx_http_freshdesk_tool_t  *tool;         /* call */
+    const ngx_http_freshdesk_tool_t  *hdr_tool;     /* mcp: Mcp-Name's */
+
+    ngx_str_t                      resource;        /* call: "ticket 42" */
+
+    ngx_http_freshdesk_call_t      call;            /* sub */
+    ngx_uint_t                     page;            /* call */
+
+    ngx_int_t                      upstream_status; /* call */
+
+    ngx_http_freshdesk_quota_req_t  quota;          /* quota */
+
+    /* the REST request (a subrequest) and its capture: sub */
     size_t                         max;
     size_t                         size_hint;    /* upstream Content-Length */
     ngx_buf_t                     *last;         /* capture buffer */
@@ -141,25 +171,18 @@ typedef struct {
     ngx_msec_t                     upstream_time;  /* all tries, ms */
     ngx_event_t                   *retry;        /* the wait between tries */
 
-    /* a quota decision asked of Redis */
-    void                          *quota_call;
-    ngx_int_t                      quota_rc;
-    time_t                         quota_sec;    /* Redis's second, month */
-    ngx_uint_t                     quota_month;
-    ngx_msec_t                     retry_delay;
+    ngx_msec_t                     retry_delay;  /* call */
 
-    ngx_uint_t                     outcome;      /* FD_OUTCOME_* */
-    ngx_uint_t                     tool_index;   /* in the catalog */
+    ngx_uint_t                     outcome;      /* call, mcp: FD_OUTCOME_* */
+    ngx_uint_t                     tool_index;   /* call: in the catalog */
 
-    unsigned                       era2026:1;    /* MCP 2026-07-28 */
-    unsigned                       hdr_error:1;  /* routing headers bad */
-    unsigned                       unsupported:1;  /* version header */
-    unsigned                       waiting:1;    /* a try or a wait runs */
-    unsigned                       quota_pending:1;   /* Redis: the call */
-    unsigned                       action_pending:1;  /* Redis: a retry */
-    unsigned                       quota_redis:1;     /* counted in Redis */
-    unsigned                       quota_checked:1;
-    unsigned                       action_taken:1;
+    unsigned                       era2026:1;    /* handler */
+    unsigned                       hdr_error:1;  /* handler */
+    unsigned                       unsupported:1;  /* handler */
+    unsigned                       waiting:1;    /* sub: a try or a wait */
+    unsigned                       quota_pending:1;   /* call: the take */
+    unsigned                       action_pending:1;  /* call: a retry's */
+    unsigned                       answered:1;   /* response: ours went */
 } ngx_http_freshdesk_ctx_t;
 
 

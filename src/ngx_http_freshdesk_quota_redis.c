@@ -2,72 +2,71 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * Cluster quotas: a quota zone backed by Redis (freshdesk_quota_redis), so
- * that every nginx node behind a load balancer counts against one budget
- * per tenant.  Each tools/call is one atomic decision in Redis: a Lua
- * script, loaded once and called by SHA (sent whole again after NOSCRIPT),
- * that keeps the rolling minute (one hash field a second) and the calendar
- * month (one key a month, expiring five weeks after it ends) on Redis's
- * own clock, so that the nodes' clocks do not matter.  A tenant's keys
- * share the hash tag {tenant}: one Redis Cluster slot.
+ * The Redis quota backend (freshdesk_quota_redis), so that every nginx
+ * node behind a load balancer counts against one budget per tenant.
+ * Each tools/call is one atomic decision in Redis: a Lua script, loaded
+ * once and called by SHA (sent whole again after NOSCRIPT), that keeps
+ * the rolling minute (one hash field a second) and the calendar month
+ * (one key a month, expiring five weeks after it ends) on Redis's own
+ * clock, so that the nodes' clocks do not matter.  A tenant's keys share
+ * the hash tag {tenant}: one Redis Cluster slot.
  *
- * When Redis cannot answer within the timeout (down, slow, an error, out
- * of memory), fail= decides: local counts in the node's shared memory (the
- * zone's own store) and owes those actions to Redis, which is told of them
- * when it is back (with the tenant's next call, and by a sweep every
- * second); closed refuses the call; open admits it uncounted.
+ * The quota front door (quota.c) asks; this file answers with a result,
+ * or with none when Redis cannot answer within the timeout.  What then
+ * happens (fail=local, closed, open), and the actions owed to Redis after
+ * a local decision, are the front door's business.
  */
 
 
-#include "ngx_http_freshdesk_quota.h"
-#include "ngx_http_freshdesk_quota_shm.h"
-#include "ngx_http_freshdesk_response.h"
+#include "ngx_http_freshdesk_quota_redis.h"
+#include "ngx_http_freshdesk_conf.h"
 
 #include <openssl/sha.h>
 
 
-#define FD_QUOTA_SWEEP       1000     /* ms between sweeps of owed actions */
-#define FD_QUOTA_SWEEP_MAX   32       /* tenants a sweep sends */
+#define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 
 
-/* one command of a request: the arguments kept for a resend as EVAL */
+/* a request's command: its arguments kept for a resend as EVAL */
 typedef struct {
-    ngx_http_request_t                *r;
-    ngx_http_freshdesk_quota_ctx_t    *qctx;
-    ngx_http_freshdesk_redis_cmd_t    *cmd;
-    ngx_str_t                          tenant;
-    ngx_str_t                          args[11];
-    ngx_uint_t                         nargs;
-    ngx_uint_t                         owed;
-    uint32_t                           owed_month;
-    unsigned                           action:1;
-    unsigned                           eval:1;
+    ngx_http_freshdesk_redis_t              *rd;
+    ngx_http_freshdesk_redis_cmd_t          *cmd;
+    ngx_log_t                               *log;
+    ngx_http_freshdesk_quota_ask_t          *ask;
+    ngx_http_freshdesk_quota_redis_done_pt   done;
+    void                                    *data;
+    ngx_str_t                                args[11];
+    ngx_uint_t                               nargs;
+    unsigned                                 action:1;
+    unsigned                                 eval:1;
 } ngx_http_freshdesk_quota_call_t;
 
 
-/* one tenant of a sweep */
+/* a sync on its way */
 typedef struct {
-    ngx_http_freshdesk_quota_ctx_t    *qctx;
-    ngx_http_freshdesk_quota_owed_t    owed;
-    ngx_uint_t                         pending;
-    u_char                             tenant[255];
+    ngx_http_freshdesk_redis_t                *rd;
+    ngx_http_freshdesk_quota_redis_synced_pt   synced;
+    void                                      *data;
 } ngx_http_freshdesk_quota_sync_t;
 
 
-static ngx_int_t ngx_http_freshdesk_quota_redis_start(ngx_cycle_t *cycle,
-    ngx_http_freshdesk_quota_ctx_t *qctx);
-static ngx_int_t ngx_http_freshdesk_quota_redis_ask(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_uint_t action);
+/* freshdesk_quota_redis's parameters, parsed by the shared parser */
+typedef struct {
+    ngx_str_t                   db;
+    ngx_str_t                   user;
+    ngx_str_t                   password_file;
+    ngx_msec_t                  timeout;
+    ngx_uint_t                  fail;
+    ngx_int_t                   connections;
+    ngx_int_t                   share;
+    ngx_str_t                   prefix;
+} ngx_http_freshdesk_quota_redis_conf_t;
+
+
 static void ngx_http_freshdesk_quota_redis_handler(void *data,
     ngx_http_freshdesk_resp_t *reply);
-static ngx_int_t ngx_http_freshdesk_quota_redis_fallback(
-    ngx_http_request_t *r, ngx_http_freshdesk_ctx_t *ctx,
-    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_uint_t action);
-static void ngx_http_freshdesk_quota_redis_cleanup(void *data);
 static void ngx_http_freshdesk_quota_redis_ignore(void *data,
     ngx_http_freshdesk_resp_t *reply);
-static void ngx_http_freshdesk_quota_redis_sweep(ngx_event_t *ev);
 static void ngx_http_freshdesk_quota_redis_synced(void *data,
     ngx_http_freshdesk_resp_t *reply);
 static ngx_int_t ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
@@ -76,9 +75,50 @@ static u_char *ngx_http_freshdesk_quota_redis_key_write(u_char *p,
     ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant);
 static ngx_int_t ngx_http_freshdesk_quota_redis_num(ngx_pool_t *pool,
     ngx_str_t *s, int64_t n);
-static void ngx_http_freshdesk_quota_redis_sync(
-    ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_http_freshdesk_quota_sync_t *sync);
+static char *ngx_http_freshdesk_quota_redis_password(ngx_conf_t *cf,
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *file);
+
+
+static const char  *ngx_http_freshdesk_quota_redis_fail[] = {
+    "local", "closed", "open", NULL
+};
+
+static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
+
+    { ngx_string("db="), NGX_HTTP_FRESHDESK_PARAM_DIGITS,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, db), 0, 0, NULL,
+      NULL },
+
+    { ngx_string("user="), NGX_HTTP_FRESHDESK_PARAM_STR,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, user), 0, 0, NULL,
+      NULL },
+
+    { ngx_string("password_file="), NGX_HTTP_FRESHDESK_PARAM_PATH,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, password_file), 1, 0,
+      NULL, NULL },
+
+    { ngx_string("timeout="), NGX_HTTP_FRESHDESK_PARAM_MSEC,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, timeout), 1, 0, NULL,
+      NULL },
+
+    { ngx_string("fail="), NGX_HTTP_FRESHDESK_PARAM_ENUM,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, fail), 0, 0, NULL,
+      ngx_http_freshdesk_quota_redis_fail },
+
+    { ngx_string("connections="), NGX_HTTP_FRESHDESK_PARAM_NUM,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, connections), 1, 64,
+      NULL, NULL },
+
+    { ngx_string("local_share="), NGX_HTTP_FRESHDESK_PARAM_NUM,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, share), 1, 100, "%",
+      NULL },
+
+    { ngx_string("prefix="), NGX_HTTP_FRESHDESK_PARAM_STR,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, prefix), 0, 64, NULL,
+      NULL },
+
+    { ngx_null_string, 0, 0, 0, 0, NULL, NULL }
+};
 
 
 /*
@@ -185,70 +225,40 @@ static char  ngx_http_freshdesk_quota_script[] =
  * freshdesk_quota_redis zone address [db=N] [user=name]
  *     [password_file=path] [timeout=time] [fail=local|closed|open]
  *     [connections=N] [local_share=N%] [prefix=string];
+ *
+ * The front door has found the zone; args[0] is the address.
  */
 
 char *
-ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_freshdesk_quota_redis_conf(ngx_conf_t *cf, ngx_str_t *zone,
+    ngx_str_t *args, ngx_uint_t n, ngx_http_freshdesk_redis_t **rdp)
 {
-    ngx_http_freshdesk_main_conf_t *fmcf = conf;
-
-    u_char                           *p, *last, md[SHA_DIGEST_LENGTH];
-    ssize_t                           n;
-    ngx_int_t                         v;
-    ngx_str_t                        *value, s, file;
-    ngx_uint_t                        i;
-    ngx_file_t                        f;
-    ngx_file_info_t                   fi;
-    ngx_http_freshdesk_redis_t       *rd;
-    ngx_http_freshdesk_quota_ctx_t   *qctx, **zones;
-
-    value = cf->args->elts;
-
-    qctx = NULL;
-    zones = fmcf->zones.elts;
-
-    for (i = 0; i < fmcf->zones.nelts; i++) {
-        if (zones[i]->name.len == value[1].len
-            && ngx_strncmp(zones[i]->name.data, value[1].data, value[1].len)
-               == 0)
-        {
-            qctx = zones[i];
-            break;
-        }
-    }
-
-    if (qctx == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "no freshdesk_quota_zone \"%V\" before this "
-                           "directive", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (qctx->redis) {
-        return "is duplicate";
-    }
+    u_char                                 *p, md[SHA_DIGEST_LENGTH];
+    ngx_http_freshdesk_redis_t             *rd;
+    ngx_http_freshdesk_quota_redis_conf_t   conf;
 
     rd = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_redis_t));
     if (rd == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    rd->zone = qctx->name;
-    rd->timeout = 50;
-    rd->nconns = 2;
-    rd->fail = NGX_HTTP_FRESHDESK_REDIS_LOCAL;
-    rd->share = 100;
-    ngx_str_set(&rd->prefix, "freshdesk:");
+    rd->zone = *zone;
 
-    rd->url.url = value[2];
+    ngx_memzero(&conf, sizeof(ngx_http_freshdesk_quota_redis_conf_t));
+    conf.timeout = 50;
+    conf.connections = 2;
+    conf.fail = NGX_HTTP_FRESHDESK_REDIS_LOCAL;
+    conf.share = 100;
+    ngx_str_set(&conf.prefix, "freshdesk:");
+
+    rd->url.url = args[0];
     rd->url.default_port = 6379;
 
     if (ngx_parse_url(cf->pool, &rd->url) != NGX_OK) {
         if (rd->url.err) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "%s in Redis address \"%V\"", rd->url.err,
-                               &value[2]);
+                               &args[0]);
         }
 
         return NGX_CONF_ERROR;
@@ -256,179 +266,38 @@ ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (rd->url.naddrs == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "no address for Redis \"%V\"", &value[2]);
+                           "no address for Redis \"%V\"", &args[0]);
         return NGX_CONF_ERROR;
     }
 
-    ngx_str_null(&file);
-
-    for (i = 3; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
-            rd->db.data = value[i].data + 3;
-            rd->db.len = value[i].len - 3;
-
-            if (ngx_atoi(rd->db.data, rd->db.len) == NGX_ERROR) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
-            rd->user.data = value[i].data + 5;
-            rd->user.len = value[i].len - 5;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
-            file.data = value[i].data + 14;
-            file.len = value[i].len - 14;
-
-            if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            rd->timeout = ngx_parse_time(&s, 0);
-            if (rd->timeout == (ngx_msec_t) NGX_ERROR || rd->timeout == 0) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "fail=", 5) == 0) {
-            s.data = value[i].data + 5;
-            s.len = value[i].len - 5;
-
-            if (s.len == 5 && ngx_strncmp(s.data, "local", 5) == 0) {
-                rd->fail = NGX_HTTP_FRESHDESK_REDIS_LOCAL;
-
-            } else if (s.len == 6 && ngx_strncmp(s.data, "closed", 6) == 0) {
-                rd->fail = NGX_HTTP_FRESHDESK_REDIS_CLOSED;
-
-            } else if (s.len == 4 && ngx_strncmp(s.data, "open", 4) == 0) {
-                rd->fail = NGX_HTTP_FRESHDESK_REDIS_OPEN;
-
-            } else {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "connections=", 12) == 0) {
-            v = ngx_atoi(value[i].data + 12, value[i].len - 12);
-            if (v < 1 || v > 64) {
-                goto invalid;
-            }
-
-            rd->nconns = v;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "local_share=", 12) == 0) {
-            s.data = value[i].data + 12;
-            s.len = value[i].len - 12;
-
-            if (s.len && s.data[s.len - 1] == '%') {
-                s.len--;
-            }
-
-            v = ngx_atoi(s.data, s.len);
-            if (v < 1 || v > 100) {
-                goto invalid;
-            }
-
-            rd->share = v;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
-            rd->prefix.data = value[i].data + 7;
-            rd->prefix.len = value[i].len - 7;
-
-            if (rd->prefix.len > 64) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        goto invalid;
+    if (ngx_http_freshdesk_conf_params(cf, &args[1], n - 1,
+                                       ngx_http_freshdesk_quota_redis_params,
+                                       &conf)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
-    if (rd->user.len && file.len == 0) {
+    rd->db = conf.db;
+    rd->user = conf.user;
+    rd->timeout = conf.timeout;
+    rd->fail = conf.fail;
+    rd->nconns = (ngx_uint_t) conf.connections;
+    rd->share = (ngx_uint_t) conf.share;
+    rd->prefix = conf.prefix;
+
+    if (rd->user.len && conf.password_file.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"user=\" needs \"password_file=\"");
         return NGX_CONF_ERROR;
     }
 
-    /* the password: read once here, never written anywhere */
-
-    if (file.len) {
-        ngx_memzero(&f, sizeof(ngx_file_t));
-        f.name = file;
-        f.log = cf->log;
-
-        f.fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-        if (f.fd == NGX_INVALID_FILE) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               ngx_open_file_n " \"%V\" failed", &file);
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR
-            || ngx_file_size(&fi) > 4096 || ngx_file_size(&fi) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "Redis password file \"%V\" must hold "
-                               "1 to 4096 bytes", &file);
-            (void) ngx_close_file(f.fd);
-            return NGX_CONF_ERROR;
-        }
-
-        rd->password.data = ngx_pnalloc(cf->pool, ngx_file_size(&fi));
-        if (rd->password.data == NULL) {
-            (void) ngx_close_file(f.fd);
-            return NGX_CONF_ERROR;
-        }
-
-        n = ngx_read_file(&f, rd->password.data, ngx_file_size(&fi), 0);
-
-        (void) ngx_close_file(f.fd);
-
-        if (n != (ssize_t) ngx_file_size(&fi)) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "could not read Redis password file \"%V\"",
-                               &file);
-            return NGX_CONF_ERROR;
-        }
-
-        /* a trailing line break is not part of it */
-
-        last = rd->password.data + n;
-
-        while (last > rd->password.data
-               && (last[-1] == '\n' || last[-1] == '\r'))
-        {
-            last--;
-        }
-
-        rd->password.len = last - rd->password.data;
-
-        if (rd->password.len == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "Redis password file \"%V\" is empty", &file);
-            return NGX_CONF_ERROR;
-        }
+    if (conf.password_file.len
+        && ngx_http_freshdesk_quota_redis_password(cf, rd,
+                                                   &conf.password_file)
+           != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     rd->script.data = (u_char *) ngx_http_freshdesk_quota_script;
@@ -444,41 +313,99 @@ ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     p = ngx_hex_dump(rd->sha.data, md, SHA_DIGEST_LENGTH);
     rd->sha.len = p - rd->sha.data;
 
-    qctx->redis = rd;
+    *rdp = rd;
 
     return NGX_CONF_OK;
+}
 
-invalid:
 
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
-    return NGX_CONF_ERROR;
+/* the password: read once here, never written anywhere */
+
+static char *
+ngx_http_freshdesk_quota_redis_password(ngx_conf_t *cf,
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *file)
+{
+    u_char           *last;
+    ssize_t           n;
+    ngx_file_t        f;
+    ngx_file_info_t   fi;
+
+    ngx_memzero(&f, sizeof(ngx_file_t));
+    f.name = *file;
+    f.log = cf->log;
+
+    f.fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (f.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", file);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(f.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 4096 || ngx_file_size(&fi) == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis password file \"%V\" must hold "
+                           "1 to 4096 bytes", file);
+        (void) ngx_close_file(f.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    rd->password.data = ngx_pnalloc(cf->pool, ngx_file_size(&fi));
+    if (rd->password.data == NULL) {
+        (void) ngx_close_file(f.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&f, rd->password.data, ngx_file_size(&fi), 0);
+
+    (void) ngx_close_file(f.fd);
+
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "could not read Redis password file \"%V\"",
+                           file);
+        return NGX_CONF_ERROR;
+    }
+
+    /* a trailing line break is not part of it */
+
+    last = rd->password.data + n;
+
+    while (last > rd->password.data
+           && (last[-1] == '\n' || last[-1] == '\r'))
+    {
+        last--;
+    }
+
+    rd->password.len = last - rd->password.data;
+
+    if (rd->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "Redis password file \"%V\" is empty", file);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
 ngx_int_t
-ngx_http_freshdesk_quota_redis_init(ngx_cycle_t *cycle)
+ngx_http_freshdesk_quota_redis_start(ngx_http_freshdesk_redis_t *rd,
+    ngx_cycle_t *cycle, ngx_http_freshdesk_redis_stats_t *stats)
 {
-    ngx_uint_t                        z;
-    ngx_array_t                      *zones;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    rd->stats = stats;
 
-    if (ngx_process != NGX_PROCESS_WORKER
-        && ngx_process != NGX_PROCESS_SINGLE)
-    {
-        return NGX_OK;
+    if (ngx_http_freshdesk_redis_init_process(rd, cycle) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    zones = ngx_http_freshdesk_quota_zones(cycle);
+    /* the syncs on their way: a few slots, reused */
 
-    for (z = 0; zones && z < zones->nelts; z++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[z];
-
-        if (qctx->redis && qctx->sh
-            && ngx_http_freshdesk_quota_redis_start(cycle, qctx) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    rd->sweep = ngx_pcalloc(rd->pool, FD_QUOTA_SYNC_MAX
+                                      * sizeof(ngx_http_freshdesk_quota_sync_t));
+    if (rd->sweep == NULL) {
+        return NGX_ERROR;
     }
 
     return NGX_OK;
@@ -486,151 +413,41 @@ ngx_http_freshdesk_quota_redis_init(ngx_cycle_t *cycle)
 
 
 void
-ngx_http_freshdesk_quota_redis_exit(ngx_cycle_t *cycle)
+ngx_http_freshdesk_quota_redis_stop(ngx_http_freshdesk_redis_t *rd)
 {
-    ngx_uint_t                        z, i;
-    ngx_array_t                      *zones;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-
-    zones = ngx_http_freshdesk_quota_zones(cycle);
-
-    for (z = 0; zones && z < zones->nelts; z++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[z];
-
-        if (qctx->redis == NULL || qctx->redis->conns == NULL) {
-            continue;
-        }
-
-        if (qctx->sync.timer_set) {
-            ngx_del_timer(&qctx->sync);
-        }
-
-        /* owed actions still on their way: back to the node */
-
-        sync = qctx->redis->sweep;
-
-        for (i = 0; qctx->syncing && i < FD_QUOTA_SWEEP_MAX; i++) {
-            if (sync[i].pending) {
-                sync[i].pending = 0;
-                qctx->syncing--;
-                ngx_http_freshdesk_quota_owed_give(qctx,
-                                                   &sync[i].owed.tenant,
-                                                   sync[i].owed.n,
-                                                   sync[i].owed.month);
-            }
-        }
-
-        ngx_http_freshdesk_redis_exit_process(qctx->redis);
+    if (rd->conns) {
+        ngx_http_freshdesk_redis_exit_process(rd);
     }
 }
 
-
-static ngx_int_t
-ngx_http_freshdesk_quota_redis_start(ngx_cycle_t *cycle,
-    ngx_http_freshdesk_quota_ctx_t *qctx)
-{
-    ngx_http_freshdesk_redis_t  *rd;
-
-    ngx_uint_t                        i;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-
-    rd = qctx->redis;
-    rd->stats = &qctx->sh->redis;
-
-    if (ngx_http_freshdesk_redis_init_process(rd, cycle) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    sync = ngx_pcalloc(rd->pool, FD_QUOTA_SWEEP_MAX
-                                 * sizeof(ngx_http_freshdesk_quota_sync_t));
-    if (sync == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < FD_QUOTA_SWEEP_MAX; i++) {
-        sync[i].owed.tenant.data = sync[i].tenant;
-    }
-
-    rd->sweep = sync;
-
-    qctx->sync.handler = ngx_http_freshdesk_quota_redis_sweep;
-    qctx->sync.data = qctx;
-    qctx->sync.log = cycle->log;
-    qctx->sync.cancelable = 1;
-
-    ngx_add_timer(&qctx->sync, FD_QUOTA_SWEEP);
-
-    return NGX_OK;
-}
-
-
-/*
- * The call's decision asked of Redis: NGX_AGAIN, the request waits for
- * the answer (ctx->quota_rc then holds the decision); NGX_DONE, decide
- * here (fail=local); NGX_OK or NGX_DECLINED, decided by fail=open or
- * fail=closed.
- */
 
 ngx_int_t
-ngx_http_freshdesk_quota_redis_take(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
-{
-    return ngx_http_freshdesk_quota_redis_ask(r, ctx, qctx, 0);
-}
-
-
-/* one more action for a retry, the same way */
-
-ngx_int_t
-ngx_http_freshdesk_quota_redis_action(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
-{
-    return ngx_http_freshdesk_quota_redis_ask(r, ctx, qctx, 1);
-}
-
-
-static ngx_int_t
-ngx_http_freshdesk_quota_redis_ask(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_uint_t action)
+ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
+    ngx_pool_t *pool, ngx_log_t *log, ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_uint_t action, ngx_http_freshdesk_quota_redis_done_pt done,
+    void *data, void **handle)
 {
     ngx_str_t                        *a;
-    ngx_pool_cleanup_t               *cln;
-    ngx_http_freshdesk_redis_t       *rd;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_quota_call_t  *call;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    rd = qctx->redis;
-
-    call = ctx->quota_call;
+    call = *handle;
 
     if (call == NULL) {
-        call = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_quota_call_t));
+        call = ngx_pcalloc(pool, sizeof(ngx_http_freshdesk_quota_call_t));
         if (call == NULL) {
             return NGX_ERROR;
         }
 
-        /* a request that ends first leaves the reply to nobody */
-
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-        if (cln == NULL) {
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_freshdesk_quota_redis_cleanup;
-        cln->data = call;
-
-        call->r = r;
-        call->qctx = qctx;
-        call->tenant = ctx->tenant;
-        ctx->quota_call = call;
+        call->rd = rd;
+        *handle = call;
     }
 
+    call->log = log;
+    call->ask = ask;
+    call->done = done;
+    call->data = data;
     call->action = action;
     call->eval = 0;
-    call->owed = 0;
 
     a = call->args;
 
@@ -638,7 +455,7 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_request_t *r,
     a[1] = rd->sha;
     ngx_str_set(&a[2], "1");
 
-    if (ngx_http_freshdesk_quota_redis_key(r->pool, rd, &ctx->tenant, &a[3])
+    if (ngx_http_freshdesk_quota_redis_key(pool, rd, &ask->tenant, &a[3])
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -647,39 +464,35 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_request_t *r,
     if (!action) {
         ngx_str_set(&a[4], "take");
 
-        call->owed = ngx_http_freshdesk_quota_owed_take(qctx, &ctx->tenant,
-                                                        &call->owed_month);
-
-        if (ngx_http_freshdesk_quota_redis_num(r->pool, &a[5],
-                                               ctx->calls_limit)
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[5], ask->calls_limit)
             != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(r->pool, &a[6],
-                                                  ctx->actions_limit)
+            || ngx_http_freshdesk_quota_redis_num(pool, &a[6],
+                                                  ask->actions_limit)
                != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(r->pool, &a[8], call->owed)
+            || ngx_http_freshdesk_quota_redis_num(pool, &a[8], ask->owed)
                != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(r->pool, &a[9],
-                                                  call->owed_month)
+            || ngx_http_freshdesk_quota_redis_num(pool, &a[9],
+                                                  ask->owed_month)
                != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[7].data = (u_char *) (flcf->quota_dry_run ? "1" : "0");
+        a[7].data = (u_char *) (ask->dry_run ? "1" : "0");
         a[7].len = 1;
         call->nargs = 10;
 
     } else {
         ngx_str_set(&a[4], "action");
 
-        if (ngx_http_freshdesk_quota_redis_num(r->pool, &a[5],
-                                               ctx->actions_limit)
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[5],
+                                               ask->actions_limit)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[6].data = (u_char *) (flcf->quota_dry_run ? "1" : "0");
+        a[6].data = (u_char *) (ask->dry_run ? "1" : "0");
         a[6].len = 1;
         call->nargs = 7;
     }
@@ -688,64 +501,23 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_request_t *r,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
 
-    if (call->cmd) {
-        return NGX_AGAIN;
-    }
-
-    /* no connection now: decided without Redis, at once */
-
-    if (call->owed) {
-        ngx_http_freshdesk_quota_owed_give(qctx, &ctx->tenant, call->owed,
-                                           call->owed_month);
-        call->owed = 0;
-    }
-
-    return ngx_http_freshdesk_quota_redis_fallback(r, ctx, qctx, action);
+    return call->cmd ? NGX_AGAIN : NGX_DECLINED;
 }
 
 
-/*
- * Decided without Redis: for a call NGX_DONE (count here), NGX_OK or
- * NGX_DECLINED; for a retry's action, NGX_OK or NGX_DECLINED.
- */
-
-static ngx_int_t
-ngx_http_freshdesk_quota_redis_fallback(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_uint_t action)
+ngx_uint_t
+ngx_http_freshdesk_quota_redis_cancel(void *handle)
 {
-    ngx_http_freshdesk_redis_t  *rd;
+    ngx_http_freshdesk_quota_call_t  *call = handle;
 
-    rd = qctx->redis;
-
-    (void) ngx_atomic_fetch_add(&rd->stats->fallbacks, 1);
-
-    switch (rd->fail) {
-
-    case NGX_HTTP_FRESHDESK_REDIS_OPEN:
-        ngx_str_set(&ctx->quota_result, "open");
-        return NGX_OK;
-
-    case NGX_HTTP_FRESHDESK_REDIS_CLOSED:
-        if (action) {
-            return NGX_DECLINED;
-        }
-
-        ngx_str_set(&ctx->quota_result, "backend_down");
-        ngx_str_set(&ctx->quota_text, "The gateway cannot check this "
-                    "tenant's quota right now (quota backend unavailable); "
-                    "the call was not made. Retry in a few seconds.");
-
-        if (ngx_http_freshdesk_retry_after(r, 2) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        return NGX_DECLINED;
-
-    default:
-        return action ? ngx_http_freshdesk_quota_action_local(r, ctx, qctx)
-                      : NGX_DONE;
+    if (call == NULL || call->cmd == NULL) {
+        return 0;
     }
+
+    ngx_http_freshdesk_redis_abandon(call->cmd);
+    call->cmd = NULL;
+
+    return 1;
 }
 
 
@@ -755,24 +527,13 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 {
     ngx_http_freshdesk_quota_call_t *call = data;
 
-    int64_t                          v[7];
-    ngx_int_t                        rc;
-    ngx_uint_t                       i, n, refused;
-    ngx_connection_t                *c;
-    ngx_http_request_t              *r;
-    ngx_http_freshdesk_ctx_t        *ctx;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
-    ngx_http_freshdesk_quota_ctx_t  *qctx;
+    int64_t                             v[7];
+    ngx_uint_t                          i, n;
+    ngx_http_freshdesk_redis_t         *rd;
+    ngx_http_freshdesk_quota_result_t   res;
 
-    r = call->r;
-    c = r->connection;
-    qctx = call->qctx;
+    rd = call->rd;
     call->cmd = NULL;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    ngx_http_set_log_request(c->log, r);
 
     if (reply && reply->value.type == '-' && !call->eval
         && reply->value.str.len >= 8
@@ -780,15 +541,15 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
     {
         /* SCRIPT FLUSH or a new Redis: the script itself, once */
 
-        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+        ngx_log_error(NGX_LOG_INFO, call->log, 0,
                       "freshdesk: quota zone \"%V\": Redis lacks the "
-                      "script, sending it", &qctx->name);
+                      "script, sending it", &rd->zone);
 
         call->eval = 1;
         ngx_str_set(&call->args[0], "EVAL");
-        call->args[1] = qctx->redis->script;
+        call->args[1] = rd->script;
 
-        call->cmd = ngx_http_freshdesk_redis_send(qctx->redis, call->args,
+        call->cmd = ngx_http_freshdesk_redis_send(rd, call->args,
                                    call->nargs,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
@@ -816,12 +577,12 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
     if (n < (call->action ? 5 : 7)) {
 
-        /* no answer, an error (OOM, ...), or not ours: without Redis */
+        /* no answer, an error (OOM, ...), or not ours */
 
         if (reply) {
-            ngx_log_error(NGX_LOG_ERR, c->log, 0,
+            ngx_log_error(NGX_LOG_ERR, call->log, 0,
                           "freshdesk: quota zone \"%V\": Redis answered "
-                          "%s%*s", &qctx->name,
+                          "%s%*s", &rd->zone,
                           reply->value.type == '-' ? "" : "an unexpected "
                                                           "reply",
                           reply->value.type == '-'
@@ -829,120 +590,60 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
                           reply->value.str.data);
         }
 
-        if (call->owed) {
-            ngx_http_freshdesk_quota_owed_give(qctx, &ctx->tenant,
-                                               call->owed, call->owed_month);
-            call->owed = 0;
-        }
-
-        rc = ngx_http_freshdesk_quota_redis_fallback(r, ctx, qctx,
-                                                     call->action);
-
-        if (rc == NGX_DONE) {
-            rc = ngx_http_freshdesk_quota_local(r, ctx, qctx);
-        }
-
-        goto done;
+        call->done(call->data, NULL);
+        return;
     }
 
-    qctx->redis->stats->last_ok = (ngx_atomic_uint_t) ngx_time();
+    rd->stats->last_ok = (ngx_atomic_uint_t) ngx_time();
+
+    ngx_memzero(&res, sizeof(ngx_http_freshdesk_quota_result_t));
 
     if (call->action) {
         /* {counted, actions, month end, now, YYYYMM} */
 
-        ctx->actions_remaining = ctx->actions_limit > v[1]
-                                 ? ctx->actions_limit - v[1] : 0;
-        ctx->actions_reset = (time_t) v[2];
+        res.counted = v[0] ? 1 : 0;
+        res.actions = (uint32_t) v[1];
+        res.actions_reset = (time_t) v[2];
+        res.sec = (time_t) v[3];
+        res.month = (uint32_t) v[4];
 
-        if (v[0] == 0) {
-            ngx_log_error(flcf->quota_log_level, c->log, 0,
-                          "freshdesk: no further try: monthly actions quota "
-                          "exhausted for tenant \"%V\"", &ctx->tenant);
-            rc = NGX_DECLINED;
-            goto done;
-        }
+    } else {
+        /* {refused, calls, actions, call reset, month end, now, YYYYMM} */
 
-        ctx->action_taken = 1;
-        ctx->quota_redis = 1;
-        ctx->quota_sec = (time_t) v[3];
-        ctx->quota_month = (ngx_uint_t) v[4];
-
-        if (ctx->quota_result.len == sizeof("refunded") - 1) {
-            ngx_str_set(&ctx->quota_result, "passed");
-        }
-
-        rc = NGX_OK;
-        goto done;
+        res.refuse = (ngx_uint_t) v[0];
+        res.counted = (res.refuse == 0 || call->ask->dry_run);
+        res.calls = (ngx_uint_t) v[1];
+        res.actions = (uint32_t) v[2];
+        res.calls_reset = v[3] > 0 ? (time_t) v[3] : 1;
+        res.actions_reset = v[4] > 0 ? (time_t) v[4] : 1;
+        res.sec = (time_t) v[5];
+        res.month = (uint32_t) v[6];
     }
 
-    /* {refused, calls, actions, call reset, month end, now, YYYYMM} */
-
-    refused = (ngx_uint_t) v[0];
-
-    ctx->calls_remaining = ctx->calls_limit > v[1]
-                           ? ctx->calls_limit - v[1] : 0;
-    ctx->actions_remaining = ctx->actions_limit > v[2]
-                             ? ctx->actions_limit - v[2] : 0;
-    ctx->calls_reset = v[3] > 0 ? (time_t) v[3] : 1;
-    ctx->actions_reset = v[4] > 0 ? (time_t) v[4] : 1;
-
-    if (!refused || flcf->quota_dry_run) {
-        ctx->action_taken = 1;
-        ctx->quota_redis = 1;
-        ctx->quota_sec = (time_t) v[5];
-        ctx->quota_month = (ngx_uint_t) v[6];
-    }
-
-    ngx_http_freshdesk_quota_mirror(qctx, ctx,
-                                    !refused || flcf->quota_dry_run,
-                                    refused != 0, (uint32_t) v[1],
-                                    (uint32_t) v[2], (uint32_t) v[6]);
-
-    rc = ngx_http_freshdesk_quota_verdict(r, ctx, refused);
-
-done:
-
-    /* the request goes on where it waited */
-
-    ctx->quota_rc = rc;
-    ctx->waiting = 0;
-
-    if (ngx_http_post_request(r, NULL) != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_ERROR);
-        return;
-    }
-
-    ngx_http_run_posted_requests(c);
+    call->done(call->data, &res);
 }
 
 
-/* a refund (an upstream 429, or a call that could not be made) */
-
-void
-ngx_http_freshdesk_quota_redis_refund(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_uint_t call)
+ngx_int_t
+ngx_http_freshdesk_quota_redis_refund(ngx_http_freshdesk_redis_t *rd,
+    ngx_pool_t *pool, ngx_str_t *tenant, ngx_uint_t call, time_t sec,
+    uint32_t month)
 {
     ngx_str_t  a[8];
 
     ngx_str_set(&a[0], "EVALSHA");
-    a[1] = qctx->redis->sha;
+    a[1] = rd->sha;
     ngx_str_set(&a[2], "1");
     ngx_str_set(&a[4], "refund");
 
     a[5].data = (u_char *) (call ? "1" : "0");
     a[5].len = 1;
 
-    if (ngx_http_freshdesk_quota_redis_key(r->pool, qctx->redis,
-                                           &ctx->tenant, &a[3])
-        != NGX_OK
-        || ngx_http_freshdesk_quota_redis_num(r->pool, &a[6], ctx->quota_sec)
-           != NGX_OK
-        || ngx_http_freshdesk_quota_redis_num(r->pool, &a[7],
-                                              ctx->quota_month)
-           != NGX_OK)
+    if (ngx_http_freshdesk_quota_redis_key(pool, rd, tenant, &a[3]) != NGX_OK
+        || ngx_http_freshdesk_quota_redis_num(pool, &a[6], sec) != NGX_OK
+        || ngx_http_freshdesk_quota_redis_num(pool, &a[7], month) != NGX_OK)
     {
-        return;
+        return NGX_ERROR;
     }
 
     /*
@@ -950,16 +651,15 @@ ngx_http_freshdesk_quota_redis_refund(ngx_http_request_t *r,
      * then charged, never undercharged.
      */
 
-    if (ngx_http_freshdesk_redis_send(qctx->redis, a, 8,
+    if (ngx_http_freshdesk_redis_send(rd, a, 8,
                                       ngx_http_freshdesk_quota_redis_ignore,
-                                      qctx)
+                                      rd)
         == NULL)
     {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "freshdesk: quota zone \"%V\": a refund for tenant "
-                      "\"%V\" could not reach Redis", &qctx->name,
-                      &ctx->tenant);
+        return NGX_DECLINED;
     }
+
+    return NGX_OK;
 }
 
 
@@ -970,82 +670,30 @@ ngx_http_freshdesk_quota_redis_ignore(void *data,
 }
 
 
-static void
-ngx_http_freshdesk_quota_redis_cleanup(void *data)
-{
-    ngx_http_freshdesk_quota_call_t  *call = data;
-
-    if (call->cmd) {
-        ngx_http_freshdesk_redis_abandon(call->cmd);
-        call->cmd = NULL;
-
-        /* what it had taken to send is given back */
-
-        if (call->owed) {
-            ngx_http_freshdesk_quota_owed_give(call->qctx, &call->tenant,
-                                               call->owed, call->owed_month);
-        }
-    }
-}
-
-
-/*
- * Every second, while Redis answers: the actions counted here while it
- * was away, for the tenants that have not called since, one "sync" per
- * tenant; the next sweep waits for the replies of the last.
- */
-
-static void
-ngx_http_freshdesk_quota_redis_sweep(ngx_event_t *ev)
-{
-    ngx_uint_t                        i, n;
-    ngx_http_freshdesk_redis_t       *rd;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-    ngx_http_freshdesk_quota_owed_t   owed[FD_QUOTA_SWEEP_MAX];
-
-    qctx = ev->data;
-    rd = qctx->redis;
-    sync = rd->sweep;
-
-    if (!ngx_exiting) {
-        ngx_add_timer(ev, FD_QUOTA_SWEEP);
-    }
-
-    if (qctx->syncing || rd->stats->unsynced == 0
-        || !ngx_http_freshdesk_redis_ready(rd))
-    {
-        return;
-    }
-
-    /* a batch of tenants; their owed actions are off the nodes now */
-
-    for (i = 0; i < FD_QUOTA_SWEEP_MAX; i++) {
-        owed[i].tenant.data = sync[i].tenant;
-    }
-
-    n = ngx_http_freshdesk_quota_owed_collect(qctx, owed, FD_QUOTA_SWEEP_MAX);
-
-    for (i = 0; i < n; i++) {
-        sync[i].qctx = qctx;
-        sync[i].owed = owed[i];
-        ngx_http_freshdesk_quota_redis_sync(qctx, &sync[i]);
-    }
-}
-
-
 /* one tenant's owed actions to Redis, for the month they were counted in */
 
-static void
-ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_http_freshdesk_quota_sync_t *sync)
+ngx_int_t
+ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
+    ngx_http_freshdesk_quota_owed_t *owed,
+    ngx_http_freshdesk_quota_redis_synced_pt synced, void *data)
 {
-    u_char                      key[64 + 255 + 2], n[NGX_INT64_LEN],
-                                month[NGX_INT64_LEN];
-    ngx_str_t                   a[7];
-    ngx_http_freshdesk_redis_t  *rd;
+    u_char                            key[64 + 255 + 2], n[NGX_INT64_LEN],
+                                      month[NGX_INT64_LEN];
+    ngx_str_t                         a[7];
+    ngx_uint_t                        i;
+    ngx_http_freshdesk_quota_sync_t  *sync;
 
-    rd = qctx->redis;
+    sync = rd->sweep;
+
+    for (i = 0; i < FD_QUOTA_SYNC_MAX && sync[i].synced; i++) {
+        /* void */
+    }
+
+    if (i == FD_QUOTA_SYNC_MAX) {
+        return NGX_DECLINED;
+    }
+
+    sync = &sync[i];
 
     /* EVAL, not EVALSHA: rare, and never NOSCRIPT */
 
@@ -1056,26 +704,27 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     a[3].data = key;
     a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd,
-                                                        &sync->owed.tenant)
+                                                        &owed->tenant)
                - key;
 
     a[5].data = n;
-    a[5].len = ngx_http_freshdesk_resp_num(n, sync->owed.n) - n;
+    a[5].len = ngx_http_freshdesk_resp_num(n, owed->n) - n;
     a[6].data = month;
-    a[6].len = ngx_http_freshdesk_resp_num(month, sync->owed.month) - month;
+    a[6].len = ngx_http_freshdesk_resp_num(month, owed->month) - month;
 
     if (ngx_http_freshdesk_redis_send(rd, a, 7,
                                       ngx_http_freshdesk_quota_redis_synced,
                                       sync)
         == NULL)
     {
-        ngx_http_freshdesk_quota_owed_give(qctx, &sync->owed.tenant,
-                                           sync->owed.n, sync->owed.month);
-        return;
+        return NGX_DECLINED;
     }
 
-    sync->pending = 1;
-    qctx->syncing++;
+    sync->rd = rd;
+    sync->synced = synced;
+    sync->data = data;
+
+    return NGX_OK;
 }
 
 
@@ -1085,26 +734,21 @@ ngx_http_freshdesk_quota_redis_synced(void *data,
 {
     ngx_http_freshdesk_quota_sync_t  *sync = data;
 
-    ngx_http_freshdesk_quota_ctx_t  *qctx;
+    ngx_int_t                                  rc;
+    ngx_http_freshdesk_quota_redis_synced_pt   synced;
 
-    qctx = sync->qctx;
-    qctx->syncing--;
-    sync->pending = 0;
+    rc = NGX_ERROR;
 
     if (reply && reply->value.type == '*' && reply->nelts >= 2
         && reply->elts[0].type == ':')
     {
-        ngx_log_error(NGX_LOG_NOTICE, qctx->redis->log, 0,
-                      "freshdesk: quota zone \"%V\": %ui actions of tenant "
-                      "\"%V\" counted while Redis was away %s",
-                      &qctx->name, sync->owed.n, &sync->owed.tenant,
-                      reply->elts[0].integer ? "added to Redis"
-                                             : "dropped (a past month)");
-        return;
+        rc = reply->elts[0].integer ? 1 : 0;
     }
 
-    ngx_http_freshdesk_quota_owed_give(qctx, &sync->owed.tenant,
-                                       sync->owed.n, sync->owed.month);
+    synced = sync->synced;
+    sync->synced = NULL;
+
+    synced(sync->data, rc);
 }
 
 

@@ -2,8 +2,10 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * Per-tenant quotas in a shared memory zone, exact across workers: one
- * mutex, one lookup per call.
+ * The shared-memory quota store: per-tenant counts in a zone, exact
+ * across workers, one mutex and one lookup per call.  It answers the
+ * quota front door (quota.c) in a result struct and calls nothing above
+ * it; the state file's lines are read and written with state.c.
  *
  * Each tenant has a node in a red-black tree (limit_req layout: the node
  * struct overlays the rbtree node from its color field, the tenant name
@@ -20,56 +22,40 @@
  */
 
 
-#include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
-#include "ngx_http_freshdesk_response.h"
+#include "ngx_http_freshdesk_state.h"
+#include "ngx_http_freshdesk_file.h"
 
 
-static ngx_int_t ngx_http_freshdesk_quota_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 static void ngx_http_freshdesk_quota_rbtree_insert_value(
     ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
     ngx_rbtree_node_t *sentinel);
 static ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_lookup(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant, uint32_t hash);
+static ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_find(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant);
 static ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_create(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant, uint32_t hash,
     uint32_t month);
+static ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_insert(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant, uint32_t month);
 static void ngx_http_freshdesk_quota_reclaim(
     ngx_http_freshdesk_quota_ctx_t *ctx, time_t now, uint32_t month,
     ngx_uint_t n);
+static void ngx_http_freshdesk_quota_expire(
+    ngx_http_freshdesk_quota_ctx_t *ctx, time_t now);
 static ngx_uint_t ngx_http_freshdesk_quota_window(
     ngx_http_freshdesk_quota_window_t *w, time_t now, time_t *reset);
-static ngx_int_t ngx_http_freshdesk_quota_limits(ngx_http_request_t *r,
-    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_int_t *calls,
-    ngx_int_t *actions);
-static ngx_int_t ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
-static ngx_uint_t ngx_http_freshdesk_quota_judge(
-    ngx_http_freshdesk_ctx_t *ctx, ngx_int_t calls_limit, ngx_uint_t calls,
-    uint32_t actions, time_t reset, time_t now);
-static void ngx_http_freshdesk_quota_remaining(ngx_http_freshdesk_ctx_t *ctx,
-    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
-    time_t now);
-
-
-/*
- * The zones of a configuration live in its main conf, not in a global:
- * a worker respawned after a failed reload must see its own cycle's.
- */
-
-ngx_array_t *
-ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle)
-{
-    ngx_http_freshdesk_main_conf_t  *fmcf;
-
-    /* NULL when the configuration has no http block */
-
-    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
-                                               ngx_http_freshdesk_module);
-
-    return fmcf ? &fmcf->zones : NULL;
-}
+static void ngx_http_freshdesk_quota_judge(
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res, time_t reset, time_t now);
+static void ngx_http_freshdesk_quota_resets(
+    ngx_http_freshdesk_quota_result_t *res, time_t reset, time_t now);
+static void ngx_http_freshdesk_quota_new_month(
+    ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_node_t *qn, uint32_t month);
+static void ngx_http_freshdesk_quota_load(
+    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_log_t *log);
 
 
 /*
@@ -139,214 +125,8 @@ ngx_http_freshdesk_quota_month_end(time_t now)
 }
 
 
-/*
- * freshdesk_quota_zone name:size [calls=N/m] [actions=N/month]
- *                      [state=path] [state_interval=time];
- */
-
-char *
-ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_freshdesk_main_conf_t *fmcf = conf;
-
-    u_char                          *p;
-    ssize_t                          size;
-    ngx_int_t                        n;
-    ngx_str_t                       *value, name, s;
-    ngx_uint_t                       i;
-    ngx_shm_zone_t                  *shm_zone;
-    ngx_http_freshdesk_quota_ctx_t  *ctx, **zone;
-
-    value = cf->args->elts;
-
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_quota_ctx_t));
-    if (ctx == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ctx->calls = 100;
-    ctx->actions = 5000;
-    ctx->state_interval = 5000;
-
-    name.len = 0;
-    size = 0;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (i == 1) {
-            p = (u_char *) ngx_strchr(value[i].data, ':');
-
-            if (p == NULL) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone \"%V\", expected "
-                                   "name:size", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            name.data = value[i].data;
-            name.len = p - value[i].data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (name.len == 0 || size == NGX_ERROR) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid zone \"%V\"", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "zone \"%V\" is too small", &value[i]);
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "calls=", 6) == 0) {
-            s.data = value[i].data + 6;
-            s.len = value[i].len - 6;
-
-            if (s.len > 2 && ngx_strncmp(s.data + s.len - 2, "/m", 2) == 0) {
-                s.len -= 2;
-            }
-
-            n = ngx_atoi(s.data, s.len);
-            if (n == NGX_ERROR || n > 1000000) {
-                goto invalid;
-            }
-
-            ctx->calls = n;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "actions=", 8) == 0) {
-            s.data = value[i].data + 8;
-            s.len = value[i].len - 8;
-
-            if (s.len > 6
-                && ngx_strncmp(s.data + s.len - 6, "/month", 6) == 0)
-            {
-                s.len -= 6;
-            }
-
-            n = ngx_atoi(s.data, s.len);
-            if (n == NGX_ERROR || n > 1000000000) {
-                goto invalid;
-            }
-
-            ctx->actions = n;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "state=", 6) == 0) {
-            ctx->state.data = value[i].data + 6;
-            ctx->state.len = value[i].len - 6;
-
-            if (ngx_conf_full_name(cf->cycle, &ctx->state, 0) != NGX_OK) {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "state_interval=", 15) == 0) {
-            s.data = value[i].data + 15;
-            s.len = value[i].len - 15;
-
-            ctx->state_interval = ngx_parse_time(&s, 0);
-            if (ctx->state_interval == (ngx_msec_t) NGX_ERROR
-                || ctx->state_interval < 100)
-            {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        goto invalid;
-    }
-
-    if (name.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have a \"name:size\" parameter",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    shm_zone = ngx_shared_memory_add(cf, &name, size,
-                                     &ngx_http_freshdesk_module);
-    if (shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "duplicate zone \"%V\"", &name);
-        return NGX_CONF_ERROR;
-    }
-
-    ctx->name = name;
-    ctx->shm_zone = shm_zone;
-
-    shm_zone->init = ngx_http_freshdesk_quota_init_zone;
-    shm_zone->data = ctx;
-
-    zone = ngx_array_push(&fmcf->zones);
-    if (zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *zone = ctx;
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
-    return NGX_CONF_ERROR;
-}
-
-
-/* freshdesk_quota zone | off; */
-
-char *
-ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
-    ngx_str_t       *value;
-    ngx_shm_zone_t  *shm_zone;
-
-    if (flcf->quota != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        flcf->quota = NULL;
-        return NGX_CONF_OK;
-    }
-
-    shm_zone = ngx_shared_memory_add(cf, &value[1], 0,
-                                     &ngx_http_freshdesk_module);
-    if (shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    flcf->quota = shm_zone;
-
-    return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_freshdesk_quota_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+ngx_int_t
+ngx_http_freshdesk_quota_shm_init(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_freshdesk_quota_ctx_t  *octx = data;
 
@@ -398,7 +178,7 @@ ngx_http_freshdesk_quota_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     /* first start (not a reload): counters from the state file */
 
     if (ctx->state.len) {
-        ngx_http_freshdesk_state_load(ctx, ngx_cycle->log);
+        ngx_http_freshdesk_quota_load(ctx, ngx_cycle->log);
     }
 
     return NGX_OK;
@@ -483,7 +263,7 @@ ngx_http_freshdesk_quota_lookup(ngx_http_freshdesk_quota_ctx_t *ctx,
 }
 
 
-ngx_http_freshdesk_quota_node_t *
+static ngx_http_freshdesk_quota_node_t *
 ngx_http_freshdesk_quota_find(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_str_t *tenant)
 {
@@ -525,7 +305,7 @@ ngx_http_freshdesk_quota_reclaim(ngx_http_freshdesk_quota_ctx_t *ctx,
  * month.  Run from the maintenance timer, which walks the whole tree.
  */
 
-void
+static void
 ngx_http_freshdesk_quota_expire(ngx_http_freshdesk_quota_ctx_t *ctx,
     time_t now)
 {
@@ -594,7 +374,7 @@ ngx_http_freshdesk_quota_create(ngx_http_freshdesk_quota_ctx_t *ctx,
 }
 
 
-ngx_http_freshdesk_quota_node_t *
+static ngx_http_freshdesk_quota_node_t *
 ngx_http_freshdesk_quota_insert(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_str_t *tenant, uint32_t month)
 {
@@ -675,156 +455,66 @@ ngx_http_freshdesk_quota_calls_now(ngx_http_freshdesk_quota_node_t *qn,
 }
 
 
-static ngx_int_t
-ngx_http_freshdesk_quota_limits(ngx_http_request_t *r,
-    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_int_t *calls, ngx_int_t *actions)
-{
-    ngx_int_t                       n;
-    ngx_str_t                       v;
-    ngx_http_freshdesk_loc_conf_t  *flcf;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    *calls = ctx->calls;
-    *actions = ctx->actions;
-
-    if (flcf->calls_limit) {
-        if (ngx_http_complex_value(r, flcf->calls_limit, &v) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_atoi(v.data, v.len);
-        if (n >= 0 && n <= 65535 * 60) {
-            *calls = n;
-
-        } else if (v.len) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "freshdesk: invalid freshdesk_quota_calls "
-                          "value \"%V\", using %i", &v, ctx->calls);
-        }
-    }
-
-    if (flcf->actions_limit) {
-        if (ngx_http_complex_value(r, flcf->actions_limit, &v) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        n = ngx_atoi(v.data, v.len);
-        if (n >= 0) {
-            *actions = n;
-
-        } else if (v.len) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "freshdesk: invalid freshdesk_quota_actions "
-                          "value \"%V\", using %i", &v, ctx->actions);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/* the tenant's limits into the ctx; the tenant as the zone keeps it */
-
-static ngx_int_t
-ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
-{
-    if (ngx_http_freshdesk_quota_limits(r, qctx, &ctx->calls_limit,
-                                        &ctx->actions_limit)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ctx->tenant.len > 255) {
-        ctx->tenant.len = 255;
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx)
-{
-    ngx_int_t                         rc;
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    if (flcf->quota == NULL) {
-        ngx_str_set(&ctx->quota_result, "off");
-        return NGX_OK;
-    }
-
-    shm_zone = flcf->quota;
-    qctx = shm_zone->data;
-
-    if (ngx_http_freshdesk_quota_tenant(r, ctx, qctx) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    ctx->quota_checked = 1;
-
-    if (qctx->redis) {
-        rc = ngx_http_freshdesk_quota_redis_take(r, ctx, qctx);
-
-        if (rc != NGX_DONE) {
-            /* NGX_AGAIN: Redis decides; else fail=open or fail=closed */
-            return rc;
-        }
-
-        /* fail=local */
-    }
-
-    return ngx_http_freshdesk_quota_local(r, ctx, qctx);
-}
 
 
 /*
- * The decision in this node's shared memory.  With a Redis zone it is
- * the fallback (fail=local): the actions counted are owed to Redis, and
- * the calls limit is the node's share of it.
+ * The zone's rules, for a take or a peek: refused for the calls of the
+ * minute (res->calls_reset says when one frees), for the month's actions,
+ * or admitted
  */
 
-ngx_int_t
-ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
+static void
+ngx_http_freshdesk_quota_judge(ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res, time_t reset, time_t now)
+{
+    if ((ngx_int_t) res->calls >= ask->calls_limit) {
+        res->refuse = NGX_HTTP_FRESHDESK_QUOTA_CALLS;
+        res->calls_reset = reset > now ? reset - now : 1;
+
+    } else if ((ngx_int_t) (res->actions + 1) > ask->actions_limit) {
+        res->refuse = NGX_HTTP_FRESHDESK_QUOTA_ACTIONS;
+    }
+}
+
+
+/* when what the decision left frees up: the minute's and the month's */
+
+static void
+ngx_http_freshdesk_quota_resets(ngx_http_freshdesk_quota_result_t *res,
+    time_t reset, time_t now)
+{
+    if (res->calls_reset == 0) {
+        res->calls_reset = reset > now ? reset - now : 60;
+    }
+
+    res->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
+}
+
+
+void
+ngx_http_freshdesk_quota_shm_take(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res)
 {
     time_t                            now, reset;
-    uint32_t                          hash, month, actions;
-    ngx_int_t                         calls_limit;
-    ngx_uint_t                        calls, refuse;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
+    uint32_t                          hash, month;
     ngx_http_freshdesk_quota_node_t  *qn;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    calls_limit = ctx->calls_limit;
-
-    if (qctx->redis && qctx->redis->share < 100) {
-        calls_limit = calls_limit * qctx->redis->share / 100;
-    }
 
     now = ngx_time();
     month = ngx_http_freshdesk_quota_month(now);
-    hash = ngx_crc32_short(ctx->tenant.data, ctx->tenant.len);
-    refuse = 0;
+    hash = ngx_crc32_short(ask->tenant.data, ask->tenant.len);
+
+    ngx_memzero(res, sizeof(ngx_http_freshdesk_quota_result_t));
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
-    qn = ngx_http_freshdesk_quota_lookup(qctx, &ctx->tenant, hash);
+    qn = ngx_http_freshdesk_quota_lookup(qctx, &ask->tenant, hash);
 
     if (qn == NULL) {
-        qn = ngx_http_freshdesk_quota_create(qctx, &ctx->tenant, hash,
+        qn = ngx_http_freshdesk_quota_create(qctx, &ask->tenant, hash,
                                              month);
 
         if (qn == NULL) {
-            ngx_shmtx_unlock(&qctx->shpool->mutex);
             goto zone_full;
         }
 
@@ -853,7 +543,6 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
         }
 
         if (qn->window == NULL) {
-            ngx_shmtx_unlock(&qctx->shpool->mutex);
             goto zone_full;
         }
 
@@ -862,298 +551,245 @@ ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
         ngx_queue_insert_head(&qctx->sh->queue, &qn->queue);
     }
 
-    qn->calls_limit = ctx->calls_limit;
-    qn->actions_limit = ctx->actions_limit;
+    qn->calls_limit = ask->calls_shown;
+    qn->actions_limit = ask->actions_limit;
 
-    calls = ngx_http_freshdesk_quota_window(qn->window, now, &reset);
+    res->calls = ngx_http_freshdesk_quota_window(qn->window, now, &reset);
+    res->actions = qn->actions;
 
-    refuse = ngx_http_freshdesk_quota_judge(ctx, calls_limit, calls,
-                                            qn->actions, reset, now);
+    ngx_http_freshdesk_quota_judge(ask, res, reset, now);
 
-    if (refuse) {
+    if (res->refuse) {
         qn->refused++;
     }
 
-    if ((!refuse || flcf->quota_dry_run)
+    if ((!res->refuse || ask->dry_run)
         && qn->window->count[now % 60] < 65535)
     {
         qn->window->count[now % 60]++;
         qn->window->sum++;
         qn->actions++;
-        calls++;
-        ctx->action_taken = 1;
+        res->calls++;
+        res->counted = 1;
 
-        if (qctx->redis) {
+        if (ask->owe) {
             qn->owed++;
             (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, 1);
         }
     }
 
-    actions = qn->actions;
+    res->actions = qn->actions;
+    res->month = month;
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    ngx_http_freshdesk_quota_remaining(ctx, calls_limit, calls, actions,
-                                       reset, now);
+    ngx_http_freshdesk_quota_resets(res, reset, now);
 
-    return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
+    return;
 
 zone_full:
 
-    ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
-                  "freshdesk: quota zone \"%V\" is full, call of tenant "
-                  "\"%V\" refused", &qctx->name, &ctx->tenant);
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    ngx_str_set(&ctx->quota_result, "zone_full");
-    ngx_str_set(&ctx->quota_text, "The gateway cannot record quota for "
-                "this tenant right now (quota zone full); the call was "
-                "not made. Retry later or ask the operator.");
-
-    if (ngx_http_freshdesk_retry_after(r, 60) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_DECLINED;
+    res->refuse = NGX_HTTP_FRESHDESK_QUOTA_FULL;
+    res->calls_reset = 60;
 }
 
 
 /*
- * The zone's rules, for a take or a peek: 1, the calls of the minute are
- * used up (ctx->calls_reset says when one frees), 2, the month's actions
- * are; 0, admitted
- */
-
-static ngx_uint_t
-ngx_http_freshdesk_quota_judge(ngx_http_freshdesk_ctx_t *ctx,
-    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
-    time_t now)
-{
-    if ((ngx_int_t) calls >= calls_limit) {
-        ctx->calls_reset = reset > now ? reset - now : 1;
-        return 1;
-    }
-
-    if ((ngx_int_t) (actions + 1) > ctx->actions_limit) {
-        return 2;
-    }
-
-    return 0;
-}
-
-
-/* what remains after the decision, for RateLimit and the variables */
-
-static void
-ngx_http_freshdesk_quota_remaining(ngx_http_freshdesk_ctx_t *ctx,
-    ngx_int_t calls_limit, ngx_uint_t calls, uint32_t actions, time_t reset,
-    time_t now)
-{
-    ctx->calls_remaining = calls_limit > (ngx_int_t) calls
-                           ? calls_limit - (ngx_int_t) calls : 0;
-    ctx->actions_remaining = ctx->actions_limit > (ngx_int_t) actions
-                             ? ctx->actions_limit - (ngx_int_t) actions : 0;
-
-    if (ctx->calls_reset == 0) {
-        ctx->calls_reset = reset > now ? reset - now : 60;
-    }
-
-    ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
-    ctx->calls_limit = calls_limit;
-}
-
-
-/*
- * Would the quota refuse a call now?  Read only: nothing is taken,
- * counted or moved in the zone, so that a tools/call of the 2026 revision
- * can be refused from its headers, before its body is read.  *refuse is
- * what a take would decide (0, 1 or 2); the ctx gets the numbers a
- * refusal's answer shows.  In a dry run nothing is refused here.
+ * Would a take refuse a call now?  Read only: nothing is taken, counted
+ * or moved in the zone.
  *
  * With Redis the zone holds what Redis said at this node's last call of
  * the tenant (no round trip here): the month's actions, and the minute's
  * calls, which stay in Redis's window at least until the oldest of them
  * leaves it (calls_hold seconds later).  Both can only have grown since,
- * but for a refund: a refusal seen here is one Redis would make; a call
- * admitted here is decided by Redis as usual.
+ * but for a refund: a refusal seen here is one Redis would make.
  */
 
-ngx_int_t
-ngx_http_freshdesk_quota_peek(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t *refuse)
+void
+ngx_http_freshdesk_quota_shm_peek(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res)
 {
     time_t                             now, reset;
-    uint32_t                           month, actions;
-    ngx_uint_t                         calls;
-    ngx_shm_zone_t                    *shm_zone;
-    ngx_http_freshdesk_loc_conf_t     *flcf;
-    ngx_http_freshdesk_quota_ctx_t    *qctx;
+    uint32_t                           month;
     ngx_http_freshdesk_quota_node_t   *qn;
     ngx_http_freshdesk_quota_window_t  w;
 
-    *refuse = 0;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    if (flcf->quota == NULL || flcf->quota_dry_run) {
-        return NGX_OK;
-    }
-
-    shm_zone = flcf->quota;
-    qctx = shm_zone->data;
-
-    if (ngx_http_freshdesk_quota_tenant(r, ctx, qctx) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
     now = ngx_time();
     month = ngx_http_freshdesk_quota_month(now);
-    calls = 0;
-    actions = 0;
     reset = 0;
+
+    ngx_memzero(res, sizeof(ngx_http_freshdesk_quota_result_t));
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
-    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
+    qn = ngx_http_freshdesk_quota_find(qctx, &ask->tenant);
 
     if (qn) {
         if (qn->window) {
             /* a copy: reading must not change the shared window */
             w = *qn->window;
-            calls = ngx_http_freshdesk_quota_window(&w, now, &reset);
+            res->calls = ngx_http_freshdesk_quota_window(&w, now, &reset);
         }
 
         if (qctx->redis && now < (time_t) qn->seen_at + qn->calls_hold
-            && qn->calls_seen > calls)
+            && qn->calls_seen > res->calls)
         {
-            calls = qn->calls_seen;
+            res->calls = qn->calls_seen;
             reset = (time_t) qn->seen_at + qn->calls_hold;
         }
 
         if (qn->month == month) {
-            actions = qn->actions;
+            res->actions = qn->actions;
         }
     }
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    ctx->calls_reset = 0;
-
-    *refuse = ngx_http_freshdesk_quota_judge(ctx, ctx->calls_limit, calls,
-                                             actions, reset, now);
-
-    ngx_http_freshdesk_quota_remaining(ctx, ctx->calls_limit, calls,
-                                       actions, reset, now);
-
-    return NGX_OK;
+    ngx_http_freshdesk_quota_judge(ask, res, reset, now);
+    ngx_http_freshdesk_quota_resets(res, reset, now);
 }
 
 
-/*
- * A refusal the peek saw, answered: counted among the tenant's refused
- * calls of the month (this node's zone, also with Redis), logged, and its
- * text and Retry-After, as for a refusal by a take
- */
+/* what a tenant used, for a request that takes nothing (no judging) */
 
-ngx_int_t
-ngx_http_freshdesk_quota_refuse(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+void
+ngx_http_freshdesk_quota_shm_usage(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, ngx_http_freshdesk_quota_result_t *res)
 {
-    uint32_t                          month;
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    time_t                            now;
     ngx_http_freshdesk_quota_node_t  *qn;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    now = ngx_time();
 
-    shm_zone = flcf->quota;
-    qctx = shm_zone->data;
+    ngx_memzero(res, sizeof(ngx_http_freshdesk_quota_result_t));
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn) {
+        res->calls = ngx_http_freshdesk_quota_calls_now(qn, now);
+
+        if (qn->month == ngx_http_freshdesk_quota_month(now)) {
+            res->actions = qn->actions;
+        }
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    res->calls_reset = 60;
+    res->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
+}
+
+
+/* a refusal a peek saw: counted among the tenant's refused calls */
+
+void
+ngx_http_freshdesk_quota_shm_refused(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant)
+{
+    uint32_t                          month;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
     month = ngx_http_freshdesk_quota_month(ngx_time());
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
-    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
 
     if (qn && qn->month == month) {
         qn->refused++;
     }
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
-
-    ctx->quota_checked = 1;
-
-    return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
 }
 
 
 /*
- * What a decision means for the call, wherever it was made: refuse is 0
- * (admitted), 1 (calls per minute) or 2 (monthly actions); the ctx holds
- * the limits, what remains and when it resets.
+ * One more action of the month for a call admitted before (a retry):
+ * res->counted when there was one left (or in a dry run); res->month is
+ * 0 when the zone does not know the tenant.
  */
 
-ngx_int_t
-ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+void
+ngx_http_freshdesk_quota_shm_action(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res)
 {
-    u_char                         *p;
-    time_t                          reset;
-    ngx_http_freshdesk_loc_conf_t  *flcf;
+    uint32_t                          month;
+    ngx_http_freshdesk_quota_node_t  *qn;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    month = ngx_http_freshdesk_quota_month(ngx_time());
 
-    if (!refuse) {
-        ngx_str_set(&ctx->quota_result, "passed");
-        return NGX_OK;
+    ngx_memzero(res, sizeof(ngx_http_freshdesk_quota_result_t));
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, &ask->tenant);
+
+    if (qn) {
+        if (qn->month != month) {
+            ngx_http_freshdesk_quota_new_month(qctx, qn, month);
+        }
+
+        if ((ngx_int_t) qn->actions < ask->actions_limit || ask->dry_run) {
+            qn->actions++;
+            res->counted = 1;
+
+            if (ask->owe) {
+                qn->owed++;
+                (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, 1);
+            }
+        }
+
+        res->actions = qn->actions;
+        res->month = month;
     }
 
-    ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
-                  "freshdesk: %s%s quota exceeded for tenant \"%V\"",
-                  flcf->quota_dry_run ? "dry run: " : "",
-                  refuse == 1 ? "calls per minute" : "monthly actions",
-                  &ctx->tenant);
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+}
 
-    if (flcf->quota_dry_run) {
-        ngx_str_set(&ctx->quota_result, "dry_run");
-        return NGX_OK;
+
+/* an action given back: 1 when there was one this month */
+
+ngx_uint_t
+ngx_http_freshdesk_quota_shm_refund(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant)
+{
+    ngx_uint_t                        done;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    done = 0;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn && qn->actions
+        && qn->month == ngx_http_freshdesk_quota_month(ngx_time()))
+    {
+        qn->actions--;
+        done = 1;
+
+        if (qn->owed) {
+            qn->owed--;
+            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, -1);
+        }
     }
 
-    ctx->quota_text.data = ngx_pnalloc(r->pool, 256);
-    if (ctx->quota_text.data == NULL) {
-        return NGX_ERROR;
-    }
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    if (refuse == 1) {
-        ngx_str_set(&ctx->quota_result, "rejected_calls");
-        reset = ctx->calls_reset;
-        p = ngx_sprintf(ctx->quota_text.data,
-                        "Rate limit reached: %i tool calls per minute for "
-                        "this tenant. Retry in %T s.", ctx->calls_limit,
-                        reset);
-
-    } else {
-        ngx_str_set(&ctx->quota_result, "rejected_actions");
-        reset = ctx->actions_reset;
-        p = ngx_sprintf(ctx->quota_text.data,
-                        "Monthly quota reached: %i actions per month for "
-                        "this tenant. It resets at the start of next month "
-                        "(UTC), in %T s.", ctx->actions_limit, reset);
-    }
-
-    ctx->quota_text.len = p - ctx->quota_text.data;
-
-    if (ngx_http_freshdesk_retry_after(r, reset) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return NGX_DECLINED;
+    return done;
 }
 
 
 /* under the lock: a tenant's first call of a month; what Redis was owed
  * for the month gone is lost with it */
 
-void
+static void
 ngx_http_freshdesk_quota_new_month(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_node_t *qn, uint32_t month)
 {
@@ -1169,197 +805,17 @@ ngx_http_freshdesk_quota_new_month(ngx_http_freshdesk_quota_ctx_t *qctx,
 }
 
 
-ngx_int_t
-ngx_http_freshdesk_retry_after(ngx_http_request_t *r, time_t secs)
-{
-    ngx_str_t  v;
-
-    v.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-    if (v.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    v.len = ngx_sprintf(v.data, "%T", secs) - v.data;
-
-    return ngx_http_freshdesk_add_header(r, "Retry-After", &v);
-}
-
-
 /*
- * After a try, or when the request ends first.  Charged: a request that
- * reached Freshdesk, whatever it answered (2xx, 4xx, 5xx, a timeout: it
- * did or may have done the work).  Refunded: an upstream 429, which is
- * the account's limit, not the tenant's doing, and a request that never
- * left (connection refused, the client gone before it was sent).
+ * With Redis: what Redis decided, mirrored here, so that the status page,
+ * a peek and a fallback start from the cluster's numbers: the month's
+ * actions, the calls of the last minute as Redis counted them, and this
+ * node's admitted call in its own window.
  */
 
 void
-ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx)
-{
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_node_t  *qn;
-
-    if (!ctx->action_taken) {
-        return;
-    }
-
-    /* settled: charged, or refunded below */
-
-    ctx->action_taken = 0;
-
-    if (ctx->call.sent && ctx->call.status != NGX_HTTP_TOO_MANY_REQUESTS) {
-        return;
-    }
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    shm_zone = flcf->quota;
-
-    if (shm_zone == NULL) {
-        return;
-    }
-
-    qctx = shm_zone->data;
-
-    if (ctx->quota_redis) {
-        ngx_http_freshdesk_quota_redis_refund(r, ctx, qctx, 0);
-        ctx->actions_remaining++;
-        goto done;
-    }
-
-    ngx_shmtx_lock(&qctx->shpool->mutex);
-
-    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
-
-    if (qn && qn->actions && qn->month == ngx_http_freshdesk_quota_month(
-                                                                ngx_time()))
-    {
-        qn->actions--;
-        ctx->actions_remaining++;
-
-        if (qn->owed) {
-            qn->owed--;
-            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, -1);
-        }
-    }
-
-    ngx_shmtx_unlock(&qctx->shpool->mutex);
-
-done:
-
-    ngx_str_set(&ctx->quota_result, "refunded");
-}
-
-
-/*
- * One more upstream request for a call already admitted (a retry): one
- * action from the month, no call from the minute.  NGX_DECLINED when the
- * month has no action left: the call is then answered as it stands.
- */
-
-ngx_int_t
-ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx)
-{
-    ngx_http_freshdesk_loc_conf_t   *flcf;
-    ngx_http_freshdesk_quota_ctx_t  *qctx;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    if (flcf->quota == NULL || !ctx->quota_checked) {
-        return NGX_OK;
-    }
-
-    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
-
-    if (ctx->quota_result.len == sizeof("open") - 1
-        && ngx_strncmp(ctx->quota_result.data, "open", 4) == 0)
-    {
-        /* admitted uncounted (fail=open): its tries are too */
-        return NGX_OK;
-    }
-
-    if (qctx->redis) {
-        return ngx_http_freshdesk_quota_redis_action(r, ctx, qctx);
-    }
-
-    return ngx_http_freshdesk_quota_action_local(r, ctx, qctx);
-}
-
-
-ngx_int_t
-ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
-{
-    uint32_t                          month;
-    ngx_int_t                         rc;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_node_t  *qn;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-
-    month = ngx_http_freshdesk_quota_month(ngx_time());
-    rc = NGX_DECLINED;
-
-    ngx_shmtx_lock(&qctx->shpool->mutex);
-
-    qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
-
-    if (qn) {
-        if (qn->month != month) {
-            ngx_http_freshdesk_quota_new_month(qctx, qn, month);
-        }
-
-        if ((ngx_int_t) qn->actions < ctx->actions_limit
-            || flcf->quota_dry_run)
-        {
-            qn->actions++;
-            rc = NGX_OK;
-
-            if (qctx->redis) {
-                qn->owed++;
-                (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, 1);
-            }
-        }
-
-        ctx->actions_remaining = ctx->actions_limit > (ngx_int_t) qn->actions
-                                 ? ctx->actions_limit - (ngx_int_t) qn->actions
-                                 : 0;
-    }
-
-    ngx_shmtx_unlock(&qctx->shpool->mutex);
-
-    if (rc != NGX_OK) {
-        ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
-                      "freshdesk: no further try: monthly actions quota "
-                      "exhausted for tenant \"%V\"", &ctx->tenant);
-        return NGX_DECLINED;
-    }
-
-    ctx->action_taken = 1;
-    ctx->quota_redis = 0;
-
-    if (ctx->quota_result.len == sizeof("refunded") - 1) {
-        ngx_str_set(&ctx->quota_result, "passed");
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * With Redis: what Redis decided, mirrored here, so that the status page
- * and a fallback start from the cluster's numbers: the month's actions,
- * the calls of the last minute as Redis counted them, and this node's
- * admitted call in its own window.
- */
-
-void
-ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t admitted, ngx_uint_t refused,
-    uint32_t calls, uint32_t actions, uint32_t redis_month)
+ngx_http_freshdesk_quota_shm_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res, ngx_uint_t counted)
 {
     time_t                            now, reset;
     uint32_t                          month;
@@ -1370,7 +826,7 @@ ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
-    qn = ngx_http_freshdesk_quota_insert(qctx, &ctx->tenant, month);
+    qn = ngx_http_freshdesk_quota_insert(qctx, &ask->tenant, month);
 
     if (qn == NULL) {
         goto done;
@@ -1380,21 +836,21 @@ ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
         ngx_http_freshdesk_quota_new_month(qctx, qn, month);
     }
 
-    if (redis_month == month) {
-        qn->actions = actions;
+    if (res->month == month) {
+        qn->actions = res->actions;
     }
 
-    if (refused) {
+    if (res->refuse) {
         qn->refused++;
     }
 
-    qn->calls_limit = ctx->calls_limit;
-    qn->actions_limit = ctx->actions_limit;
-    qn->calls_seen = calls;
+    qn->calls_limit = ask->calls_shown;
+    qn->actions_limit = ask->actions_limit;
+    qn->calls_seen = res->calls;
     qn->seen_at = (uint32_t) now;
-    qn->calls_hold = (u_short) ngx_min(ctx->calls_reset, 60);
+    qn->calls_hold = (u_short) ngx_min(res->calls_reset, 60);
 
-    if (admitted && qn->window && qn->window->count[now % 60] < 65535) {
+    if (counted && qn->window && qn->window->count[now % 60] < 65535) {
         (void) ngx_http_freshdesk_quota_window(qn->window, now, &reset);
         qn->window->count[now % 60]++;
         qn->window->sum++;
@@ -1413,7 +869,7 @@ done:
  */
 
 ngx_uint_t
-ngx_http_freshdesk_quota_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
+ngx_http_freshdesk_quota_shm_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_str_t *tenant, uint32_t *month)
 {
     ngx_uint_t                        owed;
@@ -1444,7 +900,7 @@ ngx_http_freshdesk_quota_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
 
 
 void
-ngx_http_freshdesk_quota_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
+ngx_http_freshdesk_quota_shm_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_str_t *tenant, ngx_uint_t owed, uint32_t month)
 {
     ngx_http_freshdesk_quota_node_t  *qn;
@@ -1465,7 +921,7 @@ ngx_http_freshdesk_quota_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
 /* up to max tenants that owe Redis actions, taken off their nodes */
 
 ngx_uint_t
-ngx_http_freshdesk_quota_owed_collect(ngx_http_freshdesk_quota_ctx_t *qctx,
+ngx_http_freshdesk_quota_shm_owed_collect(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_owed_t *owed, ngx_uint_t max)
 {
     ngx_uint_t                        n;
@@ -1512,106 +968,174 @@ done:
 }
 
 
-/*
- * RateLimit-Policy / RateLimit (IETF httpapi ratelimit-headers draft):
- *   RateLimit-Policy: "calls";q=100;w=60, "actions";q=5000;w=2592000
- *   RateLimit: "calls";r=57;t=12, "actions";r=4988;t=1036800
- */
+/* the maintenance timer without a state file: idle entries expired */
+
+void
+ngx_http_freshdesk_quota_shm_expire(ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+    ngx_http_freshdesk_quota_expire(qctx, ngx_time());
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+}
+
+
+/* idle entries expired and the state file written: a snapshot under the
+ * lock, the file work without it */
 
 ngx_int_t
-ngx_http_freshdesk_quota_headers(ngx_http_request_t *r)
+ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_log_t *log)
 {
-    u_char                           *p;
+    u_char                           *buf, *p;
+    size_t                            size;
     time_t                            now;
-    ngx_str_t                         v;
-    ngx_uint_t                        calls;
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_ctx_t         *ctx;
-    ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    uint32_t                          month;
+    ngx_int_t                         rc;
+    ngx_uint_t                        n;
+    ngx_rbtree_node_t                *node, *root, *sentinel;
+    ngx_http_freshdesk_state_rec_t    rec;
     ngx_http_freshdesk_quota_node_t  *qn;
 
-    if (r != r->main) {
-        return NGX_OK;
-    }
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
-
-    if (flcf->quota == NULL || ctx == NULL || ctx->tenant.len == 0) {
-        return NGX_OK;
-    }
-
-    shm_zone = flcf->quota;
-    qctx = shm_zone->data;
     now = ngx_time();
+    month = ngx_http_freshdesk_quota_month(now);
 
-    if (!ctx->quota_checked) {
+    ngx_shmtx_lock(&qctx->shpool->mutex);
 
-        /* initialize, ping, tools/list...: look, do not count */
+    ngx_http_freshdesk_quota_expire(qctx, now);
 
-        if (ngx_http_freshdesk_quota_limits(r, qctx, &ctx->calls_limit,
-                                            &ctx->actions_limit)
-            != NGX_OK)
+    root = qctx->sh->rbtree.root;
+    sentinel = qctx->sh->rbtree.sentinel;
+    size = NGX_HTTP_FRESHDESK_STATE_HEAD;
+    n = 0;
+
+    if (root != sentinel) {
+        for (node = ngx_rbtree_min(root, sentinel); node;
+             node = ngx_rbtree_next(&qctx->sh->rbtree, node))
         {
-            return NGX_ERROR;
+            qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
+            size += qn->len * 2 + 3 * NGX_INT32_LEN + 4;
+            n++;
         }
+    }
 
-        ctx->calls_remaining = ctx->calls_limit;
-        ctx->actions_remaining = ctx->actions_limit;
-        ctx->calls_reset = 60;
-
-        ngx_shmtx_lock(&qctx->shpool->mutex);
-
-        qn = ngx_http_freshdesk_quota_find(qctx, &ctx->tenant);
-
-        if (qn) {
-            calls = ngx_http_freshdesk_quota_calls_now(qn, now);
-            ctx->calls_remaining = ctx->calls_limit > (ngx_int_t) calls
-                                   ? ctx->calls_limit - (ngx_int_t) calls : 0;
-
-            if (qn->month == ngx_http_freshdesk_quota_month(now)) {
-                ctx->actions_remaining =
-                    ctx->actions_limit > (ngx_int_t) qn->actions
-                    ? ctx->actions_limit - (ngx_int_t) qn->actions : 0;
-            }
-        }
-
+    buf = ngx_alloc(size, log);
+    if (buf == NULL) {
         ngx_shmtx_unlock(&qctx->shpool->mutex);
-
-        ctx->actions_reset = ngx_http_freshdesk_quota_month_end(now) - now;
-    }
-
-    /* written piece by piece: ngx_sprintf() cost more than the quota */
-
-    v.data = ngx_pnalloc(r->pool, 2 * 128);
-    if (v.data == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(v.data, "\"calls\";q=", sizeof("\"calls\";q=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->calls_limit);
-    p = ngx_cpymem(p, ";w=60, \"actions\";q=",
-                   sizeof(";w=60, \"actions\";q=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->actions_limit);
-    p = ngx_cpymem(p, ";w=2592000", sizeof(";w=2592000") - 1);
-    v.len = p - v.data;
+    p = ngx_http_freshdesk_state_head(buf, month);
 
-    if (ngx_http_freshdesk_add_header(r, "RateLimit-Policy", &v) != NGX_OK) {
-        return NGX_ERROR;
+    if (root != sentinel) {
+        for (node = ngx_rbtree_min(root, sentinel); node;
+             node = ngx_rbtree_next(&qctx->sh->rbtree, node))
+        {
+            qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
+
+            if (qn->month != month
+                || (qn->actions == 0 && qn->refused == 0 && qn->owed == 0))
+            {
+                continue;
+            }
+
+            rec.tenant.data = qn->data;
+            rec.tenant.len = qn->len;
+            rec.actions = qn->actions;
+            rec.refused = qn->refused;
+            rec.owed = qn->owed;
+
+            p = ngx_http_freshdesk_state_line(p, &rec);
+        }
     }
 
-    v.data = p;
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    p = ngx_cpymem(p, "\"calls\";r=", sizeof("\"calls\";r=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->calls_remaining);
-    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->calls_reset);
-    p = ngx_cpymem(p, ", \"actions\";r=", sizeof(", \"actions\";r=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->actions_remaining);
-    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
-    p = ngx_http_freshdesk_resp_num(p, ctx->actions_reset);
-    v.len = p - v.data;
+    rc = ngx_http_freshdesk_file_write(&qctx->state, buf, p - buf, log);
 
-    return ngx_http_freshdesk_add_header(r, "RateLimit", &v);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "freshdesk quota state \"%V\" saved, %ui nodes: %i",
+                   &qctx->state, n, rc);
+
+    ngx_free(buf);
+
+    return rc;
+}
+
+
+/* the state file into a new zone: this month's counts */
+
+static void
+ngx_http_freshdesk_quota_load(ngx_http_freshdesk_quota_ctx_t *ctx,
+    ngx_log_t *log)
+{
+    uint32_t                          now_month;
+    ngx_int_t                         rc;
+    ngx_uint_t                        loaded;
+    ngx_http_freshdesk_state_rec_t    rec;
+    ngx_http_freshdesk_state_file_t   sf;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    sf.path = &ctx->state;
+    sf.log = log;
+
+    if (ngx_http_freshdesk_state_open(&sf) != NGX_OK) {
+        return;
+    }
+
+    now_month = ngx_http_freshdesk_quota_month(ngx_time());
+
+    if (sf.month != now_month) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "freshdesk quota state \"%V\" is from month %uD, "
+                      "monthly counts start over in %uD",
+                      &ctx->state, sf.month, now_month);
+        ngx_http_freshdesk_state_close(&sf);
+        return;
+    }
+
+    loaded = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for ( ;; ) {
+        rc = ngx_http_freshdesk_state_next(&sf, &rec);
+
+        if (rc != NGX_OK) {
+            break;
+        }
+
+        qn = ngx_http_freshdesk_quota_insert(ctx, &rec.tenant, now_month);
+
+        if (qn == NULL) {
+            ngx_log_error(NGX_LOG_CRIT, log, 0,
+                          "freshdesk quota zone \"%V\" is too small for the "
+                          "state in \"%V\": %ui tenants loaded",
+                          &ctx->name, &ctx->state, loaded);
+            rc = NGX_ABORT;
+            break;
+        }
+
+        qn->month = now_month;
+        qn->actions = rec.actions;
+        qn->refused = rec.refused;
+        qn->owed = rec.owed;
+        ctx->sh->redis.unsynced += rec.owed;
+        loaded++;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "freshdesk quota state \"%V\" is corrupt at line %ui, "
+                      "the rest is ignored (%ui tenants loaded)",
+                      &ctx->state, sf.line, loaded);
+
+    } else {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "freshdesk quota state \"%V\": %ui tenants loaded",
+                      &ctx->state, loaded);
+    }
+
+    ngx_http_freshdesk_state_close(&sf);
 }

@@ -1,6 +1,10 @@
 
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * The shared-memory quota store: a zone's tenants, exact across the
+ * workers of a node.  Called by the quota front door (quota.c); the
+ * status page reads its tree.
  */
 
 
@@ -9,6 +13,7 @@
 
 
 #include "ngx_http_freshdesk_module.h"
+#include "ngx_http_freshdesk_quota_store.h"
 #include "ngx_http_freshdesk_redis.h"
 
 
@@ -47,6 +52,11 @@ typedef struct {
 } ngx_http_freshdesk_quota_shctx_t;
 
 
+/*
+ * A quota zone: its configuration (freshdesk_quota_zone, parsed by the
+ * front door), the store's shared memory, and the front door's Redis and
+ * timers.
+ */
 typedef struct {
     ngx_http_freshdesk_quota_shctx_t    *sh;
     ngx_slab_pool_t                     *shpool;
@@ -56,72 +66,63 @@ typedef struct {
     ngx_int_t                            actions;
     ngx_str_t                            state;
     ngx_msec_t                           state_interval;
-    ngx_event_t                          timer;
+    ngx_event_t                          timer;        /* state, expiry */
     ngx_http_freshdesk_redis_t          *redis;        /* NULL: this node */
     ngx_event_t                          sync;         /* owed -> Redis */
     ngx_uint_t                           syncing;      /* replies due */
+    void                                *sweep;        /* owed, on its way */
 } ngx_http_freshdesk_quota_ctx_t;
 
 
-ngx_array_t *ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_freshdesk_quota_shm_init(ngx_shm_zone_t *shm_zone,
+    void *data);
 
 uint32_t ngx_http_freshdesk_quota_month(time_t now);
 time_t ngx_http_freshdesk_quota_month_end(time_t now);
-ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_find(
-    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant);
-ngx_http_freshdesk_quota_node_t *ngx_http_freshdesk_quota_insert(
-    ngx_http_freshdesk_quota_ctx_t *ctx, ngx_str_t *tenant, uint32_t month);
 ngx_uint_t ngx_http_freshdesk_quota_calls_now(
     ngx_http_freshdesk_quota_node_t *qn, time_t now);
-void ngx_http_freshdesk_quota_expire(ngx_http_freshdesk_quota_ctx_t *ctx,
-    time_t now);
-ngx_int_t ngx_http_freshdesk_retry_after(ngx_http_request_t *r, time_t secs);
-ngx_int_t ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
-ngx_int_t ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
-ngx_int_t ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse);
-void ngx_http_freshdesk_quota_new_month(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_http_freshdesk_quota_node_t *qn, uint32_t month);
 
-/* a tenant's actions owed to Redis, on their way */
-typedef struct {
-    ngx_str_t                            tenant;       /* data: 255 bytes */
-    ngx_uint_t                           n;
-    uint32_t                             month;
-} ngx_http_freshdesk_quota_owed_t;
+/* a call: judged, and counted when admitted (or in a dry run) */
+void ngx_http_freshdesk_quota_shm_take(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res);
 
-void ngx_http_freshdesk_quota_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t admitted, ngx_uint_t refused,
-    uint32_t calls, uint32_t actions, uint32_t redis_month);
-ngx_uint_t ngx_http_freshdesk_quota_owed_take(
+/* read only: what a take would decide now */
+void ngx_http_freshdesk_quota_shm_peek(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res);
+
+/* the tenant's usage now, for the headers of a request that is no call */
+void ngx_http_freshdesk_quota_shm_usage(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, ngx_http_freshdesk_quota_result_t *res);
+
+void ngx_http_freshdesk_quota_shm_refused(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant);
+void ngx_http_freshdesk_quota_shm_action(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res);
+ngx_uint_t ngx_http_freshdesk_quota_shm_refund(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant);
+
+/* with Redis: what Redis decided, kept here too */
+void ngx_http_freshdesk_quota_shm_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask,
+    ngx_http_freshdesk_quota_result_t *res, ngx_uint_t counted);
+
+ngx_uint_t ngx_http_freshdesk_quota_shm_owed_take(
     ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant,
     uint32_t *month);
-void ngx_http_freshdesk_quota_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_str_t *tenant, ngx_uint_t owed, uint32_t month);
-ngx_uint_t ngx_http_freshdesk_quota_owed_collect(
+void ngx_http_freshdesk_quota_shm_owed_give(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant,
+    ngx_uint_t owed, uint32_t month);
+ngx_uint_t ngx_http_freshdesk_quota_shm_owed_collect(
     ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_owed_t *owed, ngx_uint_t max);
 
-/* the Redis backend (ngx_http_freshdesk_quota_redis.c) */
-ngx_int_t ngx_http_freshdesk_quota_redis_take(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
-ngx_int_t ngx_http_freshdesk_quota_redis_action(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
-void ngx_http_freshdesk_quota_redis_refund(ngx_http_request_t *r,
-    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_uint_t call);
-ngx_int_t ngx_http_freshdesk_quota_redis_init(ngx_cycle_t *cycle);
-void ngx_http_freshdesk_quota_redis_exit(ngx_cycle_t *cycle);
-
-/* the state file (ngx_http_freshdesk_state.c) */
-void ngx_http_freshdesk_state_load(ngx_http_freshdesk_quota_ctx_t *ctx,
-    ngx_log_t *log);
-ngx_int_t ngx_http_freshdesk_state_save(ngx_http_freshdesk_quota_ctx_t *ctx,
-    ngx_log_t *log);
-ngx_int_t ngx_http_freshdesk_state_write(ngx_str_t *path, u_char *buf,
-    size_t len, ngx_log_t *log);
+/* maintenance: idle entries expired, the state file written */
+void ngx_http_freshdesk_quota_shm_expire(ngx_http_freshdesk_quota_ctx_t *qctx);
+ngx_int_t ngx_http_freshdesk_quota_shm_save(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_log_t *log);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_QUOTA_SHM_H_INCLUDED_ */

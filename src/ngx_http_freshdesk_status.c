@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_freshdesk_status.h"
+#include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_metrics.h"

@@ -150,15 +150,15 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
         break;
 
     case FD_VAR_CALLS_LEFT:
-        n = ctx->calls_remaining;
+        n = ctx->quota.known ? ctx->quota.calls_remaining : -1;
         break;
 
     case FD_VAR_ACTIONS_LEFT:
-        n = ctx->actions_remaining;
+        n = ctx->quota.known ? ctx->quota.actions_remaining : -1;
         break;
 
     case FD_VAR_QUOTA_RESULT:
-        s = ctx->quota_result;
+        s = ctx->quota.result;
         break;
 
     case FD_VAR_AUTHZ:

@@ -1,0 +1,1427 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * The quota front door.  It owns the quota directives and everything the
+ * request path asks of quotas: take a call, peek before the body, answer
+ * a refusal, one more action for a retry, settle (refund) after the
+ * upstream answer; the verdict, its text and its headers.  Behind it sit
+ * the stores, which return results and call nothing up or sideways: the
+ * zone's shared memory (quota_shm.c, every zone has it) and, for zones
+ * declared with freshdesk_quota_redis, Redis (quota_redis.c).  When Redis
+ * cannot answer, this file decides (fail=local counts in shared memory
+ * and owes Redis the actions, closed refuses, open admits uncounted), and
+ * it sends the owed actions back to Redis from a sweep.
+ *
+ * Headers: the verdict stays in the request's context (ctx->quota); a
+ * header filter adds RateLimit-Policy, RateLimit and Retry-After to the
+ * module's own answers.
+ */
+
+
+#include "ngx_http_freshdesk_quota.h"
+#include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_quota_redis.h"
+#include "ngx_http_freshdesk_conf.h"
+#include "ngx_http_freshdesk_headers.h"
+#include "ngx_http_freshdesk_metrics.h"
+#include "ngx_http_freshdesk_resp.h"
+
+
+#define FD_QUOTA_SWEEP       1000     /* ms between sweeps of owed actions */
+#define FD_QUOTA_SWEEP_MAX   32       /* tenants a sweep sends */
+
+
+/* a request's decision asked of Redis */
+typedef struct {
+    ngx_http_request_t                *r;
+    ngx_http_freshdesk_quota_ctx_t    *qctx;
+    ngx_http_freshdesk_quota_ask_t     ask;
+    void                              *handle;
+    ngx_uint_t                         action;
+} ngx_http_freshdesk_quota_pending_t;
+
+
+/* one tenant of a sweep */
+typedef struct {
+    ngx_http_freshdesk_quota_ctx_t    *qctx;
+    ngx_http_freshdesk_quota_owed_t    owed;
+    ngx_uint_t                         pending;
+    u_char                             tenant[255];
+} ngx_http_freshdesk_quota_sync_t;
+
+
+/* a freshdesk_quota directive, checked when the configuration is read */
+typedef struct {
+    ngx_shm_zone_t                    *zone;
+    u_char                            *file;
+    ngx_uint_t                         line;
+} ngx_http_freshdesk_quota_ref_t;
+
+
+static ngx_int_t ngx_http_freshdesk_quota_header_filter(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_freshdesk_quota_headers(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
+static ngx_int_t ngx_http_freshdesk_quota_ask(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask);
+static ngx_int_t ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask);
+static ngx_int_t ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask);
+static void ngx_http_freshdesk_quota_remaining(
+    ngx_http_freshdesk_quota_req_t *q, ngx_int_t calls_limit,
+    ngx_http_freshdesk_quota_result_t *res);
+static ngx_int_t ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse);
+static ngx_int_t ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action);
+static void ngx_http_freshdesk_quota_remote_done(void *data,
+    ngx_http_freshdesk_quota_result_t *res);
+static ngx_int_t ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action);
+static void ngx_http_freshdesk_quota_cleanup(void *data);
+static void ngx_http_freshdesk_quota_sweep(ngx_event_t *ev);
+static void ngx_http_freshdesk_quota_synced(void *data, ngx_int_t added);
+static void ngx_http_freshdesk_quota_timer(ngx_event_t *ev);
+static ngx_uint_t ngx_http_freshdesk_quota_writer(void);
+
+
+ngx_conf_enum_t  ngx_http_freshdesk_quota_log_levels[] = {
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_zone_params[] = {
+
+    { ngx_string("calls="), NGX_HTTP_FRESHDESK_PARAM_NUM,
+      offsetof(ngx_http_freshdesk_quota_ctx_t, calls), 0, 1000000, "/m",
+      NULL },
+
+    { ngx_string("actions="), NGX_HTTP_FRESHDESK_PARAM_NUM,
+      offsetof(ngx_http_freshdesk_quota_ctx_t, actions), 0, 1000000000,
+      "/month", NULL },
+
+    { ngx_string("state="), NGX_HTTP_FRESHDESK_PARAM_PATH,
+      offsetof(ngx_http_freshdesk_quota_ctx_t, state), 0, 0, NULL, NULL },
+
+    { ngx_string("state_interval="), NGX_HTTP_FRESHDESK_PARAM_MSEC,
+      offsetof(ngx_http_freshdesk_quota_ctx_t, state_interval), 100, 0,
+      NULL, NULL },
+
+    { ngx_null_string, 0, 0, 0, 0, NULL, NULL }
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_freshdesk_quota_next;
+
+
+/*
+ * The zones of a configuration live in its main conf, not in a global:
+ * a worker respawned after a failed reload must see its own cycle's.
+ */
+
+ngx_array_t *
+ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle)
+{
+    ngx_http_freshdesk_main_conf_t  *fmcf;
+
+    /* NULL when the configuration has no http block */
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_freshdesk_module);
+
+    return fmcf ? &fmcf->zones : NULL;
+}
+
+
+/*
+ * freshdesk_quota_zone name:size [calls=N/m] [actions=N/month]
+ *                      [state=path] [state_interval=time];
+ */
+
+char *
+ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_freshdesk_main_conf_t *fmcf = conf;
+
+    u_char                          *p;
+    ssize_t                          size;
+    ngx_str_t                       *value, name, s;
+    ngx_shm_zone_t                  *shm_zone;
+    ngx_http_freshdesk_quota_ctx_t  *ctx, **zone;
+
+    value = cf->args->elts;
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_quota_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->calls = 100;
+    ctx->actions = 5000;
+    ctx->state_interval = 5000;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || ngx_strchr(value[1].data, '=') != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have a \"name:size\" parameter "
+                           "first, not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (name.len == 0 || size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_freshdesk_conf_params(cf, &value[2], cf->args->nelts - 2,
+                                       ngx_http_freshdesk_quota_zone_params,
+                                       ctx)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &name, size,
+                                     &ngx_http_freshdesk_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->name = name;
+    ctx->shm_zone = shm_zone;
+
+    shm_zone->init = ngx_http_freshdesk_quota_shm_init;
+    shm_zone->data = ctx;
+
+    zone = ngx_array_push(&fmcf->zones);
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zone = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+/* freshdesk_quota_redis zone address [parameters]: the backend's own */
+
+char *
+ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_freshdesk_main_conf_t *fmcf = conf;
+
+    ngx_str_t                        *value;
+    ngx_uint_t                        i;
+    ngx_http_freshdesk_quota_ctx_t   *qctx, **zones;
+
+    value = cf->args->elts;
+
+    qctx = NULL;
+    zones = fmcf->zones.elts;
+
+    for (i = 0; i < fmcf->zones.nelts; i++) {
+        if (zones[i]->name.len == value[1].len
+            && ngx_strncmp(zones[i]->name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            qctx = zones[i];
+            break;
+        }
+    }
+
+    if (qctx == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no freshdesk_quota_zone \"%V\" before this "
+                           "directive", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (qctx->redis) {
+        return "is duplicate";
+    }
+
+    return ngx_http_freshdesk_quota_redis_conf(cf, &qctx->name, &value[2],
+                                               cf->args->nelts - 2,
+                                               &qctx->redis);
+}
+
+
+/* freshdesk_quota zone | off; */
+
+char *
+ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+
+    ngx_str_t                        *value;
+    ngx_shm_zone_t                   *shm_zone;
+    ngx_http_freshdesk_quota_ref_t   *ref;
+    ngx_http_freshdesk_main_conf_t   *fmcf;
+
+    if (flcf->quota != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        flcf->quota = NULL;
+        return NGX_CONF_OK;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &value[1], 0,
+                                     &ngx_http_freshdesk_module);
+    if (shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    flcf->quota = shm_zone;
+
+    /* the zone may be declared further down: checked at the end */
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
+
+    if (fmcf->quota_refs == NULL) {
+        fmcf->quota_refs = ngx_array_create(cf->pool, 4,
+                                    sizeof(ngx_http_freshdesk_quota_ref_t));
+        if (fmcf->quota_refs == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ref = ngx_array_push(fmcf->quota_refs);
+    if (ref == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ref->zone = shm_zone;
+    ref->file = cf->conf_file->file.name.data;
+    ref->line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_quota_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                        i;
+    ngx_http_freshdesk_quota_ref_t   *ref;
+    ngx_http_freshdesk_main_conf_t   *fmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
+
+    for (i = 0; fmcf->quota_refs && i < fmcf->quota_refs->nelts; i++) {
+        ref = &((ngx_http_freshdesk_quota_ref_t *) fmcf->quota_refs->elts)[i];
+
+        if (ref->zone->data == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"freshdesk_quota\" names zone \"%V\", but no "
+                          "\"freshdesk_quota_zone %V:size\" is declared "
+                          "in %s:%ui", &ref->zone->shm.name,
+                          &ref->zone->shm.name, ref->file, ref->line);
+            return NGX_ERROR;
+        }
+
+        if (ref->zone->init != ngx_http_freshdesk_quota_shm_init) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"freshdesk_quota\" names zone \"%V\", which "
+                          "is not a freshdesk_quota_zone in %s:%ui",
+                          &ref->zone->shm.name, ref->file, ref->line);
+            return NGX_ERROR;
+        }
+    }
+
+    ngx_http_freshdesk_quota_next = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_freshdesk_quota_header_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The question of a request: the tenant (as the zone keeps it, at most
+ * 255 bytes) and its limits, from the zone's defaults or the location's
+ * freshdesk_quota_calls / freshdesk_quota_actions; the limits go to
+ * ctx->quota for the headers and the variables.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_ask(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask)
+{
+    ngx_int_t                       n;
+    ngx_str_t                       v;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    ngx_memzero(ask, sizeof(ngx_http_freshdesk_quota_ask_t));
+
+    ask->tenant.data = ctx->tenant.data;
+    ask->tenant.len = ngx_min(ctx->tenant.len, 255);
+    ask->calls_limit = qctx->calls;
+    ask->actions_limit = qctx->actions;
+    ask->dry_run = flcf->quota_dry_run ? 1 : 0;
+
+    if (flcf->calls_limit) {
+        if (ngx_http_complex_value(r, flcf->calls_limit, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_atoi(v.data, v.len);
+        if (n >= 0 && n <= 65535 * 60) {
+            ask->calls_limit = n;
+
+        } else if (v.len) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "freshdesk: invalid freshdesk_quota_calls "
+                          "value \"%V\", using %i", &v, qctx->calls);
+        }
+    }
+
+    if (flcf->actions_limit) {
+        if (ngx_http_complex_value(r, flcf->actions_limit, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        n = ngx_atoi(v.data, v.len);
+        if (n >= 0) {
+            ask->actions_limit = n;
+
+        } else if (v.len) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "freshdesk: invalid freshdesk_quota_actions "
+                          "value \"%V\", using %i", &v, qctx->actions);
+        }
+    }
+
+    ask->calls_shown = ask->calls_limit;
+
+    ctx->quota.calls_limit = ask->calls_limit;
+    ctx->quota.actions_limit = ask->actions_limit;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_int_t                         rc;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_ask_t    ask;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL) {
+        ngx_str_set(&ctx->quota.result, "off");
+        return NGX_OK;
+    }
+
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    if (ngx_http_freshdesk_quota_ask(r, ctx, qctx, &ask) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->quota.checked = 1;
+
+    if (qctx->redis) {
+        rc = ngx_http_freshdesk_quota_remote(r, ctx, qctx, &ask, 0);
+
+        if (rc != NGX_DONE) {
+            /* NGX_AGAIN: Redis decides; else fail=open or fail=closed */
+            return rc;
+        }
+
+        /* fail=local */
+    }
+
+    return ngx_http_freshdesk_quota_local(r, ctx, qctx, &ask);
+}
+
+
+/*
+ * The decision in this node's shared memory.  With a Redis zone it is
+ * the fallback (fail=local): the actions counted are owed to Redis, and
+ * the calls limit is the node's share of it.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask)
+{
+    ngx_http_freshdesk_quota_result_t  res;
+
+    if (qctx->redis) {
+        ask->owe = 1;
+
+        if (qctx->redis->share < 100) {
+            ask->calls_limit = ask->calls_limit * qctx->redis->share / 100;
+        }
+    }
+
+    ngx_http_freshdesk_quota_shm_take(qctx, ask, &res);
+
+    if (res.refuse == NGX_HTTP_FRESHDESK_QUOTA_FULL) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                      "freshdesk: quota zone \"%V\" is full, call of tenant "
+                      "\"%V\" refused", &qctx->name, &ask->tenant);
+
+        ngx_str_set(&ctx->quota.result, "zone_full");
+        ngx_str_set(&ctx->quota.text, "The gateway cannot record quota for "
+                    "this tenant right now (quota zone full); the call was "
+                    "not made. Retry later or ask the operator.");
+        ctx->quota.retry_after = 60;
+
+        return NGX_DECLINED;
+    }
+
+    if (res.counted) {
+        ctx->quota.taken = 1;
+    }
+
+    ngx_http_freshdesk_quota_remaining(&ctx->quota, ask->calls_limit, &res);
+
+    return ngx_http_freshdesk_quota_verdict(r, ctx, res.refuse);
+}
+
+
+/* what remains after a decision, for RateLimit and the variables */
+
+static void
+ngx_http_freshdesk_quota_remaining(ngx_http_freshdesk_quota_req_t *q,
+    ngx_int_t calls_limit, ngx_http_freshdesk_quota_result_t *res)
+{
+    q->calls_limit = calls_limit;
+    q->calls_remaining = calls_limit > (ngx_int_t) res->calls
+                         ? calls_limit - (ngx_int_t) res->calls : 0;
+    q->actions_remaining = q->actions_limit > (ngx_int_t) res->actions
+                           ? q->actions_limit - (ngx_int_t) res->actions : 0;
+    q->calls_reset = res->calls_reset;
+    q->actions_reset = res->actions_reset;
+    q->known = 1;
+}
+
+
+/*
+ * Would the quota refuse a call now?  Read only: nothing is taken,
+ * counted or moved, so that a tools/call of the 2026 revision can be
+ * refused from its headers, before its body is read.  *refuse is what a
+ * take would decide; ctx->quota gets the numbers a refusal's answer
+ * shows.  In a dry run nothing is refused here.  With Redis the store
+ * judges from what Redis said last (no round trip): a refusal seen here
+ * is one Redis would make; a call admitted here is decided by Redis as
+ * usual.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_peek(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t *refuse)
+{
+    ngx_http_freshdesk_loc_conf_t      *flcf;
+    ngx_http_freshdesk_quota_ask_t      ask;
+    ngx_http_freshdesk_quota_ctx_t     *qctx;
+    ngx_http_freshdesk_quota_result_t   res;
+
+    *refuse = 0;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL || flcf->quota_dry_run) {
+        return NGX_OK;
+    }
+
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    if (ngx_http_freshdesk_quota_ask(r, ctx, qctx, &ask) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_freshdesk_quota_shm_peek(qctx, &ask, &res);
+
+    *refuse = res.refuse;
+
+    ngx_http_freshdesk_quota_remaining(&ctx->quota, ask.calls_limit, &res);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A refusal the peek saw, answered: counted among the tenant's refused
+ * calls of the month (this node's zone, also with Redis), logged, and its
+ * text and Retry-After, as for a refusal by a take
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_refuse(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+{
+    ngx_str_t                        tenant;
+    ngx_http_freshdesk_loc_conf_t   *flcf;
+    ngx_http_freshdesk_quota_ctx_t  *qctx;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    tenant.data = ctx->tenant.data;
+    tenant.len = ngx_min(ctx->tenant.len, 255);
+
+    ngx_http_freshdesk_quota_shm_refused(qctx, &tenant);
+
+    ctx->quota.checked = 1;
+
+    return ngx_http_freshdesk_quota_verdict(r, ctx, refuse);
+}
+
+
+/*
+ * What a decision means for the call, wherever it was made: refuse is 0
+ * (admitted), calls per minute or monthly actions; ctx->quota holds the
+ * limits, what remains and when it resets.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
+{
+    u_char                          *p;
+    time_t                           reset;
+    ngx_str_t                        tenant;
+    ngx_http_freshdesk_loc_conf_t   *flcf;
+    ngx_http_freshdesk_quota_req_t  *q;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    q = &ctx->quota;
+
+    if (!refuse) {
+        ngx_str_set(&q->result, "passed");
+        return NGX_OK;
+    }
+
+    tenant.data = ctx->tenant.data;
+    tenant.len = ngx_min(ctx->tenant.len, 255);
+
+    ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
+                  "freshdesk: %s%s quota exceeded for tenant \"%V\"",
+                  flcf->quota_dry_run ? "dry run: " : "",
+                  refuse == NGX_HTTP_FRESHDESK_QUOTA_CALLS
+                  ? "calls per minute" : "monthly actions",
+                  &tenant);
+
+    if (flcf->quota_dry_run) {
+        ngx_str_set(&q->result, "dry_run");
+        return NGX_OK;
+    }
+
+    q->text.data = ngx_pnalloc(r->pool, 256);
+    if (q->text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (refuse == NGX_HTTP_FRESHDESK_QUOTA_CALLS) {
+        ngx_str_set(&q->result, "rejected_calls");
+        reset = q->calls_reset;
+        p = ngx_sprintf(q->text.data,
+                        "Rate limit reached: %i tool calls per minute for "
+                        "this tenant. Retry in %T s.", q->calls_limit,
+                        reset);
+
+    } else {
+        ngx_str_set(&q->result, "rejected_actions");
+        reset = q->actions_reset;
+        p = ngx_sprintf(q->text.data,
+                        "Monthly quota reached: %i actions per month for "
+                        "this tenant. It resets at the start of next month "
+                        "(UTC), in %T s.", q->actions_limit, reset);
+    }
+
+    q->text.len = p - q->text.data;
+    q->retry_after = reset;
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * After a try, or when the request ends first.  Charged: a request that
+ * reached Freshdesk, whatever it answered (2xx, 4xx, 5xx, a timeout: it
+ * did or may have done the work).  Refunded: an upstream 429, which is
+ * the account's limit, not the tenant's doing, and a request that never
+ * left (connection refused, the client gone before it was sent).
+ */
+
+void
+ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_str_t                         tenant;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_req_t   *q;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+
+    q = &ctx->quota;
+
+    if (!q->taken) {
+        return;
+    }
+
+    /* settled: charged, or refunded below */
+
+    q->taken = 0;
+
+    if (ctx->call.sent && ctx->call.status != NGX_HTTP_TOO_MANY_REQUESTS) {
+        return;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL) {
+        return;
+    }
+
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    tenant.data = ctx->tenant.data;
+    tenant.len = ngx_min(ctx->tenant.len, 255);
+
+    if (q->redis) {
+        if (ngx_http_freshdesk_quota_redis_refund(qctx->redis, r->pool,
+                                                  &tenant, 0, q->redis_sec,
+                                                  q->redis_month)
+            == NGX_DECLINED)
+        {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "freshdesk: quota zone \"%V\": a refund for "
+                          "tenant \"%V\" could not reach Redis",
+                          &qctx->name, &tenant);
+        }
+
+        q->actions_remaining++;
+
+    } else if (ngx_http_freshdesk_quota_shm_refund(qctx, &tenant)) {
+        q->actions_remaining++;
+    }
+
+    ngx_str_set(&q->result, "refunded");
+}
+
+
+/*
+ * One more upstream request for a call already admitted (a retry): one
+ * action from the month, no call from the minute.  NGX_DECLINED when the
+ * month has no action left: the call is then answered as it stands.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_int_t                        rc;
+    ngx_http_freshdesk_loc_conf_t   *flcf;
+    ngx_http_freshdesk_quota_ask_t   ask;
+    ngx_http_freshdesk_quota_ctx_t  *qctx;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL || !ctx->quota.checked) {
+        return NGX_OK;
+    }
+
+    if (ctx->quota.open) {
+        /* admitted uncounted (fail=open): its tries are too */
+        return NGX_OK;
+    }
+
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+    ngx_memzero(&ask, sizeof(ngx_http_freshdesk_quota_ask_t));
+
+    ask.tenant.data = ctx->tenant.data;
+    ask.tenant.len = ngx_min(ctx->tenant.len, 255);
+    ask.calls_limit = ctx->quota.calls_limit;
+    ask.calls_shown = ctx->quota.calls_limit;
+    ask.actions_limit = ctx->quota.actions_limit;
+    ask.dry_run = flcf->quota_dry_run ? 1 : 0;
+
+    if (qctx->redis) {
+        rc = ngx_http_freshdesk_quota_remote(r, ctx, qctx, &ask, 1);
+
+        if (rc != NGX_DONE) {
+            return rc;
+        }
+    }
+
+    return ngx_http_freshdesk_quota_action_local(r, ctx, qctx, &ask);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask)
+{
+    ngx_http_freshdesk_loc_conf_t      *flcf;
+    ngx_http_freshdesk_quota_req_t     *q;
+    ngx_http_freshdesk_quota_result_t   res;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    q = &ctx->quota;
+
+    ask->owe = qctx->redis ? 1 : 0;
+
+    ngx_http_freshdesk_quota_shm_action(qctx, ask, &res);
+
+    if (res.month) {
+        q->actions_remaining = q->actions_limit > (ngx_int_t) res.actions
+                               ? q->actions_limit - (ngx_int_t) res.actions
+                               : 0;
+    }
+
+    if (!res.counted) {
+        ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
+                      "freshdesk: no further try: monthly actions quota "
+                      "exhausted for tenant \"%V\"", &ask->tenant);
+        return NGX_DECLINED;
+    }
+
+    q->taken = 1;
+    q->redis = 0;
+
+    if (q->result.len == sizeof("refunded") - 1) {
+        ngx_str_set(&q->result, "passed");
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A decision asked of Redis, for a call (action 0, with the actions this
+ * node owes Redis for the tenant) or for a retry's action (1): NGX_AGAIN,
+ * the request waits; NGX_DONE, decide here (fail=local); NGX_OK or
+ * NGX_DECLINED, decided by fail=open or fail=closed, or, for an action,
+ * here.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action)
+{
+    ngx_int_t                            rc;
+    ngx_pool_cleanup_t                  *cln;
+    ngx_http_freshdesk_quota_pending_t  *p;
+
+    p = ctx->quota.pending;
+
+    if (p == NULL) {
+        p = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_quota_pending_t));
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* a request that ends first leaves the reply to nobody */
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_freshdesk_quota_cleanup;
+        cln->data = p;
+
+        p->r = r;
+        p->qctx = qctx;
+        ctx->quota.pending = p;
+    }
+
+    p->ask = *ask;
+    p->action = action;
+
+    if (!action) {
+        p->ask.owed = ngx_http_freshdesk_quota_shm_owed_take(qctx,
+                                                         &p->ask.tenant,
+                                                         &p->ask.owed_month);
+    }
+
+    rc = ngx_http_freshdesk_quota_redis_ask(qctx->redis, r->pool,
+                                            r->connection->log, &p->ask,
+                                            action,
+                                            ngx_http_freshdesk_quota_remote_done,
+                                            p, &p->handle);
+
+    if (rc == NGX_AGAIN) {
+        ctx->quota.busy = 1;
+        return NGX_AGAIN;
+    }
+
+    /* not sent: what it carried goes back to the node */
+
+    if (p->ask.owed) {
+        ngx_http_freshdesk_quota_shm_owed_give(qctx, &p->ask.tenant,
+                                               p->ask.owed,
+                                               p->ask.owed_month);
+        p->ask.owed = 0;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    /* no connection now: decided without Redis, at once */
+
+    return ngx_http_freshdesk_quota_fallback(r, ctx, qctx, ask, action);
+}
+
+
+/*
+ * Decided without Redis: for a call NGX_DONE (count here), NGX_OK or
+ * NGX_DECLINED; for a retry's action, NGX_OK or NGX_DECLINED.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action)
+{
+    ngx_http_freshdesk_redis_t  *rd;
+
+    rd = qctx->redis;
+
+    (void) ngx_atomic_fetch_add(&qctx->sh->redis.fallbacks, 1);
+
+    switch (rd->fail) {
+
+    case NGX_HTTP_FRESHDESK_REDIS_OPEN:
+        ngx_str_set(&ctx->quota.result, "open");
+        ctx->quota.open = 1;
+        return NGX_OK;
+
+    case NGX_HTTP_FRESHDESK_REDIS_CLOSED:
+        if (action) {
+            return NGX_DECLINED;
+        }
+
+        ngx_str_set(&ctx->quota.result, "backend_down");
+        ngx_str_set(&ctx->quota.text, "The gateway cannot check this "
+                    "tenant's quota right now (quota backend unavailable); "
+                    "the call was not made. Retry in a few seconds.");
+        ctx->quota.retry_after = 2;
+
+        return NGX_DECLINED;
+
+    default:
+        return action ? ngx_http_freshdesk_quota_action_local(r, ctx, qctx,
+                                                              ask)
+                      : NGX_DONE;
+    }
+}
+
+
+static void
+ngx_http_freshdesk_quota_remote_done(void *data,
+    ngx_http_freshdesk_quota_result_t *res)
+{
+    ngx_http_freshdesk_quota_pending_t *p = data;
+
+    ngx_int_t                         rc;
+    ngx_connection_t                 *c;
+    ngx_http_request_t               *r;
+    ngx_http_freshdesk_ctx_t         *ctx;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_quota_req_t   *q;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+
+    r = p->r;
+    c = r->connection;
+    qctx = p->qctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    q = &ctx->quota;
+
+    ngx_http_set_log_request(c->log, r);
+
+    if (res == NULL) {
+
+        /* no answer, or not one to use: without Redis */
+
+        if (p->ask.owed) {
+            ngx_http_freshdesk_quota_shm_owed_give(qctx, &p->ask.tenant,
+                                                   p->ask.owed,
+                                                   p->ask.owed_month);
+            p->ask.owed = 0;
+        }
+
+        p->ask.owed = 0;
+
+        rc = ngx_http_freshdesk_quota_fallback(r, ctx, qctx, &p->ask,
+                                               p->action);
+
+        if (rc == NGX_DONE) {
+            rc = ngx_http_freshdesk_quota_local(r, ctx, qctx, &p->ask);
+        }
+
+        goto done;
+    }
+
+    p->ask.owed = 0;
+
+    if (p->action) {
+        q->actions_remaining = q->actions_limit > (ngx_int_t) res->actions
+                               ? q->actions_limit - (ngx_int_t) res->actions
+                               : 0;
+        q->actions_reset = res->actions_reset;
+
+        if (!res->counted) {
+            ngx_log_error(flcf->quota_log_level, c->log, 0,
+                          "freshdesk: no further try: monthly actions quota "
+                          "exhausted for tenant \"%V\"", &p->ask.tenant);
+            rc = NGX_DECLINED;
+            goto done;
+        }
+
+        q->taken = 1;
+        q->redis = 1;
+        q->redis_sec = res->sec;
+        q->redis_month = res->month;
+
+        if (q->result.len == sizeof("refunded") - 1) {
+            ngx_str_set(&q->result, "passed");
+        }
+
+        rc = NGX_OK;
+        goto done;
+    }
+
+    if (res->counted) {
+        q->taken = 1;
+        q->redis = 1;
+        q->redis_sec = res->sec;
+        q->redis_month = res->month;
+    }
+
+    ngx_http_freshdesk_quota_shm_mirror(qctx, &p->ask, res, res->counted);
+
+    ngx_http_freshdesk_quota_remaining(q, p->ask.calls_limit, res);
+
+    rc = ngx_http_freshdesk_quota_verdict(r, ctx, res->refuse);
+
+done:
+
+    /* the request goes on where it waited */
+
+    q->rc = rc;
+    q->busy = 0;
+
+    if (ngx_http_post_request(r, NULL) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+static void
+ngx_http_freshdesk_quota_cleanup(void *data)
+{
+    ngx_http_freshdesk_quota_pending_t  *p = data;
+
+    /* a command on its way: what it had taken to send is given back */
+
+    if (ngx_http_freshdesk_quota_redis_cancel(p->handle) && p->ask.owed) {
+        ngx_http_freshdesk_quota_shm_owed_give(p->qctx, &p->ask.tenant,
+                                               p->ask.owed,
+                                               p->ask.owed_month);
+        p->ask.owed = 0;
+    }
+}
+
+
+/*
+ * Every second, while Redis answers: the actions counted here while it
+ * was away, for the tenants that have not called since, one "sync" per
+ * tenant; the next sweep waits for the replies of the last.
+ */
+
+static void
+ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
+{
+    ngx_uint_t                        i, n;
+    ngx_http_freshdesk_redis_t       *rd;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    ngx_http_freshdesk_quota_sync_t  *sync;
+    ngx_http_freshdesk_quota_owed_t   owed[FD_QUOTA_SWEEP_MAX];
+
+    qctx = ev->data;
+    rd = qctx->redis;
+    sync = qctx->sweep;
+
+    if (!ngx_exiting) {
+        ngx_add_timer(ev, FD_QUOTA_SWEEP);
+    }
+
+    if (qctx->syncing || qctx->sh->redis.unsynced == 0
+        || !ngx_http_freshdesk_redis_ready(rd))
+    {
+        return;
+    }
+
+    /* a batch of tenants; their owed actions are off the nodes now */
+
+    for (i = 0; i < FD_QUOTA_SWEEP_MAX; i++) {
+        owed[i].tenant.data = sync[i].tenant;
+    }
+
+    n = ngx_http_freshdesk_quota_shm_owed_collect(qctx, owed,
+                                                  FD_QUOTA_SWEEP_MAX);
+
+    for (i = 0; i < n; i++) {
+        sync[i].qctx = qctx;
+        sync[i].owed = owed[i];
+
+        if (ngx_http_freshdesk_quota_redis_sync(rd, &sync[i].owed,
+                                                ngx_http_freshdesk_quota_synced,
+                                                &sync[i])
+            != NGX_OK)
+        {
+            ngx_http_freshdesk_quota_shm_owed_give(qctx,
+                                                   &sync[i].owed.tenant,
+                                                   sync[i].owed.n,
+                                                   sync[i].owed.month);
+            continue;
+        }
+
+        sync[i].pending = 1;
+        qctx->syncing++;
+    }
+}
+
+
+static void
+ngx_http_freshdesk_quota_synced(void *data, ngx_int_t added)
+{
+    ngx_http_freshdesk_quota_sync_t  *sync = data;
+
+    ngx_http_freshdesk_quota_ctx_t  *qctx;
+
+    qctx = sync->qctx;
+    qctx->syncing--;
+    sync->pending = 0;
+
+    if (added != NGX_ERROR) {
+        ngx_log_error(NGX_LOG_NOTICE, qctx->redis->log, 0,
+                      "freshdesk: quota zone \"%V\": %ui actions of tenant "
+                      "\"%V\" counted while Redis was away %s",
+                      &qctx->name, sync->owed.n, &sync->owed.tenant,
+                      added ? "added to Redis" : "dropped (a past month)");
+        return;
+    }
+
+    ngx_http_freshdesk_quota_shm_owed_give(qctx, &sync->owed.tenant,
+                                           sync->owed.n, sync->owed.month);
+}
+
+
+/*
+ * The quota's part of the module's own answers: RateLimit-Policy and
+ * RateLimit (IETF httpapi ratelimit-headers draft), and a refusal's
+ * Retry-After:
+ *   RateLimit-Policy: "calls";q=100;w=60, "actions";q=5000;w=2592000
+ *   RateLimit: "calls";r=57;t=12, "actions";r=4988;t=1036800
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    if (r == r->main) {
+        ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+        if (ctx && ctx->answered
+            && ngx_http_freshdesk_quota_headers(r, ctx) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_freshdesk_quota_next(r);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_quota_headers(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    u_char                             *p;
+    ngx_str_t                           v;
+    ngx_http_freshdesk_loc_conf_t      *flcf;
+    ngx_http_freshdesk_quota_req_t     *q;
+    ngx_http_freshdesk_quota_ask_t      ask;
+    ngx_http_freshdesk_quota_ctx_t     *qctx;
+    ngx_http_freshdesk_quota_result_t   res;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    q = &ctx->quota;
+
+    v.data = ngx_pnalloc(r->pool, 2 * 128 + NGX_TIME_T_LEN);
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (q->retry_after) {
+        v.len = ngx_sprintf(v.data, "%T", q->retry_after) - v.data;
+
+        if (ngx_http_freshdesk_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        v.data += v.len;
+    }
+
+    if (flcf->quota == NULL || ctx->tenant.len == 0) {
+        return NGX_OK;
+    }
+
+    if (!q->checked) {
+
+        /* initialize, ping, tools/list...: look, do not count */
+
+        qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+
+        if (ngx_http_freshdesk_quota_ask(r, ctx, qctx, &ask) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_freshdesk_quota_shm_usage(qctx, &ask.tenant, &res);
+        ngx_http_freshdesk_quota_remaining(q, ask.calls_limit, &res);
+    }
+
+    /* written piece by piece: ngx_sprintf() cost more than the quota */
+
+    p = ngx_cpymem(v.data, "\"calls\";q=", sizeof("\"calls\";q=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->calls_limit);
+    p = ngx_cpymem(p, ";w=60, \"actions\";q=",
+                   sizeof(";w=60, \"actions\";q=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->actions_limit);
+    p = ngx_cpymem(p, ";w=2592000", sizeof(";w=2592000") - 1);
+    v.len = p - v.data;
+
+    if (ngx_http_freshdesk_add_header(r, "RateLimit-Policy", &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+
+    p = ngx_cpymem(p, "\"calls\";r=", sizeof("\"calls\";r=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->calls_remaining);
+    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->calls_reset);
+    p = ngx_cpymem(p, ", \"actions\";r=", sizeof(", \"actions\";r=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->actions_remaining);
+    p = ngx_cpymem(p, ";t=", sizeof(";t=") - 1);
+    p = ngx_http_freshdesk_resp_num(p, q->actions_reset);
+    v.len = p - v.data;
+
+    return ngx_http_freshdesk_add_header(r, "RateLimit", &v);
+}
+
+
+/*
+ * Worker start: each Redis zone's connections and its sweep; worker 0
+ * (the one writer) the zones' maintenance timers: the state file and the
+ * metrics beside it, idle entries expired.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i, k;
+    ngx_array_t                      *zones;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    ngx_http_freshdesk_quota_sync_t  *sync;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    zones = ngx_http_freshdesk_quota_zones(cycle);
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+
+        if (qctx->redis && qctx->sh) {
+            if (ngx_http_freshdesk_quota_redis_start(qctx->redis, cycle,
+                                                     &qctx->sh->redis)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            sync = ngx_pcalloc(cycle->pool, FD_QUOTA_SWEEP_MAX
+                                    * sizeof(ngx_http_freshdesk_quota_sync_t));
+            if (sync == NULL) {
+                return NGX_ERROR;
+            }
+
+            for (k = 0; k < FD_QUOTA_SWEEP_MAX; k++) {
+                sync[k].owed.tenant.data = sync[k].tenant;
+            }
+
+            qctx->sweep = sync;
+
+            qctx->sync.handler = ngx_http_freshdesk_quota_sweep;
+            qctx->sync.data = qctx;
+            qctx->sync.log = cycle->log;
+            qctx->sync.cancelable = 1;
+
+            ngx_add_timer(&qctx->sync, FD_QUOTA_SWEEP);
+        }
+
+        if (ngx_http_freshdesk_quota_writer() && qctx->shpool) {
+            qctx->timer.handler = ngx_http_freshdesk_quota_timer;
+            qctx->timer.data = qctx;
+            qctx->timer.log = cycle->log;
+            qctx->timer.cancelable = 1;
+
+            ngx_add_timer(&qctx->timer, qctx->state_interval);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Worker exit: Redis first, so that what it was still to be told goes
+ * back to the zone and into the state file written last.
+ */
+
+void
+ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i, k;
+    ngx_array_t                      *zones;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+    ngx_http_freshdesk_quota_sync_t  *sync;
+
+    zones = ngx_http_freshdesk_quota_zones(cycle);
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+
+        if (qctx->redis == NULL || qctx->sweep == NULL) {
+            continue;
+        }
+
+        if (qctx->sync.timer_set) {
+            ngx_del_timer(&qctx->sync);
+        }
+
+        /* owed actions still on their way: back to the node */
+
+        sync = qctx->sweep;
+
+        for (k = 0; qctx->syncing && k < FD_QUOTA_SWEEP_MAX; k++) {
+            if (sync[k].pending) {
+                sync[k].pending = 0;
+                qctx->syncing--;
+                ngx_http_freshdesk_quota_shm_owed_give(qctx,
+                                                       &sync[k].owed.tenant,
+                                                       sync[k].owed.n,
+                                                       sync[k].owed.month);
+            }
+        }
+
+        ngx_http_freshdesk_quota_redis_stop(qctx->redis);
+    }
+
+    if (!ngx_http_freshdesk_quota_writer()) {
+        return;
+    }
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+
+        if (qctx->shpool && qctx->state.len) {
+            (void) ngx_http_freshdesk_quota_shm_save(qctx, cycle->log);
+            ngx_http_freshdesk_metrics_save(qctx, cycle->log);
+        }
+    }
+}
+
+
+static void
+ngx_http_freshdesk_quota_timer(ngx_event_t *ev)
+{
+    ngx_http_freshdesk_quota_ctx_t  *qctx = ev->data;
+
+    if (qctx->state.len) {
+        (void) ngx_http_freshdesk_quota_shm_save(qctx, ev->log);
+        ngx_http_freshdesk_metrics_save(qctx, ev->log);
+
+    } else {
+        ngx_http_freshdesk_quota_shm_expire(qctx);
+    }
+
+    if (!ngx_exiting && !ngx_quit && !ngx_terminate) {
+        ngx_add_timer(ev, qctx->state_interval);
+    }
+}
+
+
+/* one writer of the state: worker 0 (or the only process) */
+
+static ngx_uint_t
+ngx_http_freshdesk_quota_writer(void)
+{
+    return (ngx_process == NGX_PROCESS_WORKER
+            || ngx_process == NGX_PROCESS_SINGLE)
+           && ngx_worker == 0;
+}
