@@ -60,7 +60,7 @@ count() {
     awk -v n="$N" '/^(summary|totals):/ { print int($2 / n); exit }' "$out"
     # the body scanner's share, inclusive, for instructions per byte: the
     # largest of the function's summary lines (callgrind also lists the
-    # parts of it that come from json.c and from inlined headers apart)
+    # parts of it that come from json_scan.c and from inlined headers apart)
     callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
     | awk -v n="$N" '
           /%\)  [^ ]*:ngx_http_freshdesk_json_validate_escape( \[.*)?$/ {

@@ -18,7 +18,10 @@ INC="-I$NGX/src/core -I$NGX/src/event -I$NGX/src/event/modules \
 FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 SRC="$ROOT/fuzz/shim.c $ROOT/src/ngx_http_freshdesk_json.c \
+     $ROOT/src/ngx_http_freshdesk_json_scan.c \
+     $ROOT/src/ngx_http_freshdesk_json_escape.c \
      $ROOT/src/ngx_http_freshdesk_jsonrpc.c $ROOT/src/ngx_http_freshdesk_tools.c \
+     $ROOT/src/ngx_http_freshdesk_args.c $ROOT/src/ngx_http_freshdesk_build.c \
      $ROOT/src/ngx_http_freshdesk_catalog_tickets.c \
      $ROOT/src/ngx_http_freshdesk_catalog_people.c \
      $ROOT/src/ngx_http_freshdesk_catalog_admin.c \

@@ -13,10 +13,11 @@
 
 /*
  * The tool catalog is data: one ngx_http_freshdesk_tool_t row per tool and
- * one ngx_http_freshdesk_arg_t row per argument.  The generic engine in
- * ngx_http_freshdesk_tools.c derives the JSON Schema published by
- * tools/list from the argument rows, validates arguments against them and
- * builds the upstream method, path, query and body.
+ * one ngx_http_freshdesk_arg_t row per argument.  The generic engine reads
+ * the rows in three files: ngx_http_freshdesk_tools.c (the catalog: lookup,
+ * and the JSON Schema published by tools/list), ngx_http_freshdesk_args.c
+ * (validation of a call's arguments) and ngx_http_freshdesk_build.c (the
+ * upstream method, path, query and body).
  */
 
 
@@ -127,6 +128,11 @@ typedef struct {
 } ngx_http_freshdesk_request_t;
 
 
+/* the paging argument a FD_PAGE_LINK tool has without a row for it */
+extern const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_per_page_arg;
+
+
+/* ngx_http_freshdesk_tools.c: the catalog */
 ngx_int_t ngx_http_freshdesk_tools_init(ngx_conf_t *cf);
 const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_find(u_char *name,
     size_t len);
@@ -134,8 +140,12 @@ const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_find_index(
     u_char *name, size_t len, ngx_uint_t *index);
 ngx_uint_t ngx_http_freshdesk_tools_count(void);
 const ngx_http_freshdesk_tool_t *ngx_http_freshdesk_tool_at(ngx_uint_t i);
+const ngx_http_freshdesk_arg_t *ngx_http_freshdesk_arg_find(
+    const ngx_http_freshdesk_tool_t *t, const char *name, size_t len);
 json_t *ngx_http_freshdesk_tool_schema(const ngx_http_freshdesk_tool_t *t);
 json_t *ngx_http_freshdesk_tool_json(const ngx_http_freshdesk_tool_t *t);
+
+/* ngx_http_freshdesk_build.c: a validated call as an upstream request */
 ngx_int_t ngx_http_freshdesk_tool_build(ngx_pool_t *pool,
     const ngx_http_freshdesk_tool_t *t, json_t *arguments,
     ngx_uint_t allow_writes, ngx_http_freshdesk_request_t *req);

@@ -1,0 +1,683 @@
+
+/*
+ * Copyright (C) ngx_http_freshdesk_module authors
+ *
+ * The streaming JSON scanner: checks that a text is exactly one RFC 8259
+ * JSON value in valid UTF-8, without building anything, and reports the
+ * spans of the top-level members asked for.  Used on upstream bodies, which
+ * are passed on as they are once known valid: large lists are never decoded
+ * and re-encoded.  Its escaping variant writes the text escaped as a JSON
+ * string in the same pass, for a body that goes into a result as text.
+ */
+
+
+#include "ngx_http_freshdesk_json.h"
+
+
+/* the scanner's inner functions, inlined even where called twice */
+#if (defined __GNUC__)
+#define ngx_http_freshdesk_hot  ngx_inline __attribute__((always_inline))
+#else
+#define ngx_http_freshdesk_hot  ngx_inline
+#endif
+
+
+#define NGX_HTTP_FRESHDESK_SCAN_DEPTH  4096
+
+
+/* bytes a JSON string may hold as they are: printable ASCII but " and \ */
+
+static const u_char  ngx_http_freshdesk_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+
+static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
+    u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
+    u_char **dst, const ngx_uint_t esc);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
+    u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
+    u_char **fromp);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
+    u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
+    u_char *from, u_char *s, u_char *last, u_char c);
+
+
+/* four bytes as one number, for comparing literals */
+static ngx_inline uint32_t
+ngx_http_freshdesk_word(const char *s)
+{
+    uint32_t  w;
+
+    ngx_memcpy(&w, s, 4);
+
+    return w;
+}
+
+
+/* a container ends: the enclosing one's kind comes back from the stack */
+#define ngx_http_freshdesk_scan_close()                                      \
+    depth--;                                                                 \
+    obj = (stack[depth / 64] >> (depth % 64)) & 1
+
+/*
+ * Skips blanks.  An escaping scan writes nothing until a byte that needs
+ * escaping comes: then the text since the last one ("from") goes out as it
+ * is, followed by the escape (ngx_http_freshdesk_scan_emit).
+ */
+
+#define ngx_http_freshdesk_scan_emit(s, c)                                   \
+    if (esc) {                                                               \
+        d = ngx_http_freshdesk_emit(d, from, s, last, c);                    \
+        from = (s) + 1;                                                      \
+    }
+
+#define ngx_http_freshdesk_scan_ws(p, last)                                  \
+    if ((p) < (last) && *(p) <= ' ') {                                       \
+        while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            if (esc && *(p) != ' ') {                                        \
+                ngx_http_freshdesk_scan_emit(p, *(p) == '\n' ? 'n'          \
+                                                : *(p) == '\t' ? 't' : 'r'); \
+            }                                                                \
+            (p)++;                                                           \
+        }                                                                    \
+    }
+
+
+/*
+ * Validates; members[i].value gets the span of the top-level member named
+ * members[i].name, if there is one.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_validate(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top)
+{
+    return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                        n, top, NULL, 0);
+}
+
+
+/*
+ * Validates, and escapes the text into dst as it goes (one pass over it):
+ * dst has room for NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len) bytes, more
+ * than the escaped text needs.  *escaped_len gets the escaped length, and
+ * members[i].escaped the escaped span of each member found.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len)
+{
+    u_char     *d;
+    ngx_int_t   rc;
+
+    d = dst;
+
+    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                      n, top, &d, 1);
+
+    *escaped_len = d - dst;
+
+    return rc;
+}
+
+
+/*
+ * Writes the text from "from" to "s" as it is, then '\\' and c (escaping
+ * the byte at s); returns the end.  A short run is copied with one 16-byte
+ * store, which may write past it: the room asked for output covers that.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
+    u_char c)
+{
+    size_t  n;
+
+    n = s - from;
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    if (n <= 16 && last - from >= 16) {
+        _mm_storeu_si128((__m128i *) d,
+                         _mm_loadu_si128((const __m128i *) from));
+    } else
+#endif
+    {
+        ngx_memcpy(d, from, n);
+    }
+
+    d += n;
+    d[0] = '\\';
+    d[1] = c;
+
+    return d + 2;
+}
+
+
+/*
+ * The first byte at or after p that a JSON string cannot hold as it is:
+ * '"', '\\', a control character, or the start of a UTF-8 sequence.
+ * Sixteen bytes at a time where SSE2 is there (every x86-64), a table
+ * otherwise and for the last bytes.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
+{
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    int      mask;
+    __m128i  v, quote, bslash, space;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(' ');
+
+    while (last - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+
+        /* signed: bytes >= 0x80 are negative, so below ' ' as well */
+
+        mask = _mm_movemask_epi8(
+                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                             _mm_cmpeq_epi8(v, bslash)),
+                                _mm_cmplt_epi8(v, space)));
+
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p += 16;
+    }
+#endif
+
+    while (p < last && ngx_http_freshdesk_plain[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * A string from after its opening quote: returns the byte after the closing
+ * quote, or NULL if the string is not valid (raw control characters, bad
+ * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
+ * An escaping scan escapes its backslashes and its closing quote.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
+    u_char **dp, u_char **fromp)
+{
+    u_char    c, *d, *from;
+    uint32_t  cp;
+    size_t    n, i;
+
+    d = *dp;
+    from = *fromp;
+
+    for ( ;; ) {
+
+        /* the common case: printable ASCII other than '"' and '\\' */
+
+        p = ngx_http_freshdesk_skip_plain(p, last);
+
+        if (p == last) {
+            return NULL;
+        }
+
+        c = *p;
+
+        if (c == '"') {
+            ngx_http_freshdesk_scan_emit(p, '"');
+
+            *dp = d;
+            *fromp = from;
+
+            return p + 1;
+        }
+
+        if (c < 0x20) {
+            return NULL;
+        }
+
+        if (c == '\\') {
+            if (p + 1 == last) {
+                return NULL;
+            }
+
+            ngx_http_freshdesk_scan_emit(p, '\\');
+
+            p++;
+
+            switch (*p) {
+
+            case '"':
+            case '\\':
+                /* the escaped character needs escaping again */
+                ngx_http_freshdesk_scan_emit(p, *p);
+                p++;
+                continue;
+
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                p++;
+                continue;
+
+            case 'u':
+                if (last - p < 5) {
+                    return NULL;
+                }
+
+                for (i = 1; i <= 4; i++) {
+                    c = p[i];
+
+                    /* (c | 0x20) alone would let 0x10-0x19 pass as digits */
+
+                    if (!((c >= '0' && c <= '9')
+                          || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+                    {
+                        return NULL;
+                    }
+                }
+
+                p += 5;
+                continue;
+
+            default:
+                return NULL;
+            }
+        }
+
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+
+        /* UTF-8: no overlongs, no surrogates, nothing above U+10FFFF */
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+
+        } else {
+            return NULL;
+        }
+
+        if ((size_t) (last - p) <= n) {
+            return NULL;
+        }
+
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return NULL;
+            }
+
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+            || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+        {
+            return NULL;
+        }
+
+        p += n + 1;
+    }
+}
+
+
+/*
+ * The scanner proper: iterative, so nesting costs no C stack; the kind of
+ * each open container is a bit in "stack" (1: object).  Members of the
+ * top-level object named in members[] have their value spans recorded.
+ * Inlined into the validator and the escaping validator above, so that
+ * "esc" is a constant and the validator carries no trace of escaping.
+ */
+
+static ngx_http_freshdesk_hot ngx_int_t
+ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
+    ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
+    u_char **dst, const ngx_uint_t esc)
+{
+    u_char       c, *key, *start, *name, *d, *from, *dstart;
+    size_t       klen;
+    uint32_t     word;
+    uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
+    ngx_uint_t   i, depth, obj, keyed;
+
+    if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
+        max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
+    }
+
+    /* the first letters of the names in members[], as a quick filter */
+
+    firsts[0] = 0;
+    firsts[1] = 0;
+
+    for (i = 0; i < n; i++) {
+        ngx_str_null(&members[i].value);
+        ngx_str_null(&members[i].escaped);
+
+        c = (u_char) members[i].name[0];
+
+        if (c < 128) {
+            firsts[c >> 6] |= (uint64_t) 1 << (c & 63);
+        }
+    }
+
+    /* member names are looked at in depth 1 only, and only if asked for */
+
+    keyed = n ? 1 : 0;
+
+    depth = 0;
+    obj = 0;
+    key = NULL;
+    klen = 0;
+    start = NULL;
+    dstart = NULL;
+    d = esc ? *dst : NULL;
+    from = p;
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (top) {
+        *top = *p;
+    }
+
+value:
+
+    if (p == last) {
+        goto failed;
+    }
+
+    switch (*p) {
+
+    case '"':
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        if (p == NULL) {
+            goto failed;
+        }
+
+        goto next;
+
+    case '{':
+    case '[':
+        if (depth == max_depth) {
+            goto failed;
+        }
+
+        c = *p++;
+
+        /* the enclosing container's kind is kept, this one's is in "obj" */
+
+        if (obj) {
+            stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
+
+        } else {
+            stack[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
+        }
+
+        depth++;
+        obj = (c == '{');
+
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
+
+        if (*p == (obj ? '}' : ']')) {
+            p++;
+            ngx_http_freshdesk_scan_close();
+            goto next;
+        }
+
+        if (obj) {
+            goto member;
+        }
+
+        goto value;
+
+    case 't':
+    case 'f':
+    case 'n':
+        /* true, false ("alse" after the 'f'), null: four bytes compared */
+
+        c = (*p == 'f');
+
+        if (last - p < 4 + (ptrdiff_t) c) {
+            goto failed;
+        }
+
+        ngx_memcpy(&word, p + c, 4);
+
+        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
+                     : c ? ngx_http_freshdesk_word("alse")
+                     : ngx_http_freshdesk_word("null")))
+        {
+            goto failed;
+        }
+
+        p += 4 + c;
+        goto next;
+    }
+
+    /* a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+
+    if (*p == '-') {
+        p++;
+    }
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (*p == '0') {
+        p++;
+
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+    } else {
+        goto failed;
+    }
+
+    if (p < last && *p == '.') {
+        p++;
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            goto failed;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < last && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            goto failed;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+next:
+
+    /* a value ended: the whole text, or a member or element of depth */
+
+    if (key && depth == keyed) {
+
+        if (!((firsts[key[0] >> 6] >> (key[0] & 63)) & 1)) {
+            goto skip;
+        }
+
+        for (i = 0; i < n; i++) {
+            name = (u_char *) members[i].name;
+
+            /* a key holds no NUL byte (it would be a control character) */
+
+            if (name[0] == key[0]
+                && ngx_strncmp(name, key, klen) == 0 && name[klen] == '\0')
+            {
+                if (members[i].value.data) {
+                    /* a member we read, twice: ambiguous */
+                    goto failed;
+                }
+
+                members[i].value.data = start;
+                members[i].value.len = p - start;
+
+                /* nothing needed escaping since the last escape */
+
+                if (esc) {
+                    members[i].escaped.data = dstart;
+                    members[i].escaped.len = d + (p - from) - dstart;
+                }
+            }
+        }
+
+    skip:
+
+        key = NULL;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (depth == 0) {
+        if (p != last) {
+            goto failed;
+        }
+
+        if (esc) {
+            ngx_memcpy(d, from, last - from);
+            *dst = d + (last - from);
+        }
+
+        return NGX_OK;
+    }
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (obj) {
+
+        if (*p == '}') {
+            p++;
+            ngx_http_freshdesk_scan_close();
+            goto next;
+        }
+
+        if (*p++ != ',') {
+            goto failed;
+        }
+
+        goto member;
+    }
+
+    if (*p == ']') {
+        p++;
+        ngx_http_freshdesk_scan_close();
+        goto next;
+    }
+
+    if (*p++ != ',') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    goto value;
+
+member:
+
+    /* "key" : value */
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last || *p != '"') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_emit(p, '"');
+
+    name = p + 1;
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    if (depth == keyed) {
+        klen = p - 1 - name;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last || *p++ != ':') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (depth == keyed && name[0] < 128) {
+        key = name;
+        start = p;
+
+        if (esc) {
+            dstart = d + (p - from);
+        }
+    }
+
+    goto value;
+
+failed:
+
+    if (esc) {
+        *dst = d;
+    }
+
+    return NGX_ERROR;
+}
