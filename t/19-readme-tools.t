@@ -1,10 +1,12 @@
 #!/usr/bin/perl
 
-# README.md's "## Tools" table is the catalog of a running gateway: one
-# row per tool of tools/list (name, title, kind from the annotations, the
-# first sentence of the description), between the marker lines
-# <!-- tools:begin --> and <!-- tools:end -->.  UPDATE_README=1 rewrites
-# the table instead of comparing it.
+# docs/tools.md's table is the catalog of a running gateway: one row per
+# tool of tools/list (name, title, kind from the annotations, the first
+# sentence of the description), between the marker lines
+# <!-- tools:begin --> and <!-- tools:end -->; README.md's "## Tools"
+# names every tool, in catalog order, between <!-- tool-names:begin -->
+# and <!-- tool-names:end -->.  UPDATE_README=1 rewrites both instead of
+# comparing them.
 
 use strict;
 use warnings;
@@ -14,9 +16,8 @@ use lib "$FindBin::Bin/lib";
 use FreshdeskTest;
 use Test::More;
 
+my $TOOLS_MD = "$FreshdeskTest::ROOT/docs/tools.md";
 my $README = "$FreshdeskTest::ROOT/README.md";
-my $BEGIN = '<!-- tools:begin -->';
-my $END = '<!-- tools:end -->';
 
 my $t = FreshdeskTest->new->start_fake->standard_conf->run;
 
@@ -62,38 +63,63 @@ for my $tool (@tools) {
 
 my $table = join("\n", @rows) . "\n";
 
-open my $fh, '<:raw', $README or die "$README: $!\n";
-my $text = do { local $/; <$fh> };
-close $fh;
-
-my $n_begin = () = $text =~ /^\Q$BEGIN\E$/mg;
-my $n_end = () = $text =~ /^\Q$END\E$/mg;
-is($n_begin, 1, 'README: one begin marker');
-is($n_end, 1, 'README: one end marker');
-
-my ($before, $current, $after) =
-    $text =~ /\A(.*^\Q$BEGIN\E\n)(.*?)(^\Q$END\E(?:\n.*)?)\z/ms;
-
-ok(defined $current, 'README: the markers enclose the table')
-    or BAIL_OUT('README.md lacks the tools markers');
-
-if ($ENV{UPDATE_README}) {
-    if ($current ne $table) {
-        open my $out, '>:raw', "$README.tmp" or die "$README.tmp: $!\n";
-        print $out $before, $table, $after;
-        close $out or die "$README.tmp: $!\n";
-        rename "$README.tmp", $README or die "rename: $!\n";
-        diag('README.md: tools table rewritten');
+# the names as one paragraph, wrapped before 76 columns
+my ($names, $line) = ('', '');
+for my $i (0 .. $#tools) {
+    my $word = "`$tools[$i]{name}`" . ($i < $#tools ? ',' : '.');
+    if (length $line && length($line) + 1 + length($word) > 76) {
+        $names .= "$line\n";
+        $line = '';
     }
-    pass('UPDATE_README: table written');
+    $line .= (length $line ? ' ' : '') . $word;
+}
+$names .= "$line\n";
 
-} else {
-    is($current, $table, 'README tools table matches tools/list')
+# the text between the file's one pair of marker lines: compared, or
+# rewritten with UPDATE_README=1; returns what the file holds there now
+sub marked {
+    my ($file, $mark, $want, $what) = @_;
+    my ($begin, $end) = ("<!-- $mark:begin -->", "<!-- $mark:end -->");
+
+    open my $fh, '<:raw', $file or die "$file: $!\n";
+    my $text = do { local $/; <$fh> };
+    close $fh;
+
+    my $n_begin = () = $text =~ /^\Q$begin\E$/mg;
+    my $n_end = () = $text =~ /^\Q$end\E$/mg;
+    is($n_begin, 1, "$what: one begin marker");
+    is($n_end, 1, "$what: one end marker");
+
+    my ($before, $current, $after) =
+        $text =~ /\A(.*^\Q$begin\E\n)(.*?)(^\Q$end\E(?:\n.*)?)\z/ms;
+
+    ok(defined $current, "$what: the markers enclose the text")
+        or BAIL_OUT("$file lacks the $mark markers");
+
+    if ($ENV{UPDATE_README}) {
+        if ($current ne $want) {
+            open my $out, '>:raw', "$file.tmp" or die "$file.tmp: $!\n";
+            print $out $before, $want, $after;
+            close $out or die "$file.tmp: $!\n";
+            rename "$file.tmp", $file or die "rename: $!\n";
+            diag("$file: $mark rewritten");
+        }
+        pass("UPDATE_README: $what written");
+        return $want;
+    }
+
+    is($current, $want, "$what matches tools/list")
         or diag('regenerate with: UPDATE_README=1 prove t/19-readme-tools.t');
+    return $current;
 }
 
-my @readme_rows = grep { /^\| `/ } split /\n/, ($ENV{UPDATE_README} ? $table
-                                                                    : $current);
-is(scalar @readme_rows, scalar @tools, 'one README row per tool');
+my $doc_table = marked($TOOLS_MD, 'tools', $table, 'docs/tools.md table');
+my @doc_rows = grep { /^\| `/ } split /\n/, $doc_table;
+is(scalar @doc_rows, scalar @tools, 'docs/tools.md: one row per tool');
+
+my $readme_names = marked($README, 'tool-names', $names, 'README tool names');
+my @listed = $readme_names =~ /`([a-z_]+)`/g;
+is_deeply(\@listed, [map { $_->{name} } @tools],
+          'README: every tool named once, in catalog order');
 
 $t->finish;
