@@ -18,6 +18,7 @@
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_metrics.h"
+#include "ngx_http_freshdesk_file.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -40,6 +41,7 @@ static char *ngx_http_freshdesk_upstream_location(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_freshdesk_retry(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_freshdesk_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_freshdesk_init_process(ngx_cycle_t *cycle);
 static void ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle);
 
@@ -235,7 +237,7 @@ ngx_module_t  ngx_http_freshdesk_module = {
     ngx_http_freshdesk_commands,           /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_freshdesk_init_module,        /* init module */
     ngx_http_freshdesk_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -614,6 +616,40 @@ ngx_http_freshdesk_upstream_location(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return ngx_conf_set_str_slot(cf, cmd, conf);
+}
+
+
+/*
+ * In the master once the configuration is final (start, reload, nginx -t),
+ * "user" included: a state file the workers could not write is reported
+ * now, not at the first save.  It never stops nginx (a failed reload
+ * would be fatal here): quotas work, only the monthly counts do not
+ * survive a restart.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    ngx_http_freshdesk_quota_ctx_t  **zones;
+    ngx_http_freshdesk_main_conf_t   *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_freshdesk_module);
+    if (fmcf == NULL) {
+        return NGX_OK;
+    }
+
+    zones = fmcf->zones.elts;
+
+    for (i = 0; i < fmcf->zones.nelts; i++) {
+        if (zones[i]->state.len) {
+            (void) ngx_http_freshdesk_file_writable(cycle, &zones[i]->name,
+                                                    &zones[i]->state);
+        }
+    }
+
+    return NGX_OK;
 }
 
 
