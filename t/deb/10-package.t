@@ -194,7 +194,8 @@ like($r->{headers}{ratelimit} // '', qr/"actions";r=999/, 'and it counted');
 
 my $saved = '';
 for (1 .. 100) {
-    $saved = open(my $f, '<', $state) ? do { local $/; <$f> } : '';
+    my $f;
+    $saved = open($f, '<', $state) ? do { local $/; <$f> } : '';
     last if $saved =~ /^7061636b61676564 1 /m;    # hex "packaged"
     select undef, undef, undef, 0.1;
 }
