@@ -39,6 +39,7 @@ static char *ngx_http_freshdesk_upstream_location(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_freshdesk_retry(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_freshdesk_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_freshdesk_init_process(ngx_cycle_t *cycle);
 static void ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle);
 
@@ -178,7 +179,7 @@ ngx_module_t  ngx_http_freshdesk_module = {
     ngx_http_freshdesk_commands,           /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_freshdesk_init_module,        /* init module */
     ngx_http_freshdesk_init_process,       /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -558,6 +559,13 @@ ngx_http_freshdesk_upstream_location(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return ngx_conf_set_str_slot(cf, cmd, conf);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_init_module(ngx_cycle_t *cycle)
+{
+    return ngx_http_freshdesk_quota_init_module(cycle);
 }
 
 

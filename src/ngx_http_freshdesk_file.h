@@ -13,6 +13,16 @@
 
 
 /*
+ * Whether the worker processes can replace the file at path the way the
+ * state file is written (a temp file beside it, renamed over it): NGX_OK,
+ * or NGX_DECLINED after an NGX_LOG_ERR line that names the zone, the path,
+ * the worker user and the reason.  Runs in the master (init_module).
+ */
+ngx_int_t ngx_http_freshdesk_file_writable(ngx_cycle_t *cycle,
+    ngx_str_t *zone, ngx_str_t *path);
+
+
+/*
  * A whole file into memory (ngx_alloc: ngx_free it), one byte more than
  * it holds.  NGX_DECLINED: there is none; NGX_ERROR: unreadable or over
  * max bytes (logged).

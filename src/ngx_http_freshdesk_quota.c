@@ -23,6 +23,7 @@
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_quota_redis.h"
 #include "ngx_http_freshdesk_conf.h"
+#include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_resp.h"
@@ -1268,6 +1269,36 @@ ngx_http_freshdesk_quota_headers(ngx_http_request_t *r,
     v.len = p - v.data;
 
     return ngx_http_freshdesk_add_header(r, "RateLimit", &v);
+}
+
+
+/*
+ * In the master once the configuration is final (start, reload, nginx -t),
+ * "user" included: a state file the workers could not write is reported
+ * now, not at the first save.  It never stops nginx (a failed reload
+ * would be fatal here): quotas work, only the monthly counts do not
+ * survive a restart.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_quota_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    ngx_array_t                      *zones;
+    ngx_http_freshdesk_quota_ctx_t   *qctx;
+
+    zones = ngx_http_freshdesk_quota_zones(cycle);
+
+    for (i = 0; zones && i < zones->nelts; i++) {
+        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+
+        if (qctx->state.len) {
+            (void) ngx_http_freshdesk_file_writable(cycle, &qctx->name,
+                                                    &qctx->state);
+        }
+    }
+
+    return NGX_OK;
 }
 
 

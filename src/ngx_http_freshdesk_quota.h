@@ -111,6 +111,8 @@ ngx_int_t ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
 void ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
 
+/* in the master: a state file the workers cannot write is reported */
+ngx_int_t ngx_http_freshdesk_quota_init_module(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle);
 void ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle);
 

@@ -266,4 +266,50 @@ sub month {
     return sprintf('%04d%02d', $t[5] + 1900, $t[4] + 1);
 }
 
-$t->finish;
+$t->check_log;
+
+# --- a state file the workers cannot write: said at start ------------
+
+# the test directory is root's, mode 0755: the workers (nobody) cannot
+# write there, only in its logs/
+my $t2 = FreshdeskTest->new;
+my $d2 = $t2->dir;
+$t2->start_fake->standard_conf(
+    http => qq{
+    freshdesk_quota_zone ro:1m calls=5/m
+                         state=$d2/quota.state state_interval=1s;
+    freshdesk_quota_zone rw:1m calls=5/m
+                         state=$d2/logs/quota.state state_interval=1s;},
+    mcp => 'freshdesk_quota ro;',
+    server => 'location = /rw/mcp {
+            freshdesk_mcp;
+            freshdesk_tenant rw;
+            freshdesk_api_key fd-test-key;
+            freshdesk_quota rw;
+        }',
+);
+
+my $denied = qr/\[error\].*freshdesk_quota_zone "ro": state file "\Q$d2\E\/quota\.state" cannot be written by the worker user "nobody" \(directory "\Q$d2\E" is owned by root:\w+, mode 0755\); monthly counts will not survive a restart/;
+
+my ($conf_ok, $conf_out) = $t2->test_conf;
+ok($conf_ok, 'unwritable state directory: nginx -t still passes');
+like($conf_out, qr/freshdesk_quota_zone "ro": state file "\Q$d2\E\/quota\.state" cannot be written by the worker user "nobody"/,
+     'and says it too');
+
+$t2->run;
+like($t2->error_log, $denied,
+     'unwritable state directory: error at start names the path, the '
+     . 'worker user and the directory');
+unlike($t2->error_log, qr/zone "rw": state file/,
+       'a writable state directory is not reported');
+($r, $result) = $t2->call_tool('get_ticket', { ticket_id => 1 });
+ok(!$result->{isError}, 'unwritable state directory: the gateway serves');
+($r, $result) = $t2->call_tool('get_ticket', { ticket_id => 1 },
+                               path => '/rw/mcp');
+ok(!$result->{isError}, 'and the other zone too');
+
+$t2->stop;
+ok(-s "$d2/logs/quota.state", 'the writable zone saved its state');
+ok(!-e "$d2/quota.state", 'the unwritable one could not');
+
+$t2->finish;

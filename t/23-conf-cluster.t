@@ -49,7 +49,7 @@ for my $i (1, 2) {
             => "worker_processes 2;\nuser nobody nogroup;",
         '/var/log/nginx/' => "$td/logs/",
         '/run/nginx.pid' => "$td/nginx.pid",
-        '/var/lib/nginx/freshdesk-quota.state' => "$td/logs/quota.state",
+        '/var/lib/nginx/freshdesk/quota.state' => "$td/logs/quota.state",
         '/etc/nginx/tls/mcp.example.com.fullchain.pem' => "$d/server.crt",
         '/etc/nginx/tls/mcp.example.com.key' => "$d/server.key",
         '/etc/ssl/certs/ca-certificates.crt' => "$d/ca.crt",

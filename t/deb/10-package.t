@@ -2,10 +2,14 @@
 
 # The Debian package (make deb): lintian finds nothing; installed with
 # dpkg it puts the module, its load snippet and the examples where Debian's
-# nginx modules go; an nginx in a private prefix that includes
-# /etc/nginx/modules-enabled loads it and serves MCP; dpkg --purge leaves
-# nothing behind.  The system nginx is never started, stopped or reloaded:
-# the test skips when it runs, and a policy-rc.d denies any action meanwhile.
+# nginx modules go, and makes /var/lib/nginx/freshdesk for the quota state,
+# owned by www-data; an nginx in a private prefix that includes
+# /etc/nginx/modules-enabled loads it, serves MCP with its workers as
+# www-data (the stock nginx.conf's user) and saves the monthly counts in
+# /var/lib/nginx/freshdesk; a state file in root's /var/lib/nginx is
+# reported at start; dpkg --purge leaves nothing behind.  The system nginx
+# is never started, stopped or reloaded: the test skips when it runs, and a
+# policy-rc.d denies any action meanwhile.
 
 use strict;
 use warnings;
@@ -31,6 +35,14 @@ my $pkg = 'libnginx-mod-http-freshdesk';
 my $so = '/usr/lib/nginx/modules/ngx_http_freshdesk_module.so';
 my $avail = '/usr/share/nginx/modules-available/mod-http-freshdesk.conf';
 my $doc = "/usr/share/doc/$pkg";
+my $state_dir = '/var/lib/nginx/freshdesk';
+my $root_only = '/var/lib/nginx/freshdesk-quota.state';
+my ($www_uid, $www_gid) = (getpwnam('www-data'))[2, 3];
+
+plan(skip_all => 'no www-data user') unless defined $www_uid;
+plan(skip_all => "$state_dir exists already: not touching it")
+    if -e $state_dir;
+plan(skip_all => "$root_only exists: not touching it") if -e $root_only;
 
 # --- lintian ---------------------------------------------------------------
 
@@ -70,8 +82,9 @@ if ($norc) {
 }
 
 # whatever happens below, nothing of the package stays
-my $installed;
+my ($installed, $override);
 END {
+    system("dpkg-statoverride --remove /var/lib/nginx/freshdesk") if $override;
     if ($installed) {
         system("dpkg --purge $pkg >/dev/null 2>&1");
         unlink '/usr/sbin/policy-rc.d' if $norc;
@@ -94,6 +107,35 @@ ok(-e "$doc/examples/conf.example" || -e "$doc/examples/conf.example.gz",
    'conf.example in the documentation');
 ok(-e "$doc/README.Debian" || -e "$doc/README.Debian.gz", 'README.Debian');
 
+my @st = stat $state_dir;
+ok(-d _, "$state_dir made at install");
+is($st[4], $www_uid, 'owned by www-data');
+is($st[5], $www_gid, 'group www-data');
+is(sprintf('%04o', $st[2] & 07777), '0750', 'mode 0750');
+
+# installed again (as an upgrade is): the same, and no error
+$out = `dpkg -i $deb 2>&1`;
+is($?, 0, 'dpkg -i again') or diag($out);
+@st = stat $state_dir;
+ok(-d _ && $st[4] == $www_uid && ($st[2] & 07777) == 0750,
+   'again: the directory as it was');
+
+# an administrator's dpkg-statoverride wins, and only while it is there
+my $nobody = getpwnam('nobody');
+system("dpkg-statoverride --add nobody nogroup 0700 $state_dir") == 0
+    or die "dpkg-statoverride --add failed\n";
+$override = 1;
+$out = `dpkg -i $deb 2>&1`;
+@st = stat $state_dir;
+ok(!$? && $st[4] == $nobody && ($st[2] & 07777) == 0700,
+   'a statoverride of the directory is applied') or diag($out);
+system("dpkg-statoverride --remove $state_dir");
+$override = 0;
+$out = `dpkg -i $deb 2>&1`;
+@st = stat $state_dir;
+ok(!$? && $st[4] == $www_uid && ($st[2] & 07777) == 0750,
+   'without it, www-data 0750 again') or diag($out);
+
 # --- an nginx of our own, through /etc/nginx/modules-enabled ---------------
 
 my $t = FreshdeskTest->new;
@@ -104,47 +146,107 @@ my $port = $t->port('http');
 # directory, which the load snippets name relative to the prefix
 symlink '/usr/lib/nginx/modules', "$d/modules" or die "symlink: $!\n";
 
-$t->write_conf(<<"CONF");
+# the workers as the stock /etc/nginx/nginx.conf has them: "user www-data;"
+sub packaged_conf {
+    my ($state) = @_;
+    return <<"CONF";
 include /etc/nginx/modules-enabled/*.conf;
 pid $d/nginx.pid;
 error_log $d/logs/error.log info;
 worker_processes 1;
-user nobody nogroup;
+user www-data;
 events { worker_connections 64; }
 http {
 @{[ $t->http_globals ]}
-    freshdesk_quota_zone fd:1m;
+    freshdesk_quota_zone fd:1m calls=100/m actions=1000/month
+                         state=$state state_interval=1s;
     server {
         listen 127.0.0.1:$port;
         location = /mcp {
             freshdesk_mcp;
             freshdesk_tenant packaged;
-            freshdesk_api_key unused;
+            freshdesk_api_key fd-test-key;
             freshdesk_quota fd;
         }
+@{[ $t->upstream_location ]}
     }
 }
 CONF
+}
+
+my $state = "$state_dir/quota.state";
+$t->start_fake;
+$t->write_conf(packaged_conf($state));
 my ($ok, $msg) = $t->test_conf;
 ok($ok, 'nginx -t with the packaged module') or diag($msg);
+unlike($msg, qr/cannot be written/, 'nginx -t: the state directory is fine');
 
 $t->run;
 my ($res) = $t->mcp({ jsonrpc => '2.0', id => 1, method => 'tools/list' });
 ok(@{$res->{json}{result}{tools} // []} > 60,
    'the packaged module serves tools/list');
+
+# a counted tool call; the state file is written within state_interval
+my ($r, $result) = $t->call_tool('get_ticket', { ticket_id => 1 });
+ok($result && !$result->{isError}, 'a tool call through the packaged module')
+    or diag($r->{raw});
+like($r->{headers}{ratelimit} // '', qr/"actions";r=999/, 'and it counted');
+
+my $saved = '';
+for (1 .. 100) {
+    my $f;
+    $saved = open($f, '<', $state) ? do { local $/; <$f> } : '';
+    last if $saved =~ /^7061636b61676564 1 /m;    # hex "packaged"
+    select undef, undef, undef, 0.1;
+}
+like($saved, qr/^freshdesk-quota 1\nmonth \d{6}\n/, 'state file written '
+     . "in $state_dir by the workers");
+like($saved, qr/^7061636b61676564 1 \d+$/m, 'with the monthly count');
+@st = stat $state;
+is($st[4], $www_uid, 'the state file is owned by www-data');
+ok(($st[2] & 0600) == 0600, 'and readable and writable by it');
+ok(!-e "$state.tmp", 'no temp file left');
+unlike($t->error_log, qr/cannot be written|not saved/,
+       'no state error in error.log');
+$t->stop;
+
+# restarted, the count is still there (read by the master, root)
+$t->run;
+($r, $result) = $t->call_tool('get_ticket', { ticket_id => 1 });
+like($r->{headers}{ratelimit} // '', qr/"actions";r=998/,
+     'restart: the monthly count survived');
+$t->stop;
+
+# --- a state file in root's /var/lib/nginx: an error at start ---------------
+
+$t->write_conf(packaged_conf($root_only));
+($ok, $msg) = $t->test_conf;
+my $denied = qr/freshdesk_quota_zone "fd": state file "\Q$root_only\E" cannot be written by the worker user "www-data" \(directory "\/var\/lib\/nginx" is owned by root:root, mode \d{4}\); monthly counts will not survive a restart/;
+ok($ok, 'root-only state directory: nginx -t passes');
+like($msg, $denied, 'and names the file, the worker user and the directory');
+
+$t->run;
+like($t->error_log, qr/\[error\].*$denied/,
+     'root-only state directory: the error at start is in error.log');
+($r, $result) = $t->call_tool('get_ticket', { ticket_id => 1 });
+ok($result && !$result->{isError}, 'and the gateway serves');
 $t->check_log;
+ok(!-e $root_only, 'nothing written in /var/lib/nginx');
+unlink $root_only;
 
 # --- remove, purge ----------------------------------------------------------
 
 $out = `dpkg -r $pkg 2>&1`;
 is($?, 0, 'dpkg -r') or diag($out);
 ok(!-e $so, 'removed: the module is gone');
+ok(-e $state, 'removed, not purged: the saved counts stay');
 
 $out = `dpkg --purge $pkg 2>&1`;
 is($?, 0, 'dpkg --purge') or diag($out);
 is(snapshot(), $before, 'purged: modules-enabled, modules-available and '
                         . 'the modules directory as before');
 ok(!-e $doc, 'purged: no documentation left');
+ok(!-e $state_dir, "purged: $state_dir is gone");
 unlike(`dpkg-query -W -f='\${Status}' $pkg 2>&1`, qr/installed/,
        'dpkg knows it no more');
 
