@@ -13,7 +13,7 @@
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_tools.h"
-#include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_cursor.h"
 #include "ngx_http_freshdesk_quota.h"
@@ -1042,7 +1042,7 @@ ngx_http_freshdesk_call_start(ngx_http_request_t *r,
     cln->handler = ngx_http_freshdesk_call_cleanup;
     cln->data = r;
 
-    if (ngx_http_freshdesk_upstream_start(r, ctx) != NGX_OK) {
+    if (ngx_http_freshdesk_subrequest_start(r, ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1060,7 +1060,7 @@ ngx_http_freshdesk_call_cleanup(void *data)
     ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
 
     if (ctx && ctx->action_taken) {
-        ctx->call.sent = ngx_http_freshdesk_upstream_sent(ctx);
+        ctx->call.sent = ngx_http_freshdesk_subrequest_sent(ctx);
         ngx_http_freshdesk_quota_settle(r, ctx);
     }
 }
@@ -1252,7 +1252,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 
     /* a read that failed may be tried again: each try is an action */
 
-    if (ngx_http_freshdesk_upstream_retry_delay(r, ctx, &delay) != NGX_OK) {
+    if (ngx_http_freshdesk_subrequest_retry_delay(r, ctx, &delay) != NGX_OK) {
         return ngx_http_freshdesk_call_answer(r, ctx);
     }
 
@@ -1268,7 +1268,7 @@ ngx_http_freshdesk_mcp_finish(ngx_http_request_t *r,
 action:
 
     if (rc == NGX_OK) {
-        if (ngx_http_freshdesk_upstream_retry(r, ctx, delay) != NGX_OK) {
+        if (ngx_http_freshdesk_subrequest_retry(r, ctx, delay) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -1335,7 +1335,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
                    "(HTTP %i). Try again later.", call->status);
     }
 
-    if (ngx_http_freshdesk_upstream_body(r, call, &body) != NGX_OK) {
+    if (ngx_http_freshdesk_subrequest_body(r, call, &body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
