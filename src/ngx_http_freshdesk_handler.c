@@ -14,6 +14,7 @@
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_jsonrpc.h"
 #include "ngx_http_freshdesk_mcp.h"
+#include "ngx_http_freshdesk_call.h"
 #include "ngx_http_freshdesk_json.h"
 
 
@@ -543,7 +544,7 @@ ngx_http_freshdesk_resume(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_freshdesk_mcp_finish(r, ctx);
+    rc = ngx_http_freshdesk_call_finish(r, ctx);
 
     if (rc == NGX_DONE) {
         /* another try: waits here again */
