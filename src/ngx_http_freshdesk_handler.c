@@ -605,7 +605,13 @@ ngx_http_freshdesk_join_body(ngx_http_request_t *r, size_t max,
         b = cl->buf;
 
         if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+
+            /* a chunked body ends in an empty buffer, pos NULL */
+
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
             continue;
         }
 
