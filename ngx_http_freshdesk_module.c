@@ -11,7 +11,7 @@
 #include "ngx_http_freshdesk_module.h"
 #include "ngx_http_freshdesk_handler.h"
 #include "ngx_http_freshdesk_tools.h"
-#include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_quota.h"

@@ -14,6 +14,7 @@
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_jsonrpc.h"
 #include "ngx_http_freshdesk_mcp.h"
+#include "ngx_http_freshdesk_call.h"
 #include "ngx_http_freshdesk_json.h"
 
 
@@ -541,7 +542,7 @@ ngx_http_freshdesk_resume(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_freshdesk_mcp_finish(r, ctx);
+    rc = ngx_http_freshdesk_call_finish(r, ctx);
 
     if (rc == NGX_DONE) {
         /* another try: waits here again */
@@ -602,7 +603,13 @@ ngx_http_freshdesk_join_body(ngx_http_request_t *r, size_t max,
         b = cl->buf;
 
         if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+
+            /* a chunked body ends in an empty buffer, pos NULL */
+
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
             continue;
         }
 

@@ -12,7 +12,7 @@
 
 #include "ngx_http_freshdesk_variables.h"
 #include "ngx_http_freshdesk_tools.h"
-#include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_response.h"
 
 
@@ -163,7 +163,7 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
 
     case FD_VAR_AUTHZ:
         /* only in the REST request to Freshdesk, never the client's */
-        if (ngx_http_freshdesk_upstream_request(r)) {
+        if (ngx_http_freshdesk_subrequest_ours(r)) {
             s = ctx->authorization;
         }
         break;

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * The upstream engine.  One REST request to Freshdesk is a subrequest of
+ * The REST subrequest.  One request to Freshdesk is a subrequest of
  * the client's request, to the location named by freshdesk_upstream (an
  * ordinary proxy_pass location, so keepalive, TLS verification and
  * timeouts are nginx's own), with the call's method and body instead of
@@ -18,19 +18,26 @@
  * When a try is done, nginx wakes the client's request, whose write
  * handler (handler.c) asks the MCP code for the answer; nothing here calls
  * back up.  A read that failed may be tried again (freshdesk_retry) after
- * a timer: ngx_http_freshdesk_upstream_retry_delay() says whether and
- * when, ngx_http_freshdesk_upstream_retry() waits and starts the next try.
+ * a timer: ngx_http_freshdesk_subrequest_retry_delay() says whether and
+ * when, ngx_http_freshdesk_subrequest_retry() waits and starts the next try.
  */
 
 
-#include "ngx_http_freshdesk_upstream.h"
+#include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_response.h"
 #include "ngx_http_freshdesk_buffer.h"
 
 
 #define FD_RETRY_BACKOFF  100    /* ms before the second try after a 5xx */
 
+/* room in the REST request's header list: ours, and a few for others */
+#define FD_SUBREQUEST_HEADERS  8
 
+
+static ngx_int_t ngx_http_freshdesk_subrequest_headers(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_headers_in_t *hin);
+static ngx_table_elt_t *ngx_http_freshdesk_subrequest_header(
+    ngx_http_headers_in_t *hin, ngx_str_t *key, ngx_str_t *value);
 static ngx_int_t ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static ngx_http_freshdesk_ctx_t *ngx_http_freshdesk_sub_ctx(
@@ -91,14 +98,14 @@ ngx_http_freshdesk_sub_ctx(ngx_http_request_t *r)
 
 
 ngx_uint_t
-ngx_http_freshdesk_upstream_request(ngx_http_request_t *r)
+ngx_http_freshdesk_subrequest_ours(ngx_http_request_t *r)
 {
     return ngx_http_freshdesk_sub_ctx(r) != NULL;
 }
 
 
 ngx_int_t
-ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
+ngx_http_freshdesk_subrequest_start(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
     u_char                         *p;
@@ -106,6 +113,7 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
     ngx_buf_t                      *b;
     ngx_chain_t                    *cl;
     ngx_http_request_t             *sr;
+    ngx_http_headers_in_t          *hin;
     ngx_http_request_body_t        *rb;
     ngx_http_post_subrequest_t     *ps;
     ngx_http_freshdesk_call_t      *call;
@@ -161,6 +169,15 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
         rb->bufs = cl;
     }
 
+    hin = ngx_palloc(r->pool, sizeof(ngx_http_headers_in_t));
+    if (hin == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_freshdesk_subrequest_headers(r, ctx, hin) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     /* a new try starts clean */
 
     call->out = NULL;
@@ -189,20 +206,19 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
 
     /*
      * A subrequest is a GET that inherits the client's body and headers:
-     * give it the call's method and body (or none), so the JSON-RPC text
-     * never travels upstream.  The internal location must also say
-     * "proxy_pass_request_headers off".
+     * give it the call's method, body (or none) and headers of its own,
+     * so neither the JSON-RPC text nor any header of the client (its
+     * bearer token, cookies, ...) travels upstream, whatever the internal
+     * location says.  The list was built with a single part: its "last"
+     * must point into the subrequest's own copy.
      */
 
     sr->method = call->method;
     sr->method_name = call->method_name;
     sr->header_only = 0;
     sr->request_body = rb;
-    sr->headers_in.chunked = 0;
-    sr->headers_in.content_length = NULL;
-    sr->headers_in.content_type = NULL;
-    sr->headers_in.content_length_n = call->has_body ? (off_t) call->body.len
-                                                     : -1;
+    sr->headers_in = *hin;
+    sr->headers_in.headers.last = &sr->headers_in.headers.part;
 
     if (ctx->tries++ == 0) {
         ctx->started = ngx_current_msec;
@@ -216,6 +232,161 @@ ngx_http_freshdesk_upstream_start(ngx_http_request_t *r,
                    ctx->tries, &call->method_name, &uri, &call->args);
 
     return NGX_OK;
+}
+
+
+/*
+ * The REST request's headers, all of them, as lua-nginx-module gives its
+ * captures a list of their own: the tenant's Basic authorization, Accept,
+ * a User-Agent naming the module, and Content-Type and Content-Length
+ * when the call has a body.  Nothing of the client's request is copied,
+ * and every pointer into the client's headers (host, authorization,
+ * cookies, user agent, connection, chunked, ...) is cleared with it.
+ * Host is left to proxy_pass ($proxy_host or proxy_set_header Host).
+ * The proxy module passes these unless the location says
+ * "proxy_pass_request_headers off"; proxy_set_header lines replace them.
+ * Built on r->pool before the subrequest exists, so nothing can fail
+ * after it does.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_subrequest_headers(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_headers_in_t *hin)
+{
+    ngx_str_t                   value;
+    ngx_table_elt_t            *h;
+    ngx_http_freshdesk_call_t  *call;
+
+    static ngx_str_t  authorization = ngx_string("Authorization");
+    static ngx_str_t  accept = ngx_string("Accept");
+    static ngx_str_t  user_agent = ngx_string("User-Agent");
+    static ngx_str_t  content_type = ngx_string("Content-Type");
+    static ngx_str_t  content_length = ngx_string("Content-Length");
+    static ngx_str_t  json = ngx_string("application/json");
+    static ngx_str_t  agent = ngx_string(NGX_HTTP_FRESHDESK_NAME "/"
+                                         NGX_HTTP_FRESHDESK_VERSION);
+
+    call = &ctx->call;
+
+    ngx_memzero(hin, sizeof(ngx_http_headers_in_t));
+
+    hin->content_length_n = -1;
+    hin->keep_alive_n = -1;
+
+    if (ngx_list_init(&hin->headers, r->pool, FD_SUBREQUEST_HEADERS,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+#if (nginx_version < 1023000)
+
+    /* arrays before nginx 1.23, pushed to by header handlers */
+
+    if (ngx_array_init(&hin->cookies, r->pool, 1, sizeof(ngx_table_elt_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+#if (NGX_HTTP_X_FORWARDED_FOR)
+    if (ngx_array_init(&hin->x_forwarded_for, r->pool, 1,
+                       sizeof(ngx_table_elt_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+#endif
+
+#endif
+
+    /* the key: only ever here, computed for this call (call.c) */
+
+    h = ngx_http_freshdesk_subrequest_header(hin, &authorization,
+                                             &ctx->authorization);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    hin->authorization = h;
+
+    h = ngx_http_freshdesk_subrequest_header(hin, &accept, &json);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+#if (NGX_HTTP_HEADERS)
+    hin->accept = h;
+#endif
+
+    h = ngx_http_freshdesk_subrequest_header(hin, &user_agent, &agent);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    hin->user_agent = h;
+
+    if (!call->has_body) {
+        return NGX_OK;
+    }
+
+    h = ngx_http_freshdesk_subrequest_header(hin, &content_type, &json);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    hin->content_type = h;
+
+    value.data = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+    if (value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.len = ngx_sprintf(value.data, "%O", (off_t) call->body.len)
+                - value.data;
+
+    h = ngx_http_freshdesk_subrequest_header(hin, &content_length, &value);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    hin->content_length = h;
+    hin->content_length_n = (off_t) call->body.len;
+
+    return NGX_OK;
+}
+
+
+/* one header of the REST request; key and value outlive the request */
+
+static ngx_table_elt_t *
+ngx_http_freshdesk_subrequest_header(ngx_http_headers_in_t *hin,
+    ngx_str_t *key, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&hin->headers);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->key = *key;
+    h->value = *value;
+
+    h->lowcase_key = ngx_pnalloc(hin->headers.pool, key->len);
+    if (h->lowcase_key == NULL) {
+        return NULL;
+    }
+
+    ngx_strlow(h->lowcase_key, key->data, key->len);
+    h->hash = ngx_hash_key(h->lowcase_key, key->len);
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return h;
 }
 
 
@@ -243,7 +414,7 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 
     call->done = 1;
     call->rc = rc;
-    call->sent = ngx_http_freshdesk_upstream_sent(ctx);
+    call->sent = ngx_http_freshdesk_subrequest_sent(ctx);
 
     u = sr->upstream;
 
@@ -480,7 +651,7 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
  */
 
 ngx_uint_t
-ngx_http_freshdesk_upstream_sent(ngx_http_freshdesk_ctx_t *ctx)
+ngx_http_freshdesk_subrequest_sent(ngx_http_freshdesk_ctx_t *ctx)
 {
     return ctx->call.sent
            || (ctx->sr && ctx->sr->upstream && ctx->sr->upstream->request_sent);
@@ -490,7 +661,7 @@ ngx_http_freshdesk_upstream_sent(ngx_http_freshdesk_ctx_t *ctx)
 /* the captured body as one piece */
 
 ngx_int_t
-ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,
+ngx_http_freshdesk_subrequest_body(ngx_http_request_t *r,
     ngx_http_freshdesk_call_t *call, ngx_str_t *body)
 {
     u_char       *p;
@@ -536,7 +707,7 @@ ngx_http_freshdesk_upstream_body(ngx_http_request_t *r,
  */
 
 ngx_int_t
-ngx_http_freshdesk_upstream_retry_delay(ngx_http_request_t *r,
+ngx_http_freshdesk_subrequest_retry_delay(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_msec_t *delay)
 {
     ngx_int_t                       secs;
@@ -601,7 +772,7 @@ ngx_http_freshdesk_upstream_retry_delay(ngx_http_request_t *r,
 /* waits, then makes the next try; the client's request waits meanwhile */
 
 ngx_int_t
-ngx_http_freshdesk_upstream_retry(ngx_http_request_t *r,
+ngx_http_freshdesk_subrequest_retry(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_msec_t delay)
 {
     ngx_event_t         *ev;
@@ -663,7 +834,7 @@ ngx_http_freshdesk_retry_handler(ngx_event_t *ev)
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "freshdesk upstream: retry timer");
 
-    if (ngx_http_freshdesk_upstream_start(r, ctx) != NGX_OK) {
+    if (ngx_http_freshdesk_subrequest_start(r, ctx) != NGX_OK) {
 
         /* answered as "no response": the previous try's result is gone */
 
