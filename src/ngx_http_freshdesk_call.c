@@ -467,7 +467,7 @@ ngx_http_freshdesk_call_cleanup(void *data)
     ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
 
     if (ctx && ctx->quota.taken) {
-        ctx->call.sent = ngx_http_freshdesk_subrequest_sent(ctx);
+        (void) ngx_http_freshdesk_subrequest_sent(ctx);
         ngx_http_freshdesk_quota_settle(r, ctx);
     }
 }

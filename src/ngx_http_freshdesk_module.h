@@ -75,7 +75,11 @@ typedef struct {
 } ngx_http_freshdesk_loc_conf_t;
 
 
-/* one upstream REST request and what came back */
+/*
+ * One upstream REST request and what came back: the request (method to
+ * has_body) is written by call.c, what came back (status on) by
+ * subrequest.c
+ */
 typedef struct {
     ngx_uint_t                     method;
     ngx_str_t                      method_name;
@@ -142,18 +146,18 @@ typedef struct {
     ngx_str_t                      rpc_method;      /* mcp */
     ngx_str_t                      tool_name;       /* call */
     ngx_str_t                      id;              /* mcp: serialized */
-    ngx_uint_t                     version;         /* handler, mcp */
+    ngx_uint_t                     version;         /* handler */
     ngx_str_t                      hdr_method;      /* handler: Mcp-Method */
     ngx_str_t                      hdr_name;        /* handler: Mcp-Name */
     ngx_str_t                      hdr_version;     /* handler */
 
     json_t                        *arguments;       /* mcp */
-    const ngx_http_freshdesk_tool_t  *tool;         /* call */
+    const ngx_http_freshdesk_tool_t  *tool;         /* call; mcp: 2026 */
     const ngx_http_freshdesk_tool_t  *hdr_tool;     /* mcp: Mcp-Name's */
 
     ngx_str_t                      resource;        /* call: "ticket 42" */
 
-    ngx_http_freshdesk_call_t      call;            /* sub */
+    ngx_http_freshdesk_call_t      call;            /* call, sub */
     ngx_uint_t                     page;            /* call */
 
     ngx_int_t                      upstream_status; /* call */

@@ -414,7 +414,7 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
 
     call->done = 1;
     call->rc = rc;
-    call->sent = ngx_http_freshdesk_subrequest_sent(ctx);
+    (void) ngx_http_freshdesk_subrequest_sent(ctx);
 
     u = sr->upstream;
 
@@ -653,8 +653,11 @@ ngx_http_freshdesk_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 ngx_uint_t
 ngx_http_freshdesk_subrequest_sent(ngx_http_freshdesk_ctx_t *ctx)
 {
-    return ctx->call.sent
-           || (ctx->sr && ctx->sr->upstream && ctx->sr->upstream->request_sent);
+    ctx->call.sent = ctx->call.sent
+                     || (ctx->sr && ctx->sr->upstream
+                         && ctx->sr->upstream->request_sent);
+
+    return ctx->call.sent;
 }
 
 
