@@ -306,6 +306,8 @@ ngx_http_freshdesk_create_loc_conf(ngx_conf_t *cf)
     flcf->tools = NGX_CONF_UNSET_PTR;
     flcf->quota = NGX_CONF_UNSET_PTR;
     flcf->quota_dry_run = NGX_CONF_UNSET;
+    flcf->guard = NGX_CONF_UNSET_PTR;
+    flcf->guard_dry_run = NGX_CONF_UNSET;
     flcf->calls_limit = NGX_CONF_UNSET_PTR;
     flcf->actions_limit = NGX_CONF_UNSET_PTR;
     flcf->quota_log_level = NGX_CONF_UNSET_UINT;
@@ -336,6 +338,8 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->tools, prev->tools, NULL);
     ngx_conf_merge_ptr_value(conf->quota, prev->quota, NULL);
     ngx_conf_merge_value(conf->quota_dry_run, prev->quota_dry_run, 0);
+    ngx_conf_merge_ptr_value(conf->guard, prev->guard, NULL);
+    ngx_conf_merge_value(conf->guard_dry_run, prev->guard_dry_run, 0);
     ngx_conf_merge_ptr_value(conf->calls_limit, prev->calls_limit, NULL);
     ngx_conf_merge_ptr_value(conf->actions_limit, prev->actions_limit, NULL);
     ngx_conf_merge_uint_value(conf->quota_log_level, prev->quota_log_level,
@@ -354,6 +358,14 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->mcp && conf->tenant == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"freshdesk_mcp\" needs \"freshdesk_tenant\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->mcp && conf->guard && conf->quota == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"freshdesk_account_guard\" keeps the account's "
+                           "budget in a quota zone: it needs "
+                           "\"freshdesk_quota\"");
         return NGX_CONF_ERROR;
     }
 

@@ -65,6 +65,8 @@ typedef struct {
     ngx_str_t                      realm;
     ngx_http_complex_value_t      *tools;
     void                          *quota;         /* quota zone ctx */
+    void                          *guard;         /* guard.c's conf */
+    ngx_flag_t                     guard_dry_run;
     ngx_flag_t                     quota_dry_run;
     ngx_http_complex_value_t      *calls_limit;
     ngx_http_complex_value_t      *actions_limit;
@@ -96,6 +98,9 @@ typedef struct {
     ngx_str_t                      link;
     ngx_str_t                      retry_after;
     ngx_str_t                      request_id;
+    ngx_str_t                      rate_total;     /* X-RateLimit-* */
+    ngx_str_t                      rate_remaining;
+    ngx_str_t                      rate_used;
     unsigned                       header:1;
     unsigned                       complete:1;
     unsigned                       done:1;
@@ -124,6 +129,12 @@ typedef struct {
     void                          *pending;
     time_t                         redis_sec;
     uint32_t                       redis_month;
+
+    /* the account guard: the call's credit */
+    void                          *guard;       /* quota.c's, per call */
+    ngx_int_t                      account_remaining;   /* -1: none */
+    ngx_msec_t                     account_waited;
+    ngx_str_t                      account_result;
 
     unsigned                       known:1;     /* remaining numbers set */
     unsigned                       checked:1;   /* a take or refusal ran */

@@ -22,6 +22,7 @@
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_quota_redis.h"
+#include "ngx_http_freshdesk_guard.h"
 #include "ngx_http_freshdesk_conf.h"
 #include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
@@ -52,6 +53,18 @@ typedef struct {
 } ngx_http_freshdesk_quota_sync_t;
 
 
+/* a call's credit of the account guard */
+typedef struct {
+    ngx_http_request_t                *r;
+    ngx_http_freshdesk_quota_ctx_t    *qctx;
+    ngx_http_freshdesk_guard_ask_t     ask;
+    ngx_event_t                        timer;
+    ngx_msec_t                         started;     /* of the wait */
+    ngx_uint_t                         admitted;    /* no answer yet */
+    ngx_uint_t                         waited;
+} ngx_http_freshdesk_quota_guard_t;
+
+
 /* a freshdesk_quota directive, checked when the configuration is read */
 typedef struct {
     ngx_shm_zone_t                    *zone;
@@ -67,6 +80,21 @@ static ngx_int_t ngx_http_freshdesk_quota_headers(ngx_http_request_t *r,
 static ngx_int_t ngx_http_freshdesk_quota_ask(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask);
+static ngx_int_t ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx);
+static ngx_int_t ngx_http_freshdesk_quota_tenant_done(
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_int_t rc);
+static ngx_int_t ngx_http_freshdesk_quota_guard(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_uint_t action);
+static ngx_int_t ngx_http_freshdesk_quota_guard_take(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_guard_t *g,
+    ngx_uint_t wait);
+static void ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev);
+static void ngx_http_freshdesk_quota_guard_cleanup(void *data);
+static void ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
 static ngx_int_t ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask);
@@ -448,7 +476,6 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
 {
     ngx_int_t                         rc;
     ngx_http_freshdesk_loc_conf_t    *flcf;
-    ngx_http_freshdesk_quota_ask_t    ask;
     ngx_http_freshdesk_quota_ctx_t   *qctx;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
@@ -460,24 +487,70 @@ ngx_http_freshdesk_quota_take(ngx_http_request_t *r,
 
     qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
 
+    ctx->quota.checked = 1;
+
+    if (flcf->guard) {
+
+        /* the account's credit first: a call that waits for one holds
+         * nothing of the tenant's quota meanwhile */
+
+        rc = ngx_http_freshdesk_quota_guard(r, ctx, qctx, 0);
+
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    return ngx_http_freshdesk_quota_tenant(r, ctx, qctx);
+}
+
+
+/* the tenant's quota: in Redis or here */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_tenant(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    ngx_int_t                        rc;
+    ngx_http_freshdesk_quota_ask_t   ask;
+
     if (ngx_http_freshdesk_quota_ask(r, ctx, qctx, &ask) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    ctx->quota.checked = 1;
 
     if (qctx->redis) {
         rc = ngx_http_freshdesk_quota_remote(r, ctx, qctx, &ask, 0);
 
         if (rc != NGX_DONE) {
             /* NGX_AGAIN: Redis decides; else fail=open or fail=closed */
-            return rc;
+            return ngx_http_freshdesk_quota_tenant_done(ctx, qctx, rc);
         }
 
         /* fail=local */
     }
 
-    return ngx_http_freshdesk_quota_local(r, ctx, qctx, &ask);
+    rc = ngx_http_freshdesk_quota_local(r, ctx, qctx, &ask);
+
+    return ngx_http_freshdesk_quota_tenant_done(ctx, qctx, rc);
+}
+
+
+/* refused by the tenant's quota: the account's credit goes back */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_tenant_done(ngx_http_freshdesk_ctx_t *ctx,
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_int_t rc)
+{
+    ngx_http_freshdesk_quota_guard_t  *g;
+
+    g = ctx->quota.guard;
+
+    if (rc == NGX_DECLINED && g && g->admitted) {
+        g->admitted = 0;
+        ngx_http_freshdesk_guard_release(qctx, &g->ask);
+    }
+
+    return rc;
 }
 
 
@@ -704,6 +777,8 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
 
     q = &ctx->quota;
 
+    ngx_http_freshdesk_quota_guard_answer(r, ctx);
+
     if (!q->taken) {
         return;
     }
@@ -777,6 +852,14 @@ ngx_http_freshdesk_quota_action(ngx_http_request_t *r,
 
     qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
 
+    if (ctx->quota.guard) {
+        rc = ngx_http_freshdesk_quota_guard(r, ctx, qctx, 1);
+
+        if (rc != NGX_OK) {
+            return rc == NGX_ERROR ? NGX_ERROR : NGX_DECLINED;
+        }
+    }
+
     ngx_memzero(&ask, sizeof(ngx_http_freshdesk_quota_ask_t));
 
     ask.tenant.data = ctx->tenant.data;
@@ -835,6 +918,384 @@ ngx_http_freshdesk_quota_action_local(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The account guard's credit for a call (action 0, which may wait up to
+ * the guard's wait= for one) or for a retry's try (1, which does not):
+ * NGX_OK, a credit out (or no guard for this request); NGX_DECLINED,
+ * refused (ctx->quota.text says why); NGX_AGAIN, the call waits.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_guard(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_uint_t action)
+{
+    ngx_int_t                           n;
+    ngx_str_t                           v;
+    ngx_pool_cleanup_t                 *cln;
+    ngx_http_freshdesk_loc_conf_t      *flcf;
+    ngx_http_freshdesk_guard_conf_t    *gcf;
+    ngx_http_freshdesk_quota_guard_t   *g;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    gcf = flcf->guard;
+    g = ctx->quota.guard;
+
+    if (g == NULL) {
+        if (ngx_http_complex_value(r, gcf->account, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (v.len == 0) {
+            /* no account named for this request: not guarded */
+            ngx_str_set(&ctx->quota.account_result, "off");
+            return NGX_OK;
+        }
+
+        g = ngx_pcalloc(r->pool, sizeof(ngx_http_freshdesk_quota_guard_t));
+        if (g == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_freshdesk_quota_guard_cleanup;
+        cln->data = g;
+
+        g->r = r;
+        g->qctx = qctx;
+        g->ask.conf = gcf;
+        g->ask.account.data = v.data;
+        g->ask.account.len = ngx_min(v.len, 255);
+        g->ask.tenant.data = ctx->tenant.data;
+        g->ask.tenant.len = ngx_min(ctx->tenant.len, 255);
+        g->ask.dry_run = flcf->guard_dry_run ? 1 : 0;
+        g->ask.weight = 1;
+
+        if (gcf->weight) {
+            if (ngx_http_complex_value(r, gcf->weight, &v) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            n = ngx_atoi(v.data, v.len);
+
+            if (n >= 1 && n <= 1000) {
+                g->ask.weight = n;
+
+            } else if (v.len) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "freshdesk: invalid account guard weight "
+                              "\"%V\" (1 to 1000), using 1", &v);
+            }
+        }
+
+        ngx_http_freshdesk_guard_classify(ctx->call.method, &ctx->call.uri,
+                                          &ctx->call.args, &g->ask.cls,
+                                          &g->ask.cost);
+
+        ctx->quota.guard = g;
+    }
+
+    return ngx_http_freshdesk_quota_guard_take(r, ctx, g, !action);
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_quota_guard_take(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_guard_t *g,
+    ngx_uint_t wait)
+{
+    u_char                             *p;
+    time_t                              secs;
+    ngx_msec_t                          now, left;
+    ngx_http_freshdesk_loc_conf_t      *flcf;
+    ngx_http_freshdesk_quota_req_t     *q;
+    ngx_http_freshdesk_guard_result_t   res;
+
+    static const char  *classes[] = {
+        "listing tickets", "listing contacts", "creating tickets",
+        "updating tickets"
+    };
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    q = &ctx->quota;
+    now = ngx_current_msec;
+
+    ngx_http_freshdesk_guard_take(g->qctx, &g->ask, &res);
+
+    q->account_remaining = res.remaining > 0 ? res.remaining : 0;
+    q->account_waited = g->started ? now - g->started : 0;
+
+    if (res.refuse == 0) {
+        g->admitted = 1;
+        ngx_str_set(&q->account_result, "passed");
+        return NGX_OK;
+    }
+
+    if (g->ask.dry_run) {
+        /* counted as if admitted; only logged */
+        g->admitted = 1;
+        ngx_str_set(&q->account_result, "dry_run");
+
+        ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
+                      "freshdesk: dry run: the account guard would refuse "
+                      "a call of tenant \"%V\" on account \"%V\"",
+                      &g->ask.tenant, &g->ask.account);
+        return NGX_OK;
+    }
+
+    /* no credit now: wait for one, up to wait= */
+
+    if (wait && g->ask.conf->wait && res.refuse != NGX_HTTP_FRESHDESK_GUARD_FULL)
+    {
+        if (g->started == 0) {
+            g->started = now;
+            g->waited = 1;
+        }
+
+        if (now - g->started < g->ask.conf->wait) {
+            left = g->ask.conf->wait - (now - g->started);
+
+            g->timer.handler = ngx_http_freshdesk_quota_guard_timer;
+            g->timer.data = g;
+            g->timer.log = r->connection->log;
+
+            /* looked at again soon: credits come back with answers */
+            ngx_add_timer(&g->timer, ngx_min(ngx_min(res.retry, 50), left));
+
+            q->busy = 1;
+            ngx_str_set(&q->account_result, "waiting");
+            return NGX_AGAIN;
+        }
+    }
+
+    /* refused, with when to come back */
+
+    secs = (time_t) ((res.retry + 999) / 1000);
+
+    if (secs < 1) {
+        secs = 1;
+    }
+
+    ngx_http_freshdesk_guard_count(g->qctx, &g->ask, g->waited, 1);
+    g->waited = 0;
+
+    q->text.data = ngx_pnalloc(r->pool, 512);
+    if (q->text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    switch (res.refuse) {
+
+    case NGX_HTTP_FRESHDESK_GUARD_PAUSE:
+        ngx_str_set(&q->account_result, "paused");
+        p = ngx_sprintf(q->text.data,
+                        "Freshdesk answered that this account's API rate "
+                        "limit is reached (HTTP 429); the gateway holds "
+                        "every call to it until the limit resets. Retry in "
+                        "%T s.", secs);
+        break;
+
+    case NGX_HTTP_FRESHDESK_GUARD_CLASS:
+        ngx_str_set(&q->account_result, "sub_limit");
+        p = ngx_sprintf(q->text.data,
+                        "Freshdesk's limit for %s on this account (%i a "
+                        "minute) is used up. Retry in %T s.",
+                        classes[g->ask.cls], res.sub, secs);
+        break;
+
+    case NGX_HTTP_FRESHDESK_GUARD_FULL:
+        ngx_str_set(&q->account_result, "zone_full");
+        p = ngx_sprintf(q->text.data,
+                        "The gateway cannot record this account's API "
+                        "credits right now (quota zone full); the call was "
+                        "not made. Retry later or ask the operator.");
+        break;
+
+    default:
+        ngx_str_set(&q->account_result, "refused");
+        p = ngx_sprintf(q->text.data,
+                        "This Freshdesk account's API credits are in use by "
+                        "the gateway's tenants (%i a %s, %i%% kept free for "
+                        "the account's other users); no credit for this "
+                        "call now. Retry in %T s.", res.limit,
+                        g->ask.conf->window > 60000 ? "hour" : "minute",
+                        g->ask.conf->headroom, secs);
+        break;
+    }
+
+    q->text.len = p - q->text.data;
+    q->retry_after = secs;
+    ngx_str_set(&q->result, "account");
+
+    ngx_log_error(flcf->quota_log_level, r->connection->log, 0,
+                  "freshdesk: account guard: %V call of tenant \"%V\" on "
+                  "account \"%V\"%s", &q->account_result, &g->ask.tenant,
+                  &g->ask.account, q->account_waited ? " after a wait" : "");
+
+    return NGX_DECLINED;
+}
+
+
+/* a call waiting for a credit looks again */
+
+static void
+ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev)
+{
+    ngx_http_freshdesk_quota_guard_t *g = ev->data;
+
+    ngx_int_t                  rc;
+    ngx_connection_t          *c;
+    ngx_http_request_t        *r;
+    ngx_http_freshdesk_ctx_t  *ctx;
+
+    r = g->r;
+    c = r->connection;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    ngx_http_set_log_request(c->log, r);
+
+    rc = ngx_http_freshdesk_quota_guard_take(r, ctx, g, 1);
+
+    if (rc == NGX_AGAIN) {
+        return;
+    }
+
+    if (g->waited) {
+        ngx_http_freshdesk_guard_count(g->qctx, &g->ask, 1, 0);
+        g->waited = 0;
+    }
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_freshdesk_quota_tenant(r, ctx, g->qctx);
+
+        if (rc == NGX_AGAIN) {
+            /* Redis decides now; it wakes the request */
+            return;
+        }
+    }
+
+    ctx->quota.rc = rc;
+    ctx->quota.busy = 0;
+
+    if (ngx_http_post_request(r, NULL) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_ERROR);
+        return;
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* the request ends: no timer left behind, no credit held */
+
+static void
+ngx_http_freshdesk_quota_guard_cleanup(void *data)
+{
+    ngx_http_freshdesk_quota_guard_t  *g = data;
+
+    if (g->timer.timer_set) {
+        ngx_del_timer(&g->timer);
+    }
+
+    if (g->admitted) {
+        g->admitted = 0;
+        ngx_http_freshdesk_guard_release(g->qctx, &g->ask);
+    }
+}
+
+
+/*
+ * After a try: what Freshdesk said of the account (X-RateLimit-*, a 429's
+ * Retry-After) corrects the budget; a try never sent gives its credit
+ * back.
+ */
+
+static void
+ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    ngx_http_freshdesk_call_t          *call;
+    ngx_http_freshdesk_quota_guard_t   *g;
+    ngx_http_freshdesk_guard_answer_t   ans;
+    ngx_http_freshdesk_guard_result_t   res;
+
+    g = ctx->quota.guard;
+
+    if (g == NULL || !g->admitted) {
+        return;
+    }
+
+    g->admitted = 0;
+    call = &ctx->call;
+
+    ans.status = call->sent ? (call->status ? call->status : 502) : 0;
+    ans.total = call->rate_total.len
+                ? ngx_atoi(call->rate_total.data, call->rate_total.len) : -1;
+    ans.remaining = call->rate_remaining.len
+                    ? ngx_atoi(call->rate_remaining.data,
+                               call->rate_remaining.len)
+                    : -1;
+    ans.used = call->rate_used.len
+               ? ngx_atoi(call->rate_used.data, call->rate_used.len) : -1;
+    ans.retry_after = call->retry_after.len
+                      ? ngx_atoi(call->retry_after.data,
+                                 call->retry_after.len)
+                      : -1;
+
+    ngx_http_freshdesk_guard_answer(g->qctx, &g->ask, &ans, &res);
+
+    ctx->quota.account_remaining = res.remaining > 0 ? res.remaining : 0;
+
+    if (ans.status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "freshdesk: Freshdesk answered 429 for account "
+                      "\"%V\": every call to it waits %i s",
+                      &g->ask.account,
+                      ans.retry_after > 0 ? ans.retry_after : 60);
+    }
+}
+
+
+/* freshdesk_account_guard account=value [parameters] | off; */
+
+char *
+ngx_http_freshdesk_quota_guard_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_freshdesk_guard_conf_t   *gcf;
+
+    if (flcf->guard != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        flcf->guard = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_freshdesk_guard_conf(cf, &value[1], cf->args->nelts - 1,
+                                      &gcf)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    flcf->guard = gcf;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -1051,6 +1512,10 @@ ngx_http_freshdesk_quota_remote_done(void *data,
     rc = ngx_http_freshdesk_quota_verdict(r, ctx, res->refuse);
 
 done:
+
+    if (!p->action) {
+        rc = ngx_http_freshdesk_quota_tenant_done(ctx, qctx, rc);
+    }
 
     /* the request goes on where it waited */
 

@@ -66,7 +66,21 @@
       ngx_conf_set_enum_slot,                                                \
       NGX_HTTP_LOC_CONF_OFFSET,                                              \
       offsetof(ngx_http_freshdesk_loc_conf_t, quota_log_level),              \
-      &ngx_http_freshdesk_quota_log_levels }
+      &ngx_http_freshdesk_quota_log_levels },                                \
+                                                                             \
+    { ngx_string("freshdesk_account_guard"),                                 \
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE, \
+      ngx_http_freshdesk_quota_guard_directive,                              \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      0,                                                                     \
+      NULL },                                                                \
+                                                                             \
+    { ngx_string("freshdesk_account_guard_dry_run"),                         \
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,  \
+      ngx_conf_set_flag_slot,                                                \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      offsetof(ngx_http_freshdesk_loc_conf_t, guard_dry_run),                \
+      NULL }
 
 
 extern ngx_conf_enum_t  ngx_http_freshdesk_quota_log_levels[];
@@ -78,6 +92,8 @@ char *ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_freshdesk_quota_guard_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 /* every freshdesk_quota names a declared zone; the header filter */
 ngx_int_t ngx_http_freshdesk_quota_postconfiguration(ngx_conf_t *cf);

@@ -161,6 +161,7 @@ ngx_http_freshdesk_quota_shm_init(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_freshdesk_quota_rbtree_insert_value);
     ngx_queue_init(&ctx->sh->queue);
     ngx_memzero(&ctx->sh->redis, sizeof(ngx_http_freshdesk_redis_stats_t));
+    ctx->sh->accounts = NULL;
 
     len = sizeof(" in freshdesk_quota_zone \"\"") + shm_zone->shm.name.len;
 

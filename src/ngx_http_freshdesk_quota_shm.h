@@ -49,6 +49,7 @@ typedef struct {
     ngx_rbtree_node_t                    sentinel;
     ngx_queue_t                          queue;
     ngx_http_freshdesk_redis_stats_t     redis;
+    void                                *accounts;     /* guard.c's */
 } ngx_http_freshdesk_quota_shctx_t;
 
 

@@ -13,6 +13,7 @@
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_guard.h"
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_metrics.h"
 
@@ -38,6 +39,10 @@ static u_char *ngx_http_freshdesk_status_redis(u_char *p,
 static u_char *ngx_http_freshdesk_status_redis_prom(u_char *p,
     ngx_array_t *zones);
 
+static u_char *ngx_http_freshdesk_status_accounts(u_char *p,
+    ngx_array_t *accounts);
+static u_char *ngx_http_freshdesk_status_accounts_prom(u_char *p,
+    ngx_array_t *zones, ngx_array_t *accounts);
 
 ngx_int_t
 ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
@@ -50,7 +55,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     ngx_buf_t                        *b;
     ngx_uint_t                        j, k, prom, nzones;
     ngx_array_t                      *zones;
-    ngx_array_t                      *rows;
+    ngx_array_t                      *rows, *accounts;
     ngx_chain_t                       out;
     ngx_http_freshdesk_quota_ctx_t   *ctx;
     ngx_http_freshdesk_status_row_t  *row;
@@ -89,7 +94,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
 
     rows = ngx_pcalloc(r->pool, sizeof(ngx_array_t)
                                 * (nzones + 1));
-    if (rows == NULL) {
+    accounts = ngx_pcalloc(r->pool, sizeof(ngx_array_t) * (nzones + 1));
+    if (rows == NULL || accounts == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -107,6 +113,17 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
         for (k = 0; k < rows[i].nelts; k++) {
             len += 6 * (row[k].tenant.len * 2 + ctx->name.len + 128);
         }
+
+        if (ngx_http_freshdesk_guard_rows(ctx, r->pool, &accounts[i])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        len += accounts[i].nelts
+               * (8 * (2 * 255 + 2 * ctx->name.len + 128)
+                  + NGX_HTTP_FRESHDESK_GUARD_TENANTS
+                    * (2 * (2 * 47 + 2 * 255 + 2 * ctx->name.len) + 256));
 
         len += 2048 + ctx->name.len * 24
                + (ctx->redis ? ctx->redis->url.url.len * 2 : 0);
@@ -153,6 +170,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
         }
 
         p = ngx_http_freshdesk_status_redis_prom(p, zones);
+        p = ngx_http_freshdesk_status_accounts_prom(p, zones, accounts);
         p = ngx_http_freshdesk_metrics_prometheus(r, p);
 
         ngx_str_set(&r->headers_out.content_type,
@@ -196,7 +214,13 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
                 *p++ = '}';
             }
 
-            p = ngx_cpymem(p, "]}", 2);
+            p = ngx_cpymem(p, "]", 1);
+
+            if (accounts[i].nelts) {
+                p = ngx_http_freshdesk_status_accounts(p, &accounts[i]);
+            }
+
+            p = ngx_cpymem(p, "}", 1);
         }
 
         p = ngx_cpymem(p, "],", 2);
@@ -448,6 +472,128 @@ ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s)
 
         } else {
             *p++ = s->data[i];
+        }
+    }
+
+    return p;
+}
+
+
+/* "accounts": each guarded account's window, pause and shares */
+
+static u_char *
+ngx_http_freshdesk_status_accounts(u_char *p, ngx_array_t *accounts)
+{
+    ngx_str_t                        name;
+    ngx_uint_t                       i, k;
+    ngx_http_freshdesk_guard_row_t  *a;
+
+    a = accounts->elts;
+
+    p = ngx_cpymem(p, ",\"accounts\":[", 13);
+
+    for (i = 0; i < accounts->nelts; i++) {
+        p = ngx_cpymem(p, i ? ",{\"account\":\"" : "{\"account\":\"",
+                       i ? 13 : 12);
+        p = ngx_http_freshdesk_json_escape(p, a[i].account.data,
+                                           a[i].account.len);
+        p = ngx_sprintf(p, "\",\"limit\":%i,\"remaining\":%i,"
+                        "\"in_flight\":%i,\"used_window\":%i,"
+                        "\"window_ends_in_ms\":%M,\"paused_for_ms\":%M,"
+                        "\"upstream_429\":%ui,\"classes\":{",
+                        a[i].limit, a[i].remaining, a[i].in_flight,
+                        a[i].used, a[i].window_ms, a[i].paused_ms,
+                        a[i].upstream_429);
+
+        for (k = 0; k < NGX_HTTP_FRESHDESK_GUARD_CLASSES; k++) {
+            p = ngx_sprintf(p, "%s\"%s\":%ui", k ? "," : "",
+                            ngx_http_freshdesk_guard_class_name(k),
+                            a[i].cls[k]);
+        }
+
+        p = ngx_cpymem(p, "},\"tenants\":[", 13);
+
+        for (k = 0; k < a[i].ntenants; k++) {
+            name.data = a[i].tenants[k].name;
+            name.len = a[i].tenants[k].len;
+
+            p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
+                           k ? 12 : 11);
+            p = ngx_http_freshdesk_json_escape(p, name.data, name.len);
+            p = ngx_sprintf(p, "\",\"weight\":%ui,\"used_window\":%ui,"
+                            "\"idle_s\":%T,\"waited\":%ui,\"refused\":%ui}",
+                            a[i].tenants[k].weight, a[i].tenants[k].used,
+                            a[i].tenants[k].idle, a[i].tenants[k].waited,
+                            a[i].tenants[k].refused);
+        }
+
+        p = ngx_cpymem(p, "]}", 2);
+    }
+
+    return ngx_cpymem(p, "]", 1);
+}
+
+
+static u_char *
+ngx_http_freshdesk_status_accounts_prom(u_char *p, ngx_array_t *zones,
+    ngx_array_t *accounts)
+{
+    ngx_str_t                         name;
+    ngx_uint_t                        i, j, k, m;
+    ngx_http_freshdesk_guard_row_t   *a;
+    ngx_http_freshdesk_quota_ctx_t   *ctx;
+
+    static const char  *help[] = {
+        "freshdesk_account_credits_limit",
+        "The account's API credits a window, as Freshdesk says", "gauge",
+        "freshdesk_account_credits_remaining",
+        "The account's API credits left, less what is in flight", "gauge",
+        "freshdesk_account_upstream_429_total",
+        "HTTP 429 answers of Freshdesk for the account", "counter",
+        "freshdesk_account_waited_total",
+        "Tool calls that waited for an account credit", "counter",
+        "freshdesk_account_refused_total",
+        "Tool calls the account guard refused", "counter",
+        NULL
+    };
+
+    for (m = 0; zones && help[m]; m += 3) {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", help[m],
+                        help[m + 1], help[m], help[m + 2]);
+
+        for (i = 0; i < zones->nelts; i++) {
+            ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
+            a = accounts[i].elts;
+
+            for (j = 0; j < accounts[i].nelts; j++) {
+
+                if (m < 9) {
+                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
+                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+                    p = ngx_cpymem(p, "\",account=\"", 11);
+                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
+                    p = ngx_sprintf(p, "\"} %i\n",
+                                    m == 0 ? a[j].limit
+                                    : m == 3 ? a[j].remaining
+                                    : (ngx_int_t) a[j].upstream_429);
+                    continue;
+                }
+
+                for (k = 0; k < a[j].ntenants; k++) {
+                    name.data = a[j].tenants[k].name;
+                    name.len = a[j].tenants[k].len;
+
+                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
+                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+                    p = ngx_cpymem(p, "\",account=\"", 11);
+                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
+                    p = ngx_cpymem(p, "\",tenant=\"", 10);
+                    p = ngx_http_freshdesk_prom_label(p, &name);
+                    p = ngx_sprintf(p, "\"} %ui\n",
+                                    m == 9 ? a[j].tenants[k].waited
+                                           : a[j].tenants[k].refused);
+                }
+            }
         }
     }
 

@@ -188,6 +188,9 @@ ngx_http_freshdesk_subrequest_start(ngx_http_request_t *r,
     ngx_str_null(&call->link);
     ngx_str_null(&call->retry_after);
     ngx_str_null(&call->request_id);
+    ngx_str_null(&call->rate_total);
+    ngx_str_null(&call->rate_remaining);
+    ngx_str_null(&call->rate_used);
     call->header = 0;
     call->complete = 0;
     call->done = 0;
@@ -402,7 +405,10 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
     ngx_http_freshdesk_header_t   h[] = {
         ngx_http_freshdesk_header("link"),
         ngx_http_freshdesk_header("retry-after"),
-        ngx_http_freshdesk_header("x-request-id")
+        ngx_http_freshdesk_header("x-request-id"),
+        ngx_http_freshdesk_header("x-ratelimit-total"),
+        ngx_http_freshdesk_header("x-ratelimit-remaining"),
+        ngx_http_freshdesk_header("x-ratelimit-used-currentrequest")
     };
 
     call = &ctx->call;
@@ -446,6 +452,9 @@ ngx_http_freshdesk_post_subrequest(ngx_http_request_t *sr, void *data,
     call->link = h[0].value;
     call->retry_after = h[1].value;
     call->request_id = h[2].value;
+    call->rate_total = h[3].value;
+    call->rate_remaining = h[4].value;
+    call->rate_used = h[5].value;
 
     ctx->upstream_time += ngx_current_msec - ctx->try_started;
     ctx->waiting = 0;

@@ -28,6 +28,9 @@
 #define FD_VAR_UP_TRIES      9
 #define FD_VAR_MCP_METHOD    10
 #define FD_VAR_MCP_NAME      11
+#define FD_VAR_ACCT_LEFT     12
+#define FD_VAR_ACCT_WAITED   13
+#define FD_VAR_ACCT_RESULT   14
 
 
 static ngx_int_t ngx_http_freshdesk_variable(ngx_http_request_t *r,
@@ -78,6 +81,18 @@ static ngx_http_variable_t  ngx_http_freshdesk_vars[] = {
 
     { ngx_string("freshdesk_upstream_tries"), NULL,
       ngx_http_freshdesk_variable, FD_VAR_UP_TRIES,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_account_remaining"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_ACCT_LEFT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_account_waited"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_ACCT_WAITED,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_account_result"), NULL,
+      ngx_http_freshdesk_variable, FD_VAR_ACCT_RESULT,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("freshdesk_mcp_method"), NULL,
@@ -185,6 +200,29 @@ ngx_http_freshdesk_variable(ngx_http_request_t *r,
 
     case FD_VAR_UP_TRIES:
         n = ctx->tries ? (ngx_int_t) ctx->tries : -1;
+        break;
+
+    case FD_VAR_ACCT_LEFT:
+        n = ctx->quota.guard ? ctx->quota.account_remaining : -1;
+        break;
+
+    case FD_VAR_ACCT_WAITED:
+        if (ctx->quota.guard) {
+            p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 4);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            s.data = p;
+            s.len = ngx_sprintf(p, "%T.%03M",
+                                (time_t) ctx->quota.account_waited / 1000,
+                                ctx->quota.account_waited % 1000)
+                    - p;
+        }
+        break;
+
+    case FD_VAR_ACCT_RESULT:
+        s = ctx->quota.account_result;
         break;
     }
 
