@@ -3824,8 +3824,8 @@ class AccountLimit:
             req.charged = True
             self.credits_used += credits
             self.roll(now)
-            return self.rate, self.left(now) if self.start is not None \
-                else self.rate, credits
+            left = self.left(now) if self.start is not None else self.rate
+            return self.rate, left, credits
 
     def stats(self):
         with self.lock:

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import quote
 
@@ -1103,7 +1104,6 @@ def test_rate_limit(c):
          "reset zeroes stats and window, keeps the settings", st)
 
     # Many clients at once: exactly 400 credits admitted.
-    import threading
     codes = []
     lock = threading.Lock()
 
