@@ -10,6 +10,7 @@ Usage:
     python3 t/fake_freshdesk.py --port N [--host 127.0.0.1]
         [--api-key KEY] [--restricted-key KEY2] [--account acme]
         [--tls-cert F --tls-key F] [--pidfile F] [--verbose]
+        [--account-rate N [--outside-rate M] [--sublimit CLASS=N ...]]
 
 --port 0 picks a free port.  Once listening, "READY <port>" is printed on
 stdout.  SIGTERM / SIGINT stop the server cleanly (exit status 0).
@@ -18,18 +19,45 @@ API requests live under /api/v2/ and need HTTP Basic auth with the API key
 as user name and "X" as password.  The restricted key may read but gets
 403 access_denied on POST/PUT/DELETE.
 
+Rate limit (docs/fake-freshdesk.md; AccountLimit below): every API answer
+has X-RateLimit-Total, -Remaining and -Used-CurrentRequest.  Without
+--account-rate nothing is ever refused.  With it the account has N
+credits in a fixed 60 s window (opened by the first request after the
+last one ended); every request costs 1 (failed ones too), includes cost
+2 more each on the ticket list and 1 more each on one ticket; a request
+that does not fit, or whose class (list_tickets, list_contacts,
+create_ticket, update_ticket) is at its sub-limit, gets 429 with
+Retry-After and costs nothing.  Sub-limits default to the nearest plan's
+scaled by N / plan rate; --outside-rate M spends M credits a minute
+evenly, like another integration.
+
 Control API for tests (no auth, never recorded):
     GET    /__control/requests          recorded API requests, oldest first:
                                         {method, path, query, headers, body}
     DELETE /__control/requests          forget the recorded requests
     GET    /__control/count             {"count": N}
     POST   /__control/reset             reseed all state, clear recordings
-                                        and faults, refill the rate limit
+                                        and faults, zero the rate-limit
+                                        statistics, window and clock
+                                        offset (its settings stay)
     POST   /__control/fault             queue a fault (JSON body, see
                                         FAULT_MODES below)
     GET    /__control/fault             list queued faults
     DELETE /__control/fault             drop all queued faults
     GET    /__control/state             names of the state collections
+    GET    /__control/stats             {requests, too_many, credits_used,
+                                        window: {limited, total, remaining,
+                                        resets_in, used, outside},
+                                        by_class: {CLASS: {requests,
+                                        too_many, window, limit}}}
+    GET    /__control/account           the rate-limit settings
+    POST   /__control/account           change them: {"rate": N or null,
+                                        "outside_rate": M, "sublimits":
+                                        {CLASS: N}}; absent keys stay,
+                                        the window restarts
+    GET    /__control/clock             {"offset": seconds}
+    POST   /__control/clock             {"advance": S}: move the rate-limit
+                                        clock S seconds on (no sleeping)
     ANY    /__control/hook/<anything>   recorded as a hook hit and answered
                                         200 {} (a counting backend for
                                         auth_request and mirror tests)
@@ -69,6 +97,7 @@ import copy
 import datetime
 import html
 import json
+import math
 import os
 import random
 import re
@@ -93,7 +122,20 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 API_PREFIX = "/api/v2"
 CONTROL_PREFIX = "/__control"
 
-RATE_LIMIT_TOTAL = 400
+RATE_LIMIT_TOTAL = 400             # X-RateLimit-Total without --account-rate
+RATE_WINDOW = 60                    # seconds of one rate-limit window
+# Per-minute sub-limits of the plans (docs/freshdesk-api.md 1.6), by the
+# plan's account total; --account-rate N scales the nearest plan's.
+PLAN_SUBLIMITS = [
+    (200, {"list_tickets": 20, "list_contacts": 20,
+           "create_ticket": 80, "update_ticket": 80}),
+    (400, {"list_tickets": 100, "list_contacts": 100,
+           "create_ticket": 160, "update_ticket": 160}),
+    (700, {"list_tickets": 200, "list_contacts": 200,
+           "create_ticket": 280, "update_ticket": 280}),
+]
+LIMIT_CLASSES = ["list_tickets", "list_contacts", "create_ticket",
+                 "update_ticket"]
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
 MAX_TICKET_LIST_PAGE = 300          # the ticket list stops at 300 pages
@@ -125,6 +167,9 @@ ERR_401 = {"code": "invalid_credentials",
            "message": "You have to be logged in to perform this action."}
 ERR_403 = {"code": "access_denied",
            "message": "You are not authorized to perform this action."}
+
+ERR_429 = "You have exceeded the limit of requests per minute. Please " \
+          "try again after %d seconds."
 
 FAULT_MODES = ["delay", "status", "ratelimit", "garbage", "truncate",
                "reset", "reset_mid_body", "big", "unauthorized"]
@@ -1495,6 +1540,10 @@ class Request:
         self.link = None                 # Link header of a paged list
         self.credits = 1                 # X-RateLimit-Used-CurrentRequest
         self.restricted = False
+        self.reserved = 0                # credits taken by AccountLimit
+        self.window = None               # ... in the window starting then
+        self.refused = False             # 429 by the account limit
+        self.charged = False             # AccountLimit.charge() done
 
     def json(self):
         """The JSON object body ({} when the request had none)."""
@@ -3555,13 +3604,262 @@ def merge_headers(base, extra):
     return out
 
 
+def too_many_requests(retry):
+    """Freshdesk's 429 answer."""
+    return Response(429, {"code": "rate_limit_exceeded",
+                          "message": ERR_429 % retry},
+                    {"Retry-After": str(retry)})
+
+
+def plan_sublimits(rate):
+    """Sub-limits for an account rate: the nearest plan's (a tie goes to
+    the smaller plan), scaled by rate / plan rate, rounded half up, at
+    least 1.  400 gives exactly the Pro plan's 100/100/160/160."""
+    plan, subs = min(PLAN_SUBLIMITS, key=lambda p: abs(p[0] - rate))
+    return {name: max(1, (n * rate + plan // 2) // plan)
+            for name, n in subs.items()}
+
+
+def count_value(value, name, minimum):
+    """An integer setting >= minimum (a string of digits is accepted, as
+    Perl's JSON encoders send numbers as strings); ValueError if not."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not is_int(value) or value < minimum:
+        raise ValueError("%s must be an integer >= %d" % (name, minimum))
+    return value
+
+
+class AccountLimit:
+    """The account's API rate limit, shared by every key and client.
+
+    Without a rate (the default) nothing is refused: X-RateLimit-Total is
+    400 and Remaining counts down and refills when it would run dry, as if
+    a new minute had started (use the ratelimit fault for a 429).
+
+    With a rate N: a fixed window of RATE_WINDOW seconds opens at the
+    first API request after the previous window ended (or after a reset or
+    a settings change) and holds N credits.  A request costs 1, on the
+    ticket list 2 more per include, on one ticket 1 more per include.  It
+    is admitted if its whole cost fits in what remains and its class is
+    under its sub-limit (a count of requests in the window); otherwise it
+    gets 429 with Retry-After = the seconds to the window's end (>= 1) and
+    costs nothing.  Every admitted request is charged, whatever its answer
+    (401, 404, 5xx faults too).  The outside use (another integration on
+    the account, M credits a minute) is computed from the time elapsed in
+    the window: floor(M * elapsed / 60), and own + outside use is capped
+    at N.  The clock is monotonic plus an offset tests may advance.
+    """
+
+    def __init__(self, rate=None, outside_rate=0, sublimits=None):
+        self.lock = threading.Lock()
+        self.configure(rate, outside_rate, sublimits)
+        self.reset()
+
+    # -- settings ----------------------------------------------------------
+
+    @staticmethod
+    def check(rate, outside_rate, sublimits):
+        """Validated (rate, outside_rate, overrides); ValueError if bad."""
+        if rate is not None:
+            rate = count_value(rate, "rate", 1)
+        outside_rate = count_value(outside_rate or 0, "outside_rate", 0)
+        if not isinstance(sublimits or {}, dict):
+            raise ValueError("sublimits must be an object")
+        overrides = {}
+        for name, value in (sublimits or {}).items():
+            if name not in LIMIT_CLASSES:
+                raise ValueError("sublimit must be one of "
+                                 + ", ".join(LIMIT_CLASSES))
+            overrides[name] = count_value(value, "sublimit " + name, 0)
+        if rate is None and (outside_rate or overrides):
+            raise ValueError("outside_rate and sublimits need a rate")
+        return rate, outside_rate, overrides
+
+    def configure(self, rate, outside_rate=0, sublimits=None):
+        rate, outside_rate, overrides = self.check(rate, outside_rate,
+                                                   sublimits)
+        with self.lock:
+            self.rate = rate
+            self.outside_rate = outside_rate
+            self.overrides = overrides
+            self.sublimits = {}
+            if rate is not None:
+                self.sublimits = plan_sublimits(rate)
+                self.sublimits.update(overrides)
+            self.open_window(None)
+
+    def settings(self):
+        with self.lock:
+            return {"rate": self.rate, "outside_rate": self.outside_rate,
+                    "sublimits": dict(self.sublimits),
+                    "overrides": dict(self.overrides)}
+
+    def reset(self):
+        """Forget the statistics, close the window, zero the clock offset;
+        the settings stay."""
+        with self.lock:
+            self.offset = 0.0
+            self.requests = 0
+            self.too_many = 0
+            self.credits_used = 0
+            self.by_class = {name: {"requests": 0, "too_many": 0}
+                             for name in LIMIT_CLASSES}
+            self.remaining = RATE_LIMIT_TOTAL    # without a rate
+            self.open_window(None)
+
+    def advance(self, seconds):
+        with self.lock:
+            self.offset += seconds
+            return self.offset
+
+    # -- the window (callers hold the lock) --------------------------------
+
+    def now(self):
+        return time.monotonic() + self.offset
+
+    def open_window(self, now):
+        """Start a window at now (None: no window until the next request)."""
+        self.start = now
+        self.used = 0                        # own credits in the window
+        self.class_used = dict.fromkeys(LIMIT_CLASSES, 0)
+
+    def roll(self, now):
+        if self.start is not None and now >= self.start + RATE_WINDOW:
+            self.open_window(None)
+
+    def outside(self, now):
+        if self.start is None or self.rate is None:
+            return 0
+        elapsed = min(now - self.start, RATE_WINDOW)
+        return min(self.rate, int(self.outside_rate * elapsed
+                                  // RATE_WINDOW))
+
+    def left(self, now):
+        return self.rate - min(self.rate, self.used + self.outside(now))
+
+    def resets_in(self, now):
+        if self.start is None:
+            return 0
+        return max(1, math.ceil(self.start + RATE_WINDOW - now))
+
+    # -- requests ----------------------------------------------------------
+
+    @staticmethod
+    def classify(req):
+        """The sub-limit class of a request, None for the others."""
+        path = req.path
+        if path == API_PREFIX + "/tickets":
+            return {"GET": "list_tickets",
+                    "POST": "create_ticket"}.get(req.method)
+        if path == API_PREFIX + "/contacts" and req.method == "GET":
+            return "list_contacts"
+        if req.method == "PUT" and re.match(
+                "^" + re.escape(API_PREFIX) + r"/tickets/[1-9][0-9]*$", path):
+            return "update_ticket"
+        return None
+
+    @staticmethod
+    def estimate(req):
+        """The most a request can cost (its includes all valid); the
+        handlers set req.credits to the actual cost."""
+        if req.method != "GET" or "include" not in req.params:
+            return 1
+        names = list(dict.fromkeys(req.params["include"].split(",")))
+        if req.path == API_PREFIX + "/tickets":
+            return 1 + 2 * len(names)
+        if re.match("^" + re.escape(API_PREFIX) + r"/tickets/[1-9][0-9]*$",
+                    req.path):
+            return 1 + len(names)
+        return 1
+
+    def admit(self, req):
+        """None if req may go on (its estimate reserved), else the 429."""
+        cls = self.classify(req)
+        with self.lock:
+            self.requests += 1
+            if cls:
+                self.by_class[cls]["requests"] += 1
+            if self.rate is None:
+                return None
+            now = self.now()
+            self.roll(now)
+            if self.start is None:
+                self.open_window(now)
+            cost = self.estimate(req)
+            limit = self.sublimits.get(cls) if cls else None
+            if cost > self.left(now) or (
+                    limit is not None and self.class_used[cls] >= limit):
+                req.refused = True
+                if cls:
+                    self.by_class[cls]["too_many"] += 1
+                return too_many_requests(self.resets_in(now))
+            self.used += cost
+            if cls:
+                self.class_used[cls] += 1
+            req.reserved = cost
+            req.window = self.start
+            return None
+
+    def charge(self, req, status):
+        """Settle an answered request: (total, remaining, credits) for the
+        X-RateLimit-* headers."""
+        with self.lock:
+            if status == 429:
+                self.too_many += 1
+            if self.rate is None:            # as before: refill when dry
+                if self.remaining < req.credits:
+                    self.remaining = RATE_LIMIT_TOTAL
+                self.remaining -= req.credits
+                self.credits_used += req.credits
+                req.charged = True
+                return RATE_LIMIT_TOTAL, self.remaining, req.credits
+            now = self.now()
+            credits = req.credits
+            if req.refused or status == 429:
+                credits = 0                  # a 429 costs nothing
+            if req.window is not None and req.window == self.start:
+                self.used = max(0, self.used + credits - req.reserved)
+            req.reserved = 0
+            req.charged = True
+            self.credits_used += credits
+            self.roll(now)
+            left = self.left(now) if self.start is not None else self.rate
+            return self.rate, left, credits
+
+    def stats(self):
+        with self.lock:
+            now = self.now()
+            if self.rate is None:
+                window = {"limited": False, "total": RATE_LIMIT_TOTAL,
+                          "remaining": self.remaining, "resets_in": 0,
+                          "used": None, "outside": 0}
+            else:
+                self.roll(now)
+                window = {"limited": True, "total": self.rate,
+                          "remaining": self.left(now)
+                          if self.start is not None else self.rate,
+                          "resets_in": self.resets_in(now),
+                          "used": self.used, "outside": self.outside(now)}
+            by_class = {}
+            for name in LIMIT_CLASSES:
+                by_class[name] = dict(self.by_class[name],
+                                      window=self.class_used[name],
+                                      limit=self.sublimits.get(name))
+            return {"requests": self.requests, "too_many": self.too_many,
+                    "credits_used": self.credits_used, "window": window,
+                    "by_class": by_class}
+
+
 class App:
-    def __init__(self, account, api_key, restricted_key, verbose=False):
+    def __init__(self, account, api_key, restricted_key, verbose=False,
+                 limit=None):
         self.account = account
         self.api_key = api_key
         self.restricted_key = restricted_key
         self.verbose = verbose
         self.lock = threading.RLock()
+        self.limit = limit or AccountLimit()
         # Seed timestamps are relative to this fixed anchor, so a reset
         # restores exactly the same objects.
         self.anchor = int(time.time()) // 60 * 60
@@ -3574,9 +3872,9 @@ class App:
             self.recorded = []
             self.hooks = []
             self.faults = []
-            self.remaining = RATE_LIMIT_TOTAL
+        self.limit.reset()
 
-    # -- recording and rate limit ------------------------------------------
+    # -- recording ---------------------------------------------------------
 
     def record(self, req):
         entry = {"method": req.method, "path": req.raw_path,
@@ -3584,18 +3882,6 @@ class App:
                  "body": req.body.decode("utf-8", "replace")}
         with self.lock:
             self.recorded.append(entry)
-
-    def consume(self, credits):
-        """Take credits from the account pool; X-RateLimit-Remaining.
-
-        There is no clock: when the pool runs dry it refills, as if a new
-        minute had started, so tests never hit an unplanned 429 (use the
-        ratelimit fault for that)."""
-        with self.lock:
-            if self.remaining < credits:
-                self.remaining = RATE_LIMIT_TOTAL
-            self.remaining -= credits
-            return self.remaining
 
     # -- faults ------------------------------------------------------------
 
@@ -3754,6 +4040,17 @@ class App:
         return (1, obj.get("_schema_id", 0), obj.get("_seq", 0),
                 obj.get("created_at", ""))
 
+    @staticmethod
+    def control_body(req):
+        """The JSON object body of a control request ({} if empty)."""
+        try:
+            body = json.loads(req.body.decode("utf-8") or "{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            raise ApiError(400, {"error": "body must be a JSON object"})
+        return body
+
     def control(self, req):
         try:
             return self.dispatch_control(req)
@@ -3808,14 +4105,46 @@ class App:
                 with self.lock:
                     self.faults = []
                 return Response(200, {"ok": True})
-            try:
-                body = json.loads(req.body.decode("utf-8") or "{}")
-            except (ValueError, UnicodeDecodeError):
-                body = None
-            if not isinstance(body, dict):
-                raise ApiError(400, {"error": "body must be a JSON object"})
             return Response(200, {"ok": True,
-                                  "queued": self.add_fault(body)})
+                                  "queued": self.add_fault(
+                                      self.control_body(req))})
+        if path == "/stats":
+            only("GET")
+            return Response(200, self.limit.stats())
+        if path == "/account":
+            only("GET", "POST")
+            if method == "POST":
+                body = self.control_body(req)
+                unknown = set(body) - {"rate", "outside_rate", "sublimits"}
+                if unknown:
+                    raise ApiError(400, {"error": "unknown setting %r"
+                                                  % sorted(unknown)[0]})
+                now = self.limit.settings()
+                rate = body.get("rate", now["rate"])
+                if "rate" in body and rate is None:
+                    now["outside_rate"], now["overrides"] = 0, {}
+                try:
+                    self.limit.configure(
+                        rate, body.get("outside_rate", now["outside_rate"]),
+                        body.get("sublimits", now["overrides"]))
+                except ValueError as exc:
+                    raise ApiError(400, {"error": str(exc)})
+            return Response(200, self.limit.settings())
+        if path == "/clock":
+            only("GET", "POST")
+            if method == "GET":
+                return Response(200, {"offset": self.limit.advance(0)})
+            advance = self.control_body(req).get("advance")
+            if isinstance(advance, str):
+                try:
+                    advance = json.loads(advance)
+                except ValueError:
+                    pass
+            if not isinstance(advance, (int, float)) or \
+                    isinstance(advance, bool) or not 0 <= advance < 1e9:
+                raise ApiError(400, {"error": "advance must be a number "
+                                              "of seconds >= 0"})
+            return Response(200, {"offset": self.limit.advance(advance)})
         if path == "/state":
             only("GET")
             return Response(200, State.COLLECTIONS)
@@ -3914,12 +4243,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_raw(400, b"", {})
             return
         req = Request(self.command, self.path, self.header_dict(), body)
+        control = req.raw_path == CONTROL_PREFIX or \
+            req.raw_path.startswith(CONTROL_PREFIX + "/")
         try:
-            if req.raw_path == CONTROL_PREFIX or \
-                    req.raw_path.startswith(CONTROL_PREFIX + "/"):
+            if control:
                 self.write(app.control(req))
                 return
             app.record(req)
+            refused = app.limit.admit(req)
+            if refused:
+                self.write(refused, req)
+                return
             fault = app.take_fault(req)
             if fault and self.apply_fault(fault, req):
                 return
@@ -3931,6 +4265,9 @@ class Handler(BaseHTTPRequestHandler):
             self.write(Response(500, {"code": "internal_error",
                                       "message": "fake_freshdesk crashed"}),
                        req)
+        finally:
+            if not control and not req.charged:  # truncate, reset faults
+                app.limit.charge(req, 200)
 
     # -- response ----------------------------------------------------------
 
@@ -3941,12 +4278,13 @@ class Handler(BaseHTTPRequestHandler):
         if resp.payload:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if req is not None:
-            left = self.server.app.consume(req.credits)
+            total, left, credits = self.server.app.limit.charge(
+                req, resp.status)
             headers.update({
-                "X-RateLimit-Total": str(RATE_LIMIT_TOTAL),
+                "X-RateLimit-Total": str(total),
                 "X-RateLimit-Remaining": str(left if remaining is None
                                              else remaining),
-                "X-RateLimit-Used-CurrentRequest": str(req.credits),
+                "X-RateLimit-Used-CurrentRequest": str(credits),
                 "X-Request-Id": str(uuid.uuid4()),
                 "X-Freshdesk-API-Version": "latest=v2; requested=v2",
             })
@@ -4004,13 +4342,8 @@ class Handler(BaseHTTPRequestHandler):
                                 raw=fault.get("body", "").encode(),
                                 headers=fault.get("headers")), req)
         elif mode == "ratelimit":
-            retry = fault.get("retry_after", 60)
-            self.write(Response(429, {
-                "code": "rate_limit_exceeded",
-                "message": "You have exceeded the limit of requests per "
-                           "minute. Please try again after %d seconds."
-                           % retry}, {"Retry-After": str(retry)}),
-                req, remaining=0)
+            self.write(too_many_requests(fault.get("retry_after", 60)),
+                       req, remaining=0)
         elif mode == "garbage":
             self.write(Response(200, raw=b"<html>not json</html>"), req)
         elif mode == "unauthorized":
@@ -4021,7 +4354,7 @@ class Handler(BaseHTTPRequestHandler):
                 body = b'{"%s":%s,"total":%d}' % (
                     fault["wrap"].encode(), body, len(json.loads(body)))
             if fault.get("chunked"):
-                app.consume(req.credits)
+                app.limit.charge(req, 200)
                 self.send_chunked(200, body, {
                     "Content-Type": "application/json; charset=utf-8",
                     "X-Request-Id": str(uuid.uuid4())})
@@ -4075,15 +4408,34 @@ def main(argv=None):
     parser.add_argument("--pidfile")
     parser.add_argument("--verbose", action="store_true",
                         help="log every request to stderr")
+    parser.add_argument("--account-rate", type=int, metavar="N",
+                        help="API credits a minute for the whole account "
+                             "(default: unlimited, never 429)")
+    parser.add_argument("--outside-rate", type=int, default=0, metavar="M",
+                        help="credits a minute another integration spends")
+    parser.add_argument("--sublimit", action="append", default=[],
+                        metavar="CLASS=N",
+                        help="requests a minute for one of "
+                             + ", ".join(LIMIT_CLASSES) + " (repeatable)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
+    sublimits = {}
+    for item in args.sublimit:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error("--sublimit wants CLASS=N, not %r" % item)
+        sublimits[name.strip()] = value.strip()
+    try:
+        limit = AccountLimit(args.account_rate, args.outside_rate, sublimits)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     if ":" in args.host:
         Server.address_family = socket.AF_INET6
     server = Server((args.host, args.port), Handler)
     server.app = App(args.account, args.api_key, args.restricted_key,
-                     args.verbose)
+                     args.verbose, limit)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

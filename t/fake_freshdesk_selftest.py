@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import quote
 
@@ -131,10 +132,10 @@ def search_q(inner):
 # Process management
 # ---------------------------------------------------------------------------
 
-def start_fake():
+def start_fake(extra=()):
     proc = subprocess.Popen(
-        [sys.executable, FAKE, "--port", "0"] + (["--verbose"]
-                                                 if VERBOSE else []),
+        [sys.executable, FAKE, "--port", "0"] + list(extra) +
+        (["--verbose"] if VERBOSE else []),
         stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -878,6 +879,279 @@ def test_reset(c, initial_tickets, initial_contacts):
     T.eq(r.json["id"], 121, "ids restart after reset")
 
 
+# ---------------------------------------------------------------------------
+# Account rate limit (--account-rate, /__control/account, stats, clock)
+# ---------------------------------------------------------------------------
+
+def rl(r):
+    """(total, remaining, used) of the X-RateLimit-* headers, ints."""
+    return tuple(int(r.headers.get("x-ratelimit-" + name, -1)) for name in
+                 ("total", "remaining", "used-currentrequest"))
+
+
+def retry_after(r):
+    try:
+        return int(r.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def is_429(r):
+    return r.status == 429 and r.json == {
+        "code": "rate_limit_exceeded",
+        "message": "You have exceeded the limit of requests per minute. "
+                   "Please try again after %s seconds."
+                   % r.headers.get("retry-after")}
+
+
+def advance(c, seconds):
+    r = c.control("POST", "/clock", {"advance": seconds})
+    assert r.status == 200, r
+
+
+def account(c, **settings):
+    r = c.control("POST", "/account", settings)
+    assert r.status == 200, r
+    return r.json
+
+
+def test_unlimited(c):
+    c.control("POST", "/reset")
+    conn = c.connect()
+    replies = [c.get("/tickets/1", conn=conn) for _ in range(100)]
+    replies += [c.get("/tickets?per_page=1", conn=conn) for _ in range(30)]
+    conn.close()
+    T.ok(all(r.status == 200 and rl(r)[0] == 400 and rl(r)[2] == 1
+             for r in replies),
+         "no --account-rate: 130 quick requests, no 429, Total 400",
+         [r for r in replies if r.status != 200][:1])
+    st = c.control("GET", "/stats").json
+    T.ok(st["requests"] == 130 and st["too_many"] == 0 and
+         st["credits_used"] == 130 and st["window"]["limited"] is False
+         and st["by_class"]["list_tickets"]["requests"] == 30,
+         "stats count requests without a limit", st)
+    T.eq(c.control("GET", "/account").json["rate"], None,
+         "no --account-rate: rate null")
+
+
+def test_rate_limit(c):
+    acct = c.control("GET", "/account").json
+    T.eq((acct["rate"], acct["sublimits"]),
+         (400, {"list_tickets": 100, "list_contacts": 100,
+                "create_ticket": 160, "update_ticket": 160}),
+         "--account-rate 400: the Pro plan's sub-limits exactly")
+    st = c.control("GET", "/stats").json
+    T.ok(st["requests"] == 0 and st["window"]["resets_in"] == 0 and
+         st["window"]["remaining"] == 400, "no window before a request", st)
+
+    conn = c.connect()
+    r = c.get("/tickets?include=stats", conn=conn)
+    T.ok(r.status == 200 and rl(r) == (400, 397, 3),
+         "include on the ticket list costs 1+2: Used 3, Remaining 397", r)
+    r = c.get("/tickets/1?include=stats,requester", conn=conn)
+    T.ok(r.status == 200 and rl(r) == (400, 394, 3),
+         "two includes on one ticket cost 1+1+1", r.headers)
+    r = c.get("/tickets/999999", conn=conn)
+    T.ok(r.status == 404 and rl(r) == (400, 393, 1), "a 404 counts", r)
+    r = c.get("/tickets/1", key="wrong-key", conn=conn)
+    T.ok(r.status == 401 and rl(r) == (400, 392, 1), "a 401 counts", r)
+    st = c.control("GET", "/stats").json
+    T.ok(st["requests"] == 4 and st["window"]["remaining"] == 392 and
+         1 <= st["window"]["resets_in"] <= 60,
+         "control requests never count; window open", st)
+
+    lists = [c.get("/tickets?per_page=1", conn=conn) for _ in range(99)]
+    T.ok(all(x.status == 200 for x in lists) and rl(lists[-1]) ==
+         (400, 293, 1), "100 ticket lists in the window admitted",
+         lists[-1])
+    r = c.get("/tickets?per_page=1", conn=conn)
+    T.ok(is_429(r) and rl(r) == (400, 293, 0) and
+         1 <= (retry_after(r) or 0) <= 60,
+         "101st ticket list: 429 by the sub-limit, costs nothing, "
+         "Retry-After 1..60, Remaining still 293", r)
+    r = c.get("/tickets/1", conn=conn)
+    T.ok(r.status == 200 and rl(r) == (400, 292, 1),
+         "while /tickets/1 still works", r)
+
+    drain = [c.get("/tickets/1", conn=conn) for _ in range(292)]
+    T.ok(all(x.status == 200 for x in drain) and
+         rl(drain[-1]) == (400, 0, 1),
+         "the account's 400 credits all usable, Remaining 0", drain[-1])
+    r = c.get("/tickets/1", conn=conn)
+    T.ok(is_429(r) and rl(r) == (400, 0, 0) and
+         1 <= (retry_after(r) or 0) <= 60,
+         "after exactly 400 credits: 429, Retry-After 1..60, the three "
+         "headers", r)
+    r = c.call("POST", "/tickets", {"subject": "s", "description": "d",
+                                    "requester_id": 1001}, conn=conn)
+    T.ok(is_429(r) and c.control("GET", "/count").json["count"] == 399,
+         "a refused write is recorded but not done", r)
+    T.eq(c.control("GET", "/state/tickets").json[-1]["id"], 120,
+         "no ticket created by the refused POST")
+    conn.close()
+    st = c.control("GET", "/stats").json
+    T.eq((st["requests"], st["too_many"], st["credits_used"],
+          st["window"]["remaining"], st["by_class"]["list_tickets"]),
+         (399, 3, 400, 0, {"requests": 101, "too_many": 1, "window": 100,
+                           "limit": 100}),
+         "stats: requests, too_many, credits_used, by_class exact")
+
+    advance(c, 60)
+    r = c.get("/tickets/1")
+    T.ok(r.status == 200 and rl(r) == (400, 399, 1),
+         "the next window has all credits again", r)
+    r = c.get("/tickets?per_page=1")
+    T.eq(r.status, 200, "and the list sub-limit starts over")
+
+    account(c, rate=3)
+    for _ in range(3):
+        c.get("/tickets/1")
+    r = c.get("/tickets/1")
+    T.ok(is_429(r) and retry_after(r) == 60, "rate 3: 4th -> 429, "
+         "Retry-After 60 at the window's start", r)
+    advance(c, 45)
+    r = c.get("/tickets/1")
+    T.ok(is_429(r) and retry_after(r) == 15,
+         "45 s later Retry-After says 15", r)
+    advance(c, 15)
+    r = c.get("/tickets/1")
+    T.ok(r.status == 200 and rl(r) == (3, 2, 1),
+         "after Retry-After the call goes through", r)
+    r = c.get("/tickets?include=stats")
+    T.ok(is_429(r) and rl(r) == (3, 2, 0),
+         "a list with include (3 credits) does not fit in 2: 429", r)
+    r = c.get("/tickets/1")
+    T.ok(r.status == 200 and rl(r) == (3, 1, 1),
+         "a 1-credit call still fits", r)
+
+    acct = account(c, rate=400, outside_rate=150)
+    T.ok(acct["rate"] == 400 and acct["outside_rate"] == 150,
+         "POST /__control/account changes the settings", acct)
+    r = c.get("/tickets/1")
+    T.ok(rl(r) == (400, 399, 1), "new window after a settings change", r)
+    advance(c, 30)
+    r = c.get("/tickets/1")
+    T.ok(321 <= rl(r)[1] <= 323, "outside 150/min: half a minute later "
+         "about 75 credits gone (+2 own)", r.headers)
+    advance(c, 29)
+    r = c.get("/tickets/1")
+    T.ok(r.status == 200 and 247 <= rl(r)[1] <= 250,
+         "--outside-rate 150 at rate 400: about 250 left at the minute's "
+         "end", r.headers)
+    st = c.control("GET", "/stats").json
+    T.ok(145 <= st["window"]["outside"] <= 150 and
+         st["window"]["used"] == 3, "stats: outside and own use", st)
+    advance(c, 2)
+    r = c.get("/tickets/1")
+    T.ok(rl(r) == (400, 399, 1), "outside use starts over with the window",
+         r.headers)
+
+    account(c, rate=100, outside_rate=600)
+    c.get("/tickets/1")
+    advance(c, 30)
+    r = c.get("/tickets/1")
+    T.ok(is_429(r) and rl(r)[1] == 0 and retry_after(r) == 30,
+         "outside use can take the whole window", r)
+
+    account(c, rate=400, outside_rate=0, sublimits={"list_tickets": 2})
+    codes = [c.get("/tickets?per_page=1").status for _ in range(3)]
+    T.eq(codes, [200, 200, 429], "sublimits set at runtime: list_tickets=2")
+    codes = [c.get("/contacts?per_page=1").status for _ in range(3)]
+    T.eq(codes, [200, 200, 200], "other classes keep their own limits")
+    for settings, name in (
+            ({"rate": "x"}, "rate not a number"),
+            ({"rate": 0}, "rate 0"),
+            ({"outside_rate": -1}, "negative outside_rate"),
+            ({"sublimits": {"search": 1}}, "unknown sub-limit class"),
+            ({"rate": None, "outside_rate": 5}, "outside_rate without rate"),
+            ({"speed": 1}, "unknown setting")):
+        r = c.control("POST", "/account", settings)
+        T.ok(r.status == 400 and "error" in (r.json or {}),
+             "/__control/account: %s -> 400" % name, r)
+    for rate, want in ((700, [200, 200, 280, 280]), (50, [5, 5, 20, 20]),
+                       (300, [30, 30, 120, 120])):
+        subs = account(c, rate=rate, sublimits={})["sublimits"]
+        T.eq([subs[k] for k in ("list_tickets", "list_contacts",
+                                "create_ticket", "update_ticket")], want,
+             "rate %d: sub-limits %s" % (rate, want))
+    r = c.control("POST", "/clock", {"advance": -5})
+    T.eq(r.status, 400, "the clock only goes forward")
+
+    account(c, rate=400)
+    c.fault(mode="ratelimit", retry_after=17)
+    r = c.get("/tickets/1")
+    T.ok(r.status == 429 and retry_after(r) == 17, "ratelimit fault "
+         "still works with a rate", r)
+    r = c.get("/tickets/1")
+    T.ok(rl(r) == (400, 399, 1), "and costs nothing", r.headers)
+    for path in ("/tickets/1", "/tickets/2"):
+        c.fault(mode="truncate", path_prefix="/api/v2" + path)
+    for path in ("/tickets/1", "/tickets/2"):
+        try:
+            c.get(path)
+        except (http.client.HTTPException, OSError):
+            pass
+    r = c.get("/tickets/1")
+    T.ok(rl(r) == (400, 396, 1), "a truncated answer is charged too",
+         r.headers)
+
+    r = c.control("POST", "/reset")
+    st = c.control("GET", "/stats").json
+    T.ok(r.status == 200 and st["requests"] == 0 and st["too_many"] == 0
+         and st["credits_used"] == 0 and st["window"]["remaining"] == 400
+         and st["window"]["resets_in"] == 0 and
+         c.control("GET", "/account").json["rate"] == 400,
+         "reset zeroes stats and window, keeps the settings", st)
+
+    # Many clients at once: exactly 400 credits admitted.
+    codes = []
+    lock = threading.Lock()
+
+    def client():
+        conn = c.connect()
+        mine = [c.get("/tickets/1", conn=conn).status for _ in range(60)]
+        conn.close()
+        with lock:
+            codes.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    st = c.control("GET", "/stats").json
+    T.ok(codes.count(200) == 400 and codes.count(429) == 80 and
+         st["too_many"] == 80 and st["requests"] == 480,
+         "8 clients x 60 requests: exactly 400 admitted, 80 refused",
+         (codes.count(200), codes.count(429), st))
+
+
+def test_limit_options():
+    proc, port = start_fake(["--account-rate", "200", "--outside-rate",
+                             "10", "--sublimit", "list_tickets=50",
+                             "--sublimit", "create_ticket=7"])
+    try:
+        acct = Client(port).control("GET", "/account").json
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    T.eq((acct["rate"], acct["outside_rate"], acct["sublimits"]),
+         (200, 10, {"list_tickets": 50, "list_contacts": 20,
+                    "create_ticket": 7, "update_ticket": 80}),
+         "--account-rate 200 --outside-rate 10 --sublimit x2")
+    for args in (["--sublimit", "list_tickets=5"],
+                 ["--outside-rate", "5"],
+                 ["--account-rate", "0"],
+                 ["--account-rate", "10", "--sublimit", "search=5"],
+                 ["--account-rate", "10", "--sublimit", "list_tickets"],
+                 ["--account-rate", "10", "--sublimit", "list_tickets=x"]):
+        run = subprocess.run([sys.executable, FAKE, "--port", "0"] + args,
+                             capture_output=True, text=True, timeout=30)
+        T.ok(run.returncode == 2 and "error:" in run.stderr and
+             "READY" not in run.stdout,
+             "bad options refused: %s" % " ".join(args), run.stderr)
+
+
 def main():
     proc, port = start_fake()
     T.ok(port > 0, "fake started, READY %d" % port)
@@ -896,6 +1170,7 @@ def main():
             except Exception as exc:        # keep going, report the crash
                 T.ok(False, "%s crashed: %r" % (test.__name__, exc))
         test_reset(c, initial_tickets, initial_contacts)
+        test_unlimited(c)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -904,6 +1179,15 @@ def main():
             proc.kill()
             code = "timeout"
     T.eq(code, 0, "SIGTERM -> clean exit 0")
+    proc, port = start_fake(["--account-rate", "400"])
+    try:
+        test_rate_limit(Client(port))
+    except Exception as exc:
+        T.ok(False, "test_rate_limit crashed: %r" % exc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    test_limit_options()
     return T.done()
 
 
