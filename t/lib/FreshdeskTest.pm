@@ -487,6 +487,14 @@ sub access_log {
     return <$fh> // '';
 }
 
+# any log file of the test, by path
+sub access_log_file {
+    my ($self, $path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    return <$fh> // '';
+}
+
 sub dump_log {
     my ($self) = @_;
     diag("error.log:\n" . $self->error_log);
