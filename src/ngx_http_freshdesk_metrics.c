@@ -37,6 +37,8 @@ typedef struct {
     ngx_atomic_t   upstream_sum_ms;
     ngx_atomic_t   gateway[FD_BUCKETS];
     ngx_atomic_t   gateway_sum_ms;
+    ngx_atomic_t   account_wait[FD_BUCKETS];    /* calls that waited */
+    ngx_atomic_t   account_wait_sum_ms;
 } ngx_http_freshdesk_metrics_t;
 
 
@@ -330,6 +332,12 @@ ngx_http_freshdesk_metrics_log(ngx_http_request_t *r)
     ngx_http_freshdesk_metrics_observe(mt->gateway, &mt->gateway_sum_ms,
                                        ms > 0 ? (ngx_msec_t) ms : 0);
 
+    if (ctx->quota.account_waited) {
+        ngx_http_freshdesk_metrics_observe(mt->account_wait,
+                                           &mt->account_wait_sum_ms,
+                                           ctx->quota.account_waited);
+    }
+
     return NGX_OK;
 }
 
@@ -357,7 +365,7 @@ size_t
 ngx_http_freshdesk_metrics_size(void)
 {
     return (FD_METRICS_TOOLS + 1) * FD_OUTCOMES * 128
-           + (FD_METHODS + FD_REFUSED) * 96 + 2 * FD_BUCKETS * 96 + 4096;
+           + (FD_METHODS + FD_REFUSED) * 96 + 3 * FD_BUCKETS * 96 + 4096;
 }
 
 
@@ -442,6 +450,12 @@ ngx_http_freshdesk_metrics_prometheus(ngx_http_request_t *r, u_char *p)
             "freshdesk_gateway_duration_seconds",
             "The gateway's own time for a tool call (Freshdesk's excluded)",
             mt->gateway, &mt->gateway_sum_ms);
+
+    p = ngx_http_freshdesk_metrics_histogram(p,
+            "freshdesk_account_wait_seconds",
+            "How long tool calls waited for an account credit (those that "
+            "waited)",
+            mt->account_wait, &mt->account_wait_sum_ms);
 
     return p;
 }

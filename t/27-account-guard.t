@@ -261,6 +261,11 @@ my ($rw, $xw) = call($a, path => '/wait/mcp');
 ok(ok_call($rw, $xw), 'a call that finds the account paused waits and goes');
 like($t->access_log_file("$d/logs/guard.log"), qr/g=passed left=\d+ waited=(0\.[5-9]|1\.|2\.)\d*/,
      '$freshdesk_account_waited says how long');
+$prom = $t->http_request(method => 'GET', path => '/status?format=prometheus');
+like($prom->{body}, qr/freshdesk_account_wait_seconds_count [1-9]/,
+     'Prometheus: the wait in its histogram');
+like($prom->{body}, qr/freshdesk_account_waited_total\{zone="fd",account="$a",tenant="acme"\} 1/,
+     'Prometheus: the wait counted for the tenant');
 
 # --- dry run: counted, never refused ---------------------------------------------
 
