@@ -167,6 +167,11 @@ $families{$_} = 1 for map { "freshdesk_redis_$_" }
     qw(up fallback_active commands_total errors_total fallbacks_total
        rtt_seconds owed_actions);
 
+# the account guard's families need a guarded account: t/27 shows them
+$families{$_} = 1 for map { "freshdesk_account_$_" }
+    qw(credits_remaining credits_limit upstream_429_total waited_total
+       refused_total);
+
 for my $file ('contrib/grafana/freshdesk-mcp.json',
               'contrib/prometheus/freshdesk-alerts.yml')
 {
