@@ -5,7 +5,9 @@ SHELL := /bin/bash
 #                 distro nginx (installs missing Debian packages)
 #   make demo     start the gateway + fake Freshdesk on 127.0.0.1:$(PORT)
 #                 (NODES=2: two nodes on PORT, PORT+1 sharing quotas
-#                 through a private Redis)
+#                 through a private Redis; ACCOUNT_RATE=N: the fake
+#                 limits its account to N credits a minute and the
+#                 gateway guards it)
 #   make test     install test tools, build, run the whole suite (prove)
 #   make deb      the Debian package libnginx-mod-http-freshdesk
 #   make clean    remove build outputs
@@ -16,6 +18,7 @@ BUILD     ?= $(CURDIR)/build
 PORT      ?= 8080
 NODES     ?= 1
 PROVE_J   ?= 2
+ACCOUNT_RATE ?=
 
 SO        = $(BUILD)/ngx_http_freshdesk_module.so
 SRCS      = ngx_http_freshdesk_module.c $(wildcard src/*.c) $(wildcard src/*.h)
@@ -67,7 +70,7 @@ $(SO): $(BUILD)/Makefile $(SRCS)
 	$(MAKE) -s -f $(BUILD)/Makefile -C $(NGX_SRC) modules
 
 demo: build
-	@sh tools/demo.sh $(PORT) $(NODES)
+	@sh tools/demo.sh $(PORT) $(NODES) $(ACCOUNT_RATE)
 
 test-deps:
 	@sh tools/deps.sh test

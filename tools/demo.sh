@@ -4,14 +4,27 @@
 # make demo NODES=2: two gateway nodes on PORT and PORT+1 sharing their
 # quotas through a private redis-server (its own port and directory under
 # build/, never the system's service).
+# make demo ACCOUNT_RATE=N: the fake limits its account to N credits a
+# minute, like Freshdesk, and the gateway guards it (headroom 20%, calls
+# wait up to 2 s for a credit).
 # Runs in the foreground; Ctrl-C stops everything it started.
 set -eu
 
 PORT=${1:-8080}
 NODES=${2:-1}
+ACCOUNT_RATE=${3:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TOKEN=demo-token
 NGINX=${NGINX:-/usr/sbin/nginx}
+
+case "$ACCOUNT_RATE" in
+''|*[!0-9]*|0)
+    [ -n "$ACCOUNT_RATE" ] && { echo "demo: ACCOUNT_RATE must be a number of credits a minute" >&2; exit 2; }
+    FAKE_ARGS=""
+    GUARD_LINE="" ;;
+*)  FAKE_ARGS="--account-rate $ACCOUNT_RATE"
+    GUARD_LINE="freshdesk_account_guard account=demo rate=$ACCOUNT_RATE/m headroom=20% wait=2s;" ;;
+esac
 
 case "$NODES" in
 1)  FAKE_PORT=${FAKE_PORT:-$((PORT + 1))}
@@ -39,7 +52,7 @@ cleanup() {
 mkdir -p "$BASE"
 chmod 755 "$BASE"
 
-python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE_PORT" \
+python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE_PORT" $FAKE_ARGS \
     > "$BASE/fake.log" 2>&1 &
 FAKE=$!
 trap cleanup INT TERM EXIT
@@ -74,6 +87,7 @@ for n in $(seq 1 "$NODES"); do
     sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@ROOT@|$ROOT|g" \
         -e "s|@PORT@|$NODE_PORT|g" -e "s|@FAKE_PORT@|$FAKE_PORT|g" \
         -e "s|@TOKEN@|$TOKEN|g" -e "s|@REDIS@|$REDIS_LINE|g" \
+        -e "s|@GUARD@|$GUARD_LINE|g" \
         "$ROOT/tools/demo.conf.in" > "$PREFIX/nginx.conf"
 
     "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" \
@@ -91,15 +105,25 @@ else
     WHAT="the gateway"
 fi
 
+GUARD_MSG=""
+if [ -n "$GUARD_LINE" ]; then
+    GUARD_MSG="  account: the fake allows $ACCOUNT_RATE credits a minute; the gateway guards it
+           (headroom 20%, a 2 s wait for a credit)"
+    [ "$NODES" = 2 ] && GUARD_MSG="$GUARD_MSG; each node guards alone
+           (the guard's Redis mode is not built yet: keep the rate per node)"
+fi
+
 cat <<MSG
 
   Freshdesk MCP gateway (demo): $WHAT
   MCP endpoint(s):$URLS
   upstream: fake Freshdesk on 127.0.0.1:$FAKE_PORT (no account needed)
+$GUARD_MSG
+  Three tenants, one token each (the Authorization header):
 
-  Credentials, as a header line:
-
-    Authorization: Bearer $TOKEN
+tenant demo Bearer $TOKEN
+tenant globex Bearer demo-globex
+tenant initech Bearer demo-initech
 
   Client configuration (desktop agents, mcp.json):
 
