@@ -46,7 +46,7 @@ VALGRIND_TESTS = t/01-protocol.t t/02-upstream.t t/05-subrequest.t \
                  t/30-hostile.t
 
 .PHONY: all deps build demo test test-deps test-normal test-asan \
-        test-valgrind test-deb deb fuzz bench clean
+        test-valgrind test-deb deb fuzz bench bench-guard clean
 
 all: build
 
@@ -120,6 +120,11 @@ test-deb: deb test-deps
 	prove t/deb/
 
 # throughput and latency against plain proxy_pass, as a markdown table
+# the account guard against the fake's account limit (bench/guard.sh)
+bench-guard: build
+	@sh tools/deps.sh bench
+	@bash bench/guard.sh
+
 bench: build
 	@sh tools/deps.sh bench
 	@bash bench/run.sh

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# make bench-guard: the account guard against the fake Freshdesk's account
+# limit.  Five tenants, each allowed 100 calls a minute, on one Pro account
+# (400 credits a minute, headroom 20%), driven as hard as they can for
+# MINUTES minutes by wrk; then the same with another integration spending
+# 150 credits a minute on the account (--outside-rate 150).  Two layouts:
+# every tenant on one connection, and one tenant on eight.  Prints, per
+# run: Freshdesk's 429s, the gateway's credits a minute, each tenant's
+# calls against its fair share.  Bounded: 4 x MINUTES minutes.
+#
+# env: MINUTES (default 3), PORT (default 18480)
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MINUTES=${MINUTES:-3}
+PORT=${PORT:-18480}
+FAKE=$((PORT + 1))
+NGINX=${NGINX:-/usr/sbin/nginx}
+MODULE=${MODULE:-$ROOT/build/ngx_http_freshdesk_module.so}
+TENANTS="t1 t2 t3 t4 t5"
+
+D=$(mktemp -d /tmp/fdguard.XXXXXX)
+chmod 755 "$D"
+mkdir -p "$D/logs" "$D/tmp"
+chmod 777 "$D/logs" "$D/tmp"
+
+FAKE_PID=""
+
+cleanup() {
+    [ -f "$D/nginx.pid" ] && kill -QUIT "$(cat "$D/nginx.pid")" 2>/dev/null
+    [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
+    sleep 0.3
+    rm -rf "$D"
+}
+trap cleanup EXIT
+
+cat > "$D/nginx.conf" <<CONF
+load_module $MODULE;
+pid $D/nginx.pid;
+error_log $D/logs/error.log warn;
+worker_processes 2;
+user nobody nogroup;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $D/tmp/body;
+    proxy_temp_path $D/tmp/proxy;
+    fastcgi_temp_path $D/tmp/fastcgi;
+    uwsgi_temp_path $D/tmp/uwsgi;
+    scgi_temp_path $D/tmp/scgi;
+
+    freshdesk_quota_zone fd:10m calls=100/m actions=1000000/month;
+    freshdesk_quota_log_level info;
+
+    upstream freshdesk { server 127.0.0.1:$FAKE; keepalive 16; }
+
+    server {
+        listen 127.0.0.1:$PORT;
+        location = /mcp {
+            freshdesk_mcp;
+            freshdesk_tenant \$http_x_tenant;
+            freshdesk_api_key fd-test-key;
+            freshdesk_quota fd;
+            freshdesk_account_guard account=bench plan=pro headroom=20%
+                                    wait=2s;
+        }
+        location = /status { freshdesk_status; }
+        location /_freshdesk/ {
+            internal;
+            proxy_pass http://freshdesk/api/v2/;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+CONF
+
+run() {   # run LABEL OUTSIDE BIG-CONNS
+    local label=$1 outside=$2 big=$3 t c pids="" start
+
+    python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE" --account-rate 400 \
+        --outside-rate "$outside" > "$D/logs/fake.log" 2>&1 &
+    FAKE_PID=$!
+    for i in $(seq 1 50); do
+        grep -q READY "$D/logs/fake.log" 2>/dev/null && break
+        sleep 0.1
+    done
+
+    rm -f "$D/nginx.pid"
+    "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
+    sleep 0.5
+
+    start=$(date +%s)
+    for t in $TENANTS; do
+        c=1
+        [ "$t" = t1 ] && c=$big
+        TOOL=get_ticket wrk -t1 -c"$c" -d"$((MINUTES * 60))s" \
+            -s "$ROOT/bench/call.lua" -H "X-Tenant: $t" \
+            "http://127.0.0.1:$PORT/mcp" > "$D/logs/wrk-$t.log" 2>&1 &
+        pids="$pids $!"
+    done
+    wait $pids
+
+    python3 - "$label" "$MINUTES" "$outside" \
+        "$(curl -s "http://127.0.0.1:$FAKE/__control/stats")" \
+        "$(curl -s "http://127.0.0.1:$PORT/status")" <<'PY'
+import json, sys
+label, minutes, outside = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fake, status = json.loads(sys.argv[4]), json.loads(sys.argv[5])
+tenants = {t["tenant"]: t["actions_month"]
+           for z in status["zones"] for t in z["tenants"]}
+total = sum(tenants.values())
+fair = total / max(len(tenants), 1)
+worst = max(abs(v - fair) / fair for v in tenants.values()) if fair else 0
+print(f"| {label} | {fake['too_many']} | {fake['requests'] / minutes:.0f} "
+      f"| {' / '.join(str(tenants[t]) for t in sorted(tenants))} "
+      f"| {worst * 100:.1f}% |")
+PY
+    kill -QUIT "$(cat "$D/nginx.pid")"
+    kill "$FAKE_PID"
+    wait "$FAKE_PID" 2>/dev/null || true
+    FAKE_PID=""
+    sleep 1
+    rm -f "$D"/logs/*.state
+}
+
+echo "## Account guard: 5 tenants (100 calls/min each), Pro account (400/min), headroom 20%, ${MINUTES} min"
+echo
+echo "| run | Freshdesk 429s | gateway credits / min | calls per tenant (t1..t5) | worst distance from fair |"
+echo "| --- | ---: | ---: | --- | ---: |"
+run "1 connection each" 0 1
+run "t1 on 8 connections" 0 8
+run "outside 150/min, 1 each" 150 1
+run "outside 150/min, t1 on 8" 150 8
