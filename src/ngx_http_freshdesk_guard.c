@@ -14,7 +14,9 @@
  *     the gateway sent since (credits in flight count at once);
  *   - the window's end, learned: a Remaining that jumps up means that
  *     Freshdesk's window turned, a 429's Retry-After says when it will;
- *     the first window counts from the first call;
+ *     the first window counts from the first call; the guard's own
+ *     clock turns a second after the window should have, so that it
+ *     rather waits than asks a Freshdesk that has not turned yet;
  *   - a pause after a 429, which every worker obeys;
  *   - the credits each endpoint class used in the window;
  *   - the shares: the weight, use and last call of up to 32 tenants.
@@ -39,6 +41,7 @@
 
 
 #define FD_GUARD_PROBE      2           /* credits out, unconfirmed turn */
+#define FD_GUARD_LATE       1000        /* ms: the clock turns after it */
 
 
 typedef struct {
@@ -709,7 +712,7 @@ ngx_http_freshdesk_guard_turn(ngx_http_freshdesk_guard_node_t *gn,
         return;
     }
 
-    gn->window_end = now + window;
+    gn->window_end = now + window + FD_GUARD_LATE;
     gn->used = 0;
     gn->probing = 0;
 
@@ -844,7 +847,7 @@ ngx_http_freshdesk_guard_node(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     gn->limit = (int32_t) ask->conf->rate;
     gn->remaining = gn->limit;
-    gn->window_end = ngx_current_msec + ask->conf->window;
+    gn->window_end = ngx_current_msec + ask->conf->window + FD_GUARD_LATE;
 
     ngx_rbtree_insert(&gsh->rbtree, node);
 
