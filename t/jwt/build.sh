@@ -2,12 +2,14 @@
 # Builds the JWT test driver t/jwt/jwt_check.c against nginx-dev's headers,
 # fuzz/shim.c and the module's JWT/JWKS/JSON sources, like fuzz/build.sh
 # (no nginx binary needed).  usage: t/jwt/build.sh OUT [extra cc flags]
+# JWT_SRC=dir takes jwt.c and jwks.c from a copy (mutation testing).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$1
 shift
 NGX=/usr/share/nginx/src
+JWT_SRC=${JWT_SRC:-$ROOT/src}
 
 [ -f "$ROOT/build/ngx_auto_config.h" ] || make -C "$ROOT" build >/dev/null
 
@@ -17,7 +19,7 @@ INC="-I$NGX/src/core -I$NGX/src/event -I$NGX/src/event/modules \
 
 ${CC:-gcc} -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror "$@" $INC \
     -o "$OUT" "$ROOT/t/jwt/jwt_check.c" "$ROOT/fuzz/shim.c" \
-    "$ROOT/src/ngx_http_freshdesk_jwt.c" "$ROOT/src/ngx_http_freshdesk_jwks.c" \
+    "$JWT_SRC/ngx_http_freshdesk_jwt.c" "$JWT_SRC/ngx_http_freshdesk_jwks.c" \
     "$ROOT/src/ngx_http_freshdesk_json.c" \
     "$ROOT/src/ngx_http_freshdesk_json_scan.c" \
     "$ROOT/src/ngx_http_freshdesk_json_escape.c" \
