@@ -17,7 +17,7 @@ INC="-I$NGX/src/core -I$NGX/src/event -I$NGX/src/event/modules \
      -I$NGX/src/os/unix -I$NGX/src/http -I$NGX/src/http/modules \
      -I$NGX/src/http/v2 -I$ROOT/build -I$ROOT/src"
 
-${CC:-gcc} -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror "$@" $INC \
+${CC:-gcc} -g ${JWT_OPT:--O1} -Wall -Wextra -Wno-unused-parameter -Werror "$@" $INC \
     -o "$OUT" "$ROOT/t/jwt/jwt_check.c" "$ROOT/fuzz/shim.c" \
     "$JWT_SRC/ngx_http_freshdesk_jwt.c" "$JWT_SRC/ngx_http_freshdesk_jwks.c" \
     "$ROOT/src/ngx_http_freshdesk_json.c" \
