@@ -19,6 +19,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 
 #include "ngx_http_freshdesk_jwks.h"
 #include "ngx_http_freshdesk_json.h"
@@ -133,6 +134,13 @@ ngx_http_freshdesk_jwks_parse(ngx_pool_t *pool, u_char *text, size_t len,
             jwks->nkeys++;
             continue;
         }
+
+        /*
+         * what OpenSSL refused stays in its per-thread error queue, and
+         * nginx would report it later on a TLS connection, at ALERT
+         */
+
+        ERR_clear_error();
 
         if (ngx_http_freshdesk_jwks_skip(pool, jwks, i, &key->kid, reason)
             != NGX_OK)

@@ -21,6 +21,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/bn.h>
 #include <openssl/rsa.h>
+#include <openssl/err.h>
 
 #include "ngx_http_freshdesk_jwt.h"
 #include "ngx_http_freshdesk_json.h"
@@ -440,6 +441,7 @@ ngx_http_freshdesk_jwt_signature(ngx_str_t *input, ngx_str_t *sig,
             ECDSA_SIG_free(ec);
             BN_free(r);
             BN_free(s);
+            ERR_clear_error();
             return NGX_ERROR;
         }
 
@@ -450,6 +452,7 @@ ngx_http_freshdesk_jwt_signature(ngx_str_t *input, ngx_str_t *sig,
 
         if (n <= 0 || n > (int) sizeof(der)) {
             ECDSA_SIG_free(ec);
+            ERR_clear_error();
             return NGX_ERROR;
         }
 
@@ -457,6 +460,7 @@ ngx_http_freshdesk_jwt_signature(ngx_str_t *input, ngx_str_t *sig,
         ECDSA_SIG_free(ec);
 
         if (n <= 0) {
+            ERR_clear_error();
             return NGX_ERROR;
         }
 
@@ -482,6 +486,7 @@ ngx_http_freshdesk_jwt_signature(ngx_str_t *input, ngx_str_t *sig,
 
     md = EVP_MD_CTX_new();
     if (md == NULL) {
+        ERR_clear_error();
         return NGX_ERROR;
     }
 
@@ -508,6 +513,16 @@ ngx_http_freshdesk_jwt_signature(ngx_str_t *input, ngx_str_t *sig,
 done:
 
     EVP_MD_CTX_free(md);
+
+    /*
+     * a failed verification leaves errors in OpenSSL's per-thread queue;
+     * nginx would report them later as "ignoring stale global SSL error"
+     * on some TLS connection, at ALERT
+     */
+
+    if (rc != NGX_OK) {
+        ERR_clear_error();
+    }
 
     return rc;
 }

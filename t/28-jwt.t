@@ -54,6 +54,8 @@ sub run_driver {
     my $rc = $? >> 8;
     unlike($text, qr/Sanitizer|runtime error|LeakSanitizer/,
            "no sanitizer report: $args") or diag($text);
+    unlike($text, qr/openssl-error-left/,
+           "OpenSSL's error queue left empty: $args") or diag($text);
     return ($rc, $text);
 }
 

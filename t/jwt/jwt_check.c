@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <openssl/err.h>
+
 #include "ngx_http_freshdesk_jwks.h"
 #include "ngx_http_freshdesk_jwt.h"
 
@@ -114,6 +116,12 @@ main(int argc, char **argv)
 
     rc = ngx_http_freshdesk_jwks_parse(pool, text, len, &jwks);
     free(text);
+
+    /* the core must leave no error in OpenSSL's queue (nginx ALERTs) */
+
+    if (ERR_peek_error() != 0) {
+        printf("openssl-error-left\n");
+    }
 
     if (strcmp(argv[1], "jwks") == 0 || rc != NGX_OK) {
         if (rc == NGX_OK) {
@@ -228,8 +236,8 @@ main(int argc, char **argv)
                                            atol(argv[3]), &jwt);
 
         printf("%.*s %s", (int) i, line,
-               rc == NGX_ERROR ? "error"
-                               : ngx_http_freshdesk_jwt_status_name(jwt.status));
+               (rc == NGX_ERROR)
+               ? "error" : ngx_http_freshdesk_jwt_status_name(jwt.status));
 
         if (rc == NGX_OK) {
             printf(" sub=%.*s client_id=%.*s scope=%.*s",
@@ -252,6 +260,11 @@ main(int argc, char **argv)
                            claim[k].data);
                 }
             }
+        }
+
+        if (ERR_peek_error() != 0) {
+            printf(" openssl-error-left");
+            ERR_clear_error();
         }
 
         printf(" | %.*s\n", (int) jwt.message.len, jwt.message.data);
