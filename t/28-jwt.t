@@ -136,6 +136,7 @@ my %bad = (
     tampered_claims => 'bad_signature',
     sig_extra_char => 'bad_signature',
     es256_der_signature => 'bad_signature',
+    ps256_salt_64 => 'bad_signature',
     alg_none => 'bad_alg',
     alg_none_nokid => 'bad_alg',
     alg_none_upper => 'bad_alg',

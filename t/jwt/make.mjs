@@ -167,6 +167,8 @@ const craft = (header, claims, alg, key) => {
   let sig;
   if (alg === 'RS256') sig = crypto.sign('sha256', Buffer.from(input), key);
   if (alg === 'ES256') sig = crypto.sign('sha256', Buffer.from(input), { key, dsaEncoding: 'der' });
+  if (alg === 'PS256-salt64') sig = crypto.sign('sha256', Buffer.from(input), {
+    key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 });
   if (alg === 'HMAC') sig = crypto.createHmac('sha256', key).update(input).digest();
   return `${input}.${sig ? b64u(sig) : ''}`;
 };
@@ -179,6 +181,7 @@ add('hs256_pem_as_secret', craft({ alg: 'HS256', kid: 'rsa1' }, base(), 'HMAC', 
 add('hs256_n_as_secret', craft({ alg: 'HS256', kid: 'rsa1' }, base(), 'HMAC',
                                Buffer.from(jwkRsa.n, 'base64url')));
 add('rs512', craft({ alg: 'RS512', kid: 'rsa1' }, base(), 'RS256', rsa.privateKey));
+add('ps256_salt_64', craft({ alg: 'PS256', kid: 'rsa1' }, base(), 'PS256-salt64', rsa.privateKey));
 add('es256_der_signature', craft({ alg: 'ES256', kid: 'ec1' }, base(), 'ES256', ec.privateKey));
 add('rs256_signed_by_hand', craft({ alg: 'RS256', kid: 'rsa1' }, base(), 'RS256', rsa.privateKey));
 add('exp_string', craft({ alg: 'RS256', kid: 'rsa1' }, { ...base(), exp: String(now + 3600) }, 'RS256', rsa.privateKey));
