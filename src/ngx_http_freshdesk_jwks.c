@@ -343,13 +343,13 @@ static EVP_PKEY *
 ngx_http_freshdesk_jwks_rsa(ngx_str_t *n64, ngx_str_t *e64, ngx_uint_t *bits,
     const char **reason)
 {
-    u_char          nbuf[1050], ebuf[16];
-    BIGNUM         *n, *e;
-    EVP_PKEY       *pkey;
-    ngx_str_t       nb, eb;
-    OSSL_PARAM     *params;
-    EVP_PKEY_CTX   *ctx;
-    OSSL_PARAM_BLD *bld;
+    u_char           nbuf[1050], ebuf[16];
+    BIGNUM          *n, *e;
+    EVP_PKEY        *pkey;
+    ngx_str_t        nb, eb;
+    OSSL_PARAM      *params;
+    EVP_PKEY_CTX    *ctx;
+    OSSL_PARAM_BLD  *bld;
 
     nb.data = nbuf;
     eb.data = ebuf;
