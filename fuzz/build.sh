@@ -27,9 +27,10 @@ SRC="$ROOT/fuzz/shim.c $ROOT/src/ngx_http_freshdesk_json.c \
      $ROOT/src/ngx_http_freshdesk_catalog_admin.c \
      $ROOT/src/ngx_http_freshdesk_catalog_kb.c \
      $ROOT/src/ngx_http_freshdesk_cursor.c \
-     $ROOT/src/ngx_http_freshdesk_resp.c"
+     $ROOT/src/ngx_http_freshdesk_resp.c \
+     $ROOT/src/ngx_http_freshdesk_jwks.c $ROOT/src/ngx_http_freshdesk_jwt.c"
 
-for t in rpc build cursor resp; do
+for t in ${FUZZ_TARGETS:-rpc build cursor resp jwt}; do
     clang $FLAGS $INC -o "$OUT/fuzz_$t" "$ROOT/fuzz/fuzz_$t.c" $SRC \
         -ljansson -lcrypto
 done

@@ -12,7 +12,7 @@ status=0
 
 mkdir -p "$OUT/artifacts"
 
-for t in rpc build cursor resp; do
+for t in ${FUZZ_TARGETS:-rpc build cursor resp jwt}; do
     work="$OUT/corpus-$t"
     rm -rf "$work"
     mkdir -p "$work"
