@@ -772,7 +772,12 @@ ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
  * reached Freshdesk, whatever it answered (2xx, 4xx, 5xx, a timeout: it
  * did or may have done the work).  Refunded: an upstream 429, which is
  * the account's limit, not the tenant's doing, and a request that never
- * left (connection refused, the client gone before it was sent).
+ * left (connection refused, the client gone before it was sent).  A call
+ * decided by Redis is refunded there (sent once, not waited for); one
+ * decided here, also after a take that got no reply (a doubt), in the
+ * zone, where it takes one action off what the node owes Redis, plain or
+ * in doubt: exact when that debt would count, one action too many when
+ * it was a doubt whose command had run (never undercharged).
  */
 
 void

@@ -283,6 +283,27 @@ like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ timed out; calls are decided witho
      'the outage is logged');
 like($c->error_log, qr/Redis 127\.0\.0\.1:\d+ is back/, 'the recovery too');
 
+# A refund of a call whose take got no reply: its action was counted here
+# and kept as a doubt; the refund takes it off the doubt.  Redis is paused,
+# then killed and started empty, so the take never ran there: the doubt
+# counts, and must count the refunded call's action no more.
+
+kill 'STOP', $main->{redis_pid};
+$main->fake_fault(mode => 'ratelimit', retry_after => 30);
+($res, $r) = globex($c);
+ok($r->{isError}, 'paused, fail=local: a 429 from Freshdesk is an error');
+($res, $r) = globex($c);
+ok(!$r->{isError}, 'paused, fail=local: the next call admitted');
+kill 'KILL', $main->{redis_pid};
+waitpid($main->{redis_pid}, 0);
+delete $main->{redis_pid};
+$main->start_redis;
+ok(wait_for(sub { actions_in_redis('globex') >= 1 }),
+   'Redis back empty: the admitted call\'s action is added');
+sleep 1.2;
+is(actions_in_redis('globex'), 1,
+   'the refunded call in doubt is not counted: exactly 1 action');
+
 # Redis stopped and started again (its data gone): what was counted here
 # during the outage is all it knows of the month then
 
