@@ -39,7 +39,7 @@ typedef struct {
 } ngx_http_freshdesk_quota_owed_more_t;
 
 
-/* overlays ngx_rbtree_node_t from its color field; 56 bytes + tenant */
+/* overlays ngx_rbtree_node_t from its color field; 68 bytes + tenant */
 typedef struct {
     u_char                               color;
     u_char                               len;
