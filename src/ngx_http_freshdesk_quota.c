@@ -10,8 +10,12 @@
  * zone's shared memory (quota_shm.c, every zone has it) and, for zones
  * declared with freshdesk_quota_redis, Redis (quota_redis.c).  When Redis
  * cannot answer, this file decides (fail=local counts in shared memory
- * and owes Redis the actions, closed refuses, open admits uncounted), and
- * it sends the owed actions back to Redis from a sweep.
+ * and owes Redis the calls and actions, closed refuses, open admits
+ * uncounted), and it sends what is owed back to Redis with the tenant's
+ * next take or from a sweep.  A command that got no reply may have run:
+ * its tag, what it carried and what was counted here instead become a
+ * doubt in the tenant's node, which Redis counts only if the command has
+ * not run (exactly once; see quota_redis.c).
  *
  * Headers: the verdict stays in the request's context (ctx->quota); a
  * header filter adds RateLimit-Policy, RateLimit and Retry-After to the
@@ -48,6 +52,7 @@ typedef struct {
 typedef struct {
     ngx_http_freshdesk_quota_ctx_t    *qctx;
     ngx_http_freshdesk_quota_owed_t    owed;
+    ngx_http_freshdesk_quota_tag_t     tag;
     ngx_uint_t                         pending;
     u_char                             tenant[255];
 } ngx_http_freshdesk_quota_sync_t;
@@ -116,7 +121,11 @@ static ngx_int_t ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action);
 static void ngx_http_freshdesk_quota_cleanup(void *data);
 static void ngx_http_freshdesk_quota_sweep(ngx_event_t *ev);
-static void ngx_http_freshdesk_quota_synced(void *data, ngx_int_t added);
+static void ngx_http_freshdesk_quota_synced(void *data,
+    ngx_http_freshdesk_quota_result_t *res);
+static void ngx_http_freshdesk_quota_owed_back(
+    ngx_http_freshdesk_quota_pending_t *p, ngx_http_freshdesk_ctx_t *ctx,
+    ngx_http_freshdesk_quota_tag_t *tag, ngx_uint_t before);
 static void ngx_http_freshdesk_quota_timer(ngx_event_t *ev);
 static ngx_uint_t ngx_http_freshdesk_quota_writer(void);
 
@@ -763,7 +772,12 @@ ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
  * reached Freshdesk, whatever it answered (2xx, 4xx, 5xx, a timeout: it
  * did or may have done the work).  Refunded: an upstream 429, which is
  * the account's limit, not the tenant's doing, and a request that never
- * left (connection refused, the client gone before it was sent).
+ * left (connection refused, the client gone before it was sent).  A call
+ * decided by Redis is refunded there (sent once, not waited for); one
+ * decided here, also after a take that got no reply (a doubt), in the
+ * zone, where it takes one action off what the node owes Redis, plain or
+ * in doubt: exact when that debt would count, one action too many when
+ * it was a doubt whose command had run (never undercharged).
  */
 
 void
@@ -803,8 +817,8 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     tenant.len = ngx_min(ctx->tenant.len, 255);
 
     if (q->redis) {
-        if (ngx_http_freshdesk_quota_redis_refund(qctx->redis, r->pool,
-                                                  &tenant, 0, q->redis_sec,
+        if (ngx_http_freshdesk_quota_redis_refund(qctx->redis, &tenant, 0,
+                                                  q->redis_sec,
                                                   q->redis_month)
             == NGX_DECLINED)
         {
@@ -1300,11 +1314,10 @@ ngx_http_freshdesk_quota_guard_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * A decision asked of Redis, for a call (action 0, with the actions this
- * node owes Redis for the tenant) or for a retry's action (1): NGX_AGAIN,
- * the request waits; NGX_DONE, decide here (fail=local); NGX_OK or
- * NGX_DECLINED, decided by fail=open or fail=closed, or, for an action,
- * here.
+ * A decision asked of Redis, for a call (action 0, with what this node
+ * owes Redis for the tenant) or for a retry's action (1): NGX_AGAIN, the
+ * request waits; NGX_OK or NGX_DECLINED, decided without Redis (it could
+ * not be sent) by fail=open or fail=closed, or here (fail=local).
  */
 
 static ngx_int_t
@@ -1313,6 +1326,7 @@ ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action)
 {
     ngx_int_t                            rc;
+    ngx_uint_t                           before;
     ngx_pool_cleanup_t                  *cln;
     ngx_http_freshdesk_quota_pending_t  *p;
 
@@ -1342,10 +1356,12 @@ ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
     p->ask = *ask;
     p->action = action;
 
+    p->ask.carries = 0;
+
     if (!action) {
-        p->ask.owed = ngx_http_freshdesk_quota_shm_owed_take(qctx,
+        p->ask.carries = ngx_http_freshdesk_quota_shm_owed_take(qctx,
                                                          &p->ask.tenant,
-                                                         &p->ask.owed_month);
+                                                         &p->ask.owed);
     }
 
     rc = ngx_http_freshdesk_quota_redis_ask(qctx->redis, r->pool,
@@ -1359,22 +1375,51 @@ ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
         return NGX_AGAIN;
     }
 
-    /* not sent: what it carried goes back to the node */
-
-    if (p->ask.owed) {
-        ngx_http_freshdesk_quota_shm_owed_give(qctx, &p->ask.tenant,
-                                               p->ask.owed,
-                                               p->ask.owed_month);
-        p->ask.owed = 0;
-    }
-
     if (rc == NGX_ERROR) {
+        ngx_http_freshdesk_quota_owed_back(p, ctx, NULL, 1);
         return NGX_ERROR;
     }
 
-    /* no connection now: decided without Redis, at once */
+    /* no connection now: decided without Redis, at once; nothing ran */
 
-    return ngx_http_freshdesk_quota_fallback(r, ctx, qctx, ask, action);
+    before = ctx->quota.taken;
+
+    rc = ngx_http_freshdesk_quota_fallback(r, ctx, qctx, &p->ask, action);
+
+    if (rc == NGX_DONE) {
+        rc = ngx_http_freshdesk_quota_local(r, ctx, qctx, &p->ask);
+    }
+
+    ngx_http_freshdesk_quota_owed_back(p, ctx, NULL, before);
+
+    return rc;
+}
+
+
+/*
+ * Without Redis's answer: what the command carried back to the node, and
+ * the call the fallback counted here (fail=local) owed to Redis; tag set
+ * (no reply: the command may have run), as one doubt of that command.
+ * before: ctx->quota.taken before the fallback.
+ */
+
+static void
+ngx_http_freshdesk_quota_owed_back(ngx_http_freshdesk_quota_pending_t *p,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_tag_t *tag,
+    ngx_uint_t before)
+{
+    ngx_uint_t  local;
+
+    local = !before && ctx->quota.taken
+            && p->qctx->redis->fail == NGX_HTTP_FRESHDESK_REDIS_LOCAL;
+
+    if (p->ask.carries || (local && (tag || !p->action))) {
+        ngx_http_freshdesk_quota_shm_owed_give(p->qctx, &p->ask.tenant,
+                                   p->ask.carries ? &p->ask.owed : NULL, tag,
+                                   local, local && !p->action);
+    }
+
+    p->ask.carries = 0;
 }
 
 
@@ -1429,6 +1474,7 @@ ngx_http_freshdesk_quota_remote_done(void *data,
     ngx_http_freshdesk_quota_pending_t *p = data;
 
     ngx_int_t                         rc;
+    ngx_uint_t                        before;
     ngx_connection_t                 *c;
     ngx_http_request_t               *r;
     ngx_http_freshdesk_ctx_t         *ctx;
@@ -1446,18 +1492,15 @@ ngx_http_freshdesk_quota_remote_done(void *data,
 
     ngx_http_set_log_request(c->log, r);
 
-    if (res == NULL) {
+    if (res->outcome != NGX_HTTP_FRESHDESK_QUOTA_ANSWERED) {
 
-        /* no answer, or not one to use: without Redis */
+        /*
+         * No answer, or not one to use: without Redis.  What it carried
+         * and what is counted here instead: owed, or, when no reply came
+         * (it may have run), a doubt of the command
+         */
 
-        if (p->ask.owed) {
-            ngx_http_freshdesk_quota_shm_owed_give(qctx, &p->ask.tenant,
-                                                   p->ask.owed,
-                                                   p->ask.owed_month);
-            p->ask.owed = 0;
-        }
-
-        p->ask.owed = 0;
+        before = q->taken;
 
         rc = ngx_http_freshdesk_quota_fallback(r, ctx, qctx, &p->ask,
                                                p->action);
@@ -1466,10 +1509,14 @@ ngx_http_freshdesk_quota_remote_done(void *data,
             rc = ngx_http_freshdesk_quota_local(r, ctx, qctx, &p->ask);
         }
 
+        ngx_http_freshdesk_quota_owed_back(p, ctx,
+                          res->outcome == NGX_HTTP_FRESHDESK_QUOTA_UNSURE
+                          ? &res->tag : NULL, before);
+
         goto done;
     }
 
-    p->ask.owed = 0;
+    p->ask.carries = 0;
 
     if (p->action) {
         q->actions_remaining = q->actions_limit > (ngx_int_t) res->actions
@@ -1536,21 +1583,27 @@ ngx_http_freshdesk_quota_cleanup(void *data)
 {
     ngx_http_freshdesk_quota_pending_t  *p = data;
 
-    /* a command on its way: what it had taken to send is given back */
+    ngx_http_freshdesk_quota_tag_t  tag;
 
-    if (ngx_http_freshdesk_quota_redis_cancel(p->handle) && p->ask.owed) {
+    /*
+     * A command on its way: what it carried, back as a doubt (it may run
+     * yet; the script's check of its tag settles it either way)
+     */
+
+    if (ngx_http_freshdesk_quota_redis_cancel(p->handle, &tag)
+        && p->ask.carries)
+    {
         ngx_http_freshdesk_quota_shm_owed_give(p->qctx, &p->ask.tenant,
-                                               p->ask.owed,
-                                               p->ask.owed_month);
-        p->ask.owed = 0;
+                                               &p->ask.owed, &tag, 0, 0);
+        p->ask.carries = 0;
     }
 }
 
 
 /*
- * Every second, while Redis answers: the actions counted here while it
- * was away, for the tenants that have not called since, one "sync" per
- * tenant; the next sweep waits for the replies of the last.
+ * Every second, while Redis answers: what was counted here while it was
+ * away (and the doubts), for the tenants that have not called since, one
+ * "sync" per tenant; the next sweep waits for the replies of the last.
  */
 
 static void
@@ -1576,7 +1629,7 @@ ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
         return;
     }
 
-    /* a batch of tenants; their owed actions are off the nodes now */
+    /* a batch of tenants; what they owe is off the nodes now */
 
     for (i = 0; i < FD_QUOTA_SWEEP_MAX; i++) {
         owed[i].tenant.data = sync[i].tenant;
@@ -1590,14 +1643,14 @@ ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
         sync[i].owed = owed[i];
 
         if (ngx_http_freshdesk_quota_redis_sync(rd, &sync[i].owed,
+                                                &sync[i].tag,
                                                 ngx_http_freshdesk_quota_synced,
                                                 &sync[i])
             != NGX_OK)
         {
             ngx_http_freshdesk_quota_shm_owed_give(qctx,
                                                    &sync[i].owed.tenant,
-                                                   sync[i].owed.n,
-                                                   sync[i].owed.month);
+                                                   &sync[i].owed, NULL, 0, 0);
             continue;
         }
 
@@ -1608,27 +1661,40 @@ ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
 
 
 static void
-ngx_http_freshdesk_quota_synced(void *data, ngx_int_t added)
+ngx_http_freshdesk_quota_synced(void *data,
+    ngx_http_freshdesk_quota_result_t *res)
 {
     ngx_http_freshdesk_quota_sync_t  *sync = data;
 
+    ngx_uint_t                       i, n;
     ngx_http_freshdesk_quota_ctx_t  *qctx;
 
     qctx = sync->qctx;
     qctx->syncing--;
     sync->pending = 0;
 
-    if (added != NGX_ERROR) {
+    if (res->outcome == NGX_HTTP_FRESHDESK_QUOTA_ANSWERED) {
+        n = sync->owed.n;
+
+        for (i = 0; i < sync->owed.ndoubt; i++) {
+            n += sync->owed.doubt[i].actions;
+        }
+
         ngx_log_error(NGX_LOG_NOTICE, qctx->redis->log, 0,
                       "freshdesk: quota zone \"%V\": %ui actions of tenant "
-                      "\"%V\" counted while Redis was away %s",
-                      &qctx->name, sync->owed.n, &sync->owed.tenant,
-                      added ? "added to Redis" : "dropped (a past month)");
+                      "\"%V\" counted while Redis was away: %ui added to "
+                      "Redis%s", &qctx->name, n, &sync->owed.tenant,
+                      res->calls, res->counted ? ""
+                                               : ", a past month's dropped");
         return;
     }
 
+    /* no reply: a doubt; an error, stale: it has not run, owed as it was */
+
     ngx_http_freshdesk_quota_shm_owed_give(qctx, &sync->owed.tenant,
-                                           sync->owed.n, sync->owed.month);
+                          &sync->owed,
+                          res->outcome == NGX_HTTP_FRESHDESK_QUOTA_UNSURE
+                          ? &res->tag : NULL, 0, 0);
 }
 
 
@@ -1860,7 +1926,10 @@ ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
             ngx_del_timer(&qctx->sync);
         }
 
-        /* owed actions still on their way: back to the node */
+        /*
+         * Syncs still on their way: back to the node, as doubts (sent,
+         * unanswered: they may run yet)
+         */
 
         sync = qctx->sweep;
 
@@ -1870,8 +1939,8 @@ ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
                 qctx->syncing--;
                 ngx_http_freshdesk_quota_shm_owed_give(qctx,
                                                        &sync[k].owed.tenant,
-                                                       sync[k].owed.n,
-                                                       sync[k].owed.month);
+                                                       &sync[k].owed,
+                                                       &sync[k].tag, 0, 0);
             }
         }
 

@@ -15,6 +15,18 @@
  * or with none when Redis cannot answer within the timeout.  What then
  * happens (fail=local, closed, open), and the actions owed to Redis after
  * a local decision, are the front door's business.
+ *
+ * Exactly once: a take, action or sync whose reply does not come may
+ * still have run, or may run later (Redis paused, then woken).  Each
+ * carries its connection's id and its number on it (the tag); the script
+ * keeps per tenant the highest number run of each connection, and runs
+ * nothing at or below it ({-1}, stale).  The front door keeps the tag of
+ * a command that went unanswered (the result's outcome UNSURE) with what
+ * it carried and the call it counted instead (a doubt); the next take or
+ * sync sends the doubts, and the script counts a doubt only when its
+ * command has not run, and claims its number, so that it never runs
+ * after.  The calls counted while Redis was away go to the cluster's
+ * minute window too, while they are recent.
  */
 
 
@@ -25,6 +37,11 @@
 
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
+#define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
+#define FD_QUOTA_ARGS        (10 + FD_QUOTA_OWED_ARGS)
+#define FD_QUOTA_OWED_BUF    (4 * NGX_INT64_LEN                             \
+                              + NGX_HTTP_FRESHDESK_QUOTA_DOUBTS              \
+                                * (16 + 3 * NGX_INT64_LEN))
 
 
 /* a request's command: its arguments kept for a resend as EVAL */
@@ -35,8 +52,10 @@ typedef struct {
     ngx_http_freshdesk_quota_ask_t          *ask;
     ngx_http_freshdesk_quota_redis_done_pt   done;
     void                                    *data;
-    ngx_str_t                                args[11];
+    ngx_str_t                                args[FD_QUOTA_ARGS];
     ngx_uint_t                               nargs;
+    ngx_http_freshdesk_redis_tag_t           tag;
+    u_char                                   buf[FD_QUOTA_OWED_BUF];
     unsigned                                 action:1;
     unsigned                                 eval:1;
 } ngx_http_freshdesk_quota_call_t;
@@ -47,6 +66,7 @@ typedef struct {
     ngx_http_freshdesk_redis_t                *rd;
     ngx_http_freshdesk_quota_redis_synced_pt   synced;
     void                                      *data;
+    ngx_http_freshdesk_redis_tag_t             tag;
 } ngx_http_freshdesk_quota_sync_t;
 
 
@@ -56,6 +76,7 @@ typedef struct {
     ngx_str_t                   user;
     ngx_str_t                   password_file;
     ngx_msec_t                  timeout;
+    ngx_msec_t                  connect_timeout;
     ngx_uint_t                  fail;
     ngx_int_t                   connections;
     ngx_int_t                   share;
@@ -77,6 +98,10 @@ static ngx_int_t ngx_http_freshdesk_quota_redis_num(ngx_pool_t *pool,
     ngx_str_t *s, int64_t n);
 static char *ngx_http_freshdesk_quota_redis_password(ngx_conf_t *cf,
     ngx_http_freshdesk_redis_t *rd, ngx_str_t *file);
+static ngx_uint_t ngx_http_freshdesk_quota_redis_owed_args(ngx_str_t *a,
+    u_char *p, ngx_http_freshdesk_quota_owed_t *owed);
+static ngx_uint_t ngx_http_freshdesk_quota_redis_stale(
+    ngx_http_freshdesk_resp_t *reply);
 
 
 static const char  *ngx_http_freshdesk_quota_redis_fail[] = {
@@ -101,6 +126,10 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
       offsetof(ngx_http_freshdesk_quota_redis_conf_t, timeout), 1, 0, NULL,
       NULL },
 
+    { ngx_string("connect_timeout="), NGX_HTTP_FRESHDESK_PARAM_MSEC,
+      offsetof(ngx_http_freshdesk_quota_redis_conf_t, connect_timeout), 1,
+      0, NULL, NULL },
+
     { ngx_string("fail="), NGX_HTTP_FRESHDESK_PARAM_ENUM,
       offsetof(ngx_http_freshdesk_quota_redis_conf_t, fail), 0, 0, NULL,
       ngx_http_freshdesk_quota_redis_fail },
@@ -122,15 +151,23 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
 
 
 /*
- * KEYS[1]: "<prefix>{<tenant>}"; ARGV[1]: the mode.
- *   take   calls_limit actions_limit dry_run owed owed_month
+ * KEYS[1]: "<prefix>{<tenant>}"; ARGV[1]: the mode.  TAG is the command's
+ * connection id and number; OWED is what the node owes: actions, their
+ * YYYYMM, calls (recent ones), the number of doubts, and per doubt its
+ * tag, actions and calls.
+ *   take   TAG calls_limit actions_limit dry_run OWED
  *          -> {refused (0, 1 calls, 2 actions), calls, actions,
  *              seconds until a call frees, seconds until the month ends,
  *              now, YYYYMM}
- *   action actions_limit dry_run -> {counted (0/1), actions, month end, now,
- *                                    YYYYMM}
+ *   action TAG actions_limit dry_run -> {counted (0/1), actions,
+ *                                        month end, now, YYYYMM}
  *   refund call (0/1) second YYYYMM -> {actions}
- *   sync   owed YYYYMM -> {added (0/1), actions}
+ *   sync   TAG OWED -> {added (0/1, a past month), actions, counted}
+ * A command whose number has run on its connection for this tenant (or
+ * was claimed by a doubt) answers {-1}: stale, nothing counted.
+ * "<base>:s" holds per connection the highest number run; it expires six
+ * hours after a new connection's first command or every 64th command of
+ * one (an EXPIRE per command would cost a third call).
  * The month of TIME is worked out in Lua (no os.date in Redis's Lua):
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
  */
@@ -158,16 +195,43 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local mend = (nera * 146097 + ndoe - 719468) * 86400\n"
 "local ym = y * 100 + m\n"
 "local mk = base .. ':m:' .. ym\n"
+"local wk = base .. ':w'\n"
+"local sk = base .. ':s'\n"
 "local ttl = mend + 35 * 86400\n"
 "local actions = tonumber(redis.call('GET', mk) or '0')\n"
-"if mode == 'take' then\n"
-"  local climit, alimit = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-"  local dry, owed = ARGV[4] == '1', tonumber(ARGV[5])\n"
-"  if owed > 0 and tonumber(ARGV[6]) == ym then\n"
-"    actions = redis.call('INCRBY', mk, owed)\n"
+"local function fresh(c, s)\n"
+"  s = tonumber(s)\n"
+"  if s <= tonumber(redis.call('HGET', sk, c) or '0') then return false end\n"
+"  if redis.call('HSET', sk, c, s) == 1 or s % 64 == 0 then\n"
+"    redis.call('EXPIRE', sk, 21600)\n"
+"  end\n"
+"  return true\n"
+"end\n"
+"local function owe(i)\n"
+"  local n, c = tonumber(ARGV[i]), tonumber(ARGV[i + 2])\n"
+"  for j = i + 4, i + 3 + 4 * tonumber(ARGV[i + 3]), 4 do\n"
+"    if fresh(ARGV[j], ARGV[j + 1]) then\n"
+"      n, c = n + tonumber(ARGV[j + 2]), c + tonumber(ARGV[j + 3])\n"
+"    end\n"
+"  end\n"
+"  if tonumber(ARGV[i + 1]) ~= ym then return -1 end\n"
+"  if n > 0 then\n"
+"    actions = redis.call('INCRBY', mk, n)\n"
 "    redis.call('EXPIREAT', mk, ttl)\n"
 "  end\n"
-"  local wk = base .. ':w'\n"
+"  if c > 0 then\n"
+"    redis.call('HINCRBY', wk, now, c)\n"
+"    redis.call('EXPIRE', wk, 61)\n"
+"  end\n"
+"  return n\n"
+"end\n"
+"if mode ~= 'refund' and not fresh(ARGV[2], ARGV[3]) then\n"
+"  return {-1}\n"
+"end\n"
+"if mode == 'take' then\n"
+"  local climit, alimit = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+"  local dry = ARGV[6] == '1'\n"
+"  owe(7)\n"
 "  local h = redis.call('HGETALL', wk)\n"
 "  local calls, oldest = 0, now\n"
 "  for i = 1, #h, 2 do\n"
@@ -195,7 +259,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  end\n"
 "  return {refused, calls, actions, oldest + 60 - now, mend - now, now, ym}\n"
 "elseif mode == 'action' then\n"
-"  if actions + 1 > tonumber(ARGV[2]) and ARGV[3] ~= '1' then\n"
+"  if actions + 1 > tonumber(ARGV[4]) and ARGV[5] ~= '1' then\n"
 "    return {0, actions, mend - now, now, ym}\n"
 "  end\n"
 "  actions = redis.call('INCR', mk)\n"
@@ -206,25 +270,24 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  local a = tonumber(redis.call('GET', k) or '0')\n"
 "  if a > 0 then a = redis.call('DECR', k) end\n"
 "  if ARGV[2] == '1' then\n"
-"    local wk = base .. ':w'\n"
 "    if tonumber(redis.call('HGET', wk, ARGV[3]) or '0') > 0 then\n"
 "      redis.call('HINCRBY', wk, ARGV[3], -1)\n"
 "    end\n"
 "  end\n"
 "  return {a}\n"
 "elseif mode == 'sync' then\n"
-"  if tonumber(ARGV[3]) ~= ym then return {0, actions} end\n"
-"  actions = redis.call('INCRBY', mk, tonumber(ARGV[2]))\n"
-"  redis.call('EXPIREAT', mk, ttl)\n"
-"  return {1, actions}\n"
+"  local n = owe(4)\n"
+"  if n < 0 then return {0, actions, 0} end\n"
+"  return {1, actions, n}\n"
 "end\n"
 "return redis.error_reply('ERR freshdesk: unknown mode')\n";
 
 
 /*
  * freshdesk_quota_redis zone address [db=N] [user=name]
- *     [password_file=path] [timeout=time] [fail=local|closed|open]
- *     [connections=N] [local_share=N%] [prefix=string];
+ *     [password_file=path] [timeout=time] [connect_timeout=time]
+ *     [fail=local|closed|open] [connections=N] [local_share=N%]
+ *     [prefix=string];
  *
  * The front door has found the zone; args[0] is the address.
  */
@@ -246,6 +309,7 @@ ngx_http_freshdesk_quota_redis_conf(ngx_conf_t *cf, ngx_str_t *zone,
 
     ngx_memzero(&conf, sizeof(ngx_http_freshdesk_quota_redis_conf_t));
     conf.timeout = 50;
+    conf.connect_timeout = 1000;
     conf.connections = 2;
     conf.fail = NGX_HTTP_FRESHDESK_REDIS_LOCAL;
     conf.share = 100;
@@ -281,6 +345,7 @@ ngx_http_freshdesk_quota_redis_conf(ngx_conf_t *cf, ngx_str_t *zone,
     rd->db = conf.db;
     rd->user = conf.user;
     rd->timeout = conf.timeout;
+    rd->connect_timeout = conf.connect_timeout;
     rd->fail = conf.fail;
     rd->nconns = (ngx_uint_t) conf.connections;
     rd->share = (ngx_uint_t) conf.share;
@@ -451,6 +516,8 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
 
     a = call->args;
 
+    /* a[5], a[6]: the tag, filled in by ngx_http_freshdesk_redis_send() */
+
     ngx_str_set(&a[0], "EVALSHA");
     a[1] = rd->sha;
     ngx_str_set(&a[2], "1");
@@ -464,40 +531,45 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
     if (!action) {
         ngx_str_set(&a[4], "take");
 
-        if (ngx_http_freshdesk_quota_redis_num(pool, &a[5], ask->calls_limit)
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[7], ask->calls_limit)
             != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(pool, &a[6],
+            || ngx_http_freshdesk_quota_redis_num(pool, &a[8],
                                                   ask->actions_limit)
-               != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(pool, &a[8], ask->owed)
-               != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(pool, &a[9],
-                                                  ask->owed_month)
                != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[7].data = (u_char *) (ask->dry_run ? "1" : "0");
-        a[7].len = 1;
-        call->nargs = 10;
+        a[9].data = (u_char *) (ask->dry_run ? "1" : "0");
+        a[9].len = 1;
+
+        if (!ask->carries) {
+            ask->owed.n = 0;
+            ask->owed.month = 0;
+            ask->owed.calls = 0;
+            ask->owed.ndoubt = 0;
+        }
+
+        call->nargs = 10 + ngx_http_freshdesk_quota_redis_owed_args(&a[10],
+                                                      call->buf, &ask->owed);
 
     } else {
         ngx_str_set(&a[4], "action");
 
-        if (ngx_http_freshdesk_quota_redis_num(pool, &a[5],
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[7],
                                                ask->actions_limit)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[6].data = (u_char *) (ask->dry_run ? "1" : "0");
-        a[6].len = 1;
-        call->nargs = 7;
+        a[8].data = (u_char *) (ask->dry_run ? "1" : "0");
+        a[8].len = 1;
+        call->nargs = 9;
     }
 
-    call->cmd = ngx_http_freshdesk_redis_send(rd, a, call->nargs,
+    call->cmd = ngx_http_freshdesk_redis_send(rd, a, call->nargs, 5,
+                                   &call->tag,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
 
@@ -506,7 +578,8 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
 
 
 ngx_uint_t
-ngx_http_freshdesk_quota_redis_cancel(void *handle)
+ngx_http_freshdesk_quota_redis_cancel(void *handle,
+    ngx_http_freshdesk_quota_tag_t *tag)
 {
     ngx_http_freshdesk_quota_call_t  *call = handle;
 
@@ -516,6 +589,11 @@ ngx_http_freshdesk_quota_redis_cancel(void *handle)
 
     ngx_http_freshdesk_redis_abandon(call->cmd);
     call->cmd = NULL;
+
+    /* on its way: it may run yet */
+
+    tag->conn = call->tag.conn;
+    tag->seq = call->tag.seq;
 
     return 1;
 }
@@ -535,6 +613,8 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
     rd = call->rd;
     call->cmd = NULL;
 
+    ngx_memzero(&res, sizeof(ngx_http_freshdesk_quota_result_t));
+
     if (reply && reply->value.type == '-' && !call->eval
         && reply->value.str.len >= 8
         && ngx_strncmp(reply->value.str.data, "NOSCRIPT", 8) == 0)
@@ -549,20 +629,36 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         ngx_str_set(&call->args[0], "EVAL");
         call->args[1] = rd->script;
 
+        /* nothing ran: a new tag */
+
         call->cmd = ngx_http_freshdesk_redis_send(rd, call->args,
-                                   call->nargs,
+                                   call->nargs, 5, &call->tag,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
         if (call->cmd) {
             return;
         }
 
-        reply = NULL;
+        /* no connection: certainly not run */
+
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN;
+        call->done(call->data, &res);
+        return;
+    }
+
+    if (reply == NULL) {
+        /* no reply at all: it may have run, or run later */
+
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_UNSURE;
+        res.tag.conn = call->tag.conn;
+        res.tag.seq = call->tag.seq;
+        call->done(call->data, &res);
+        return;
     }
 
     n = 0;
 
-    if (reply && reply->value.type == '*') {
+    if (reply->value.type == '*') {
         n = ngx_min(reply->nelts, 7);
 
         for (i = 0; i < n; i++) {
@@ -577,9 +673,17 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
     if (n < (call->action ? 5 : 7)) {
 
-        /* no answer, an error (OOM, ...), or not ours */
+        /*
+         * An error (OOM, BUSY, ...), stale, or not ours: it has not
+         * counted (stale: its tag was claimed for a doubt, it never will)
+         */
 
-        if (reply) {
+        if (ngx_http_freshdesk_quota_redis_stale(reply)) {
+            ngx_log_error(NGX_LOG_WARN, call->log, 0,
+                          "freshdesk: quota zone \"%V\": Redis refused a "
+                          "command run already (stale)", &rd->zone);
+
+        } else {
             ngx_log_error(NGX_LOG_ERR, call->log, 0,
                           "freshdesk: quota zone \"%V\": Redis answered "
                           "%s%*s", &rd->zone,
@@ -590,13 +694,14 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
                           reply->value.str.data);
         }
 
-        call->done(call->data, NULL);
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN;
+        call->done(call->data, &res);
         return;
     }
 
     rd->stats->last_ok = (ngx_atomic_uint_t) ngx_time();
 
-    ngx_memzero(&res, sizeof(ngx_http_freshdesk_quota_result_t));
+    res.outcome = NGX_HTTP_FRESHDESK_QUOTA_ANSWERED;
 
     if (call->action) {
         /* {counted, actions, month end, now, YYYYMM} */
@@ -624,11 +729,19 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 }
 
 
+/*
+ * A refund (an upstream 429, or a call that could not be made).  Not
+ * tagged, and never sent twice: lost with Redis (a timeout, NOSCRIPT),
+ * the tenant is charged, never undercharged, and never refunded twice.
+ * Stack buffers, no pool: a refund may come from a request's pool
+ * cleanup, while that pool is being destroyed.
+ */
+
 ngx_int_t
 ngx_http_freshdesk_quota_redis_refund(ngx_http_freshdesk_redis_t *rd,
-    ngx_pool_t *pool, ngx_str_t *tenant, ngx_uint_t call, time_t sec,
-    uint32_t month)
+    ngx_str_t *tenant, ngx_uint_t call, time_t sec, uint32_t month)
 {
+    u_char     key[64 + 255 + 2], secs[NGX_INT64_LEN], ym[NGX_INT64_LEN];
     ngx_str_t  a[8];
 
     ngx_str_set(&a[0], "EVALSHA");
@@ -636,22 +749,21 @@ ngx_http_freshdesk_quota_redis_refund(ngx_http_freshdesk_redis_t *rd,
     ngx_str_set(&a[2], "1");
     ngx_str_set(&a[4], "refund");
 
+    a[3].data = key;
+    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd, tenant)
+               - key;
+
     a[5].data = (u_char *) (call ? "1" : "0");
     a[5].len = 1;
 
-    if (ngx_http_freshdesk_quota_redis_key(pool, rd, tenant, &a[3]) != NGX_OK
-        || ngx_http_freshdesk_quota_redis_num(pool, &a[6], sec) != NGX_OK
-        || ngx_http_freshdesk_quota_redis_num(pool, &a[7], month) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    a[6].data = secs;
+    a[6].len = ngx_http_freshdesk_resp_num(secs, sec) - secs;
+    a[7].data = ym;
+    a[7].len = ngx_http_freshdesk_resp_num(ym, month) - ym;
 
-    /*
-     * Not waited for.  Lost with Redis (or after NOSCRIPT): the tenant is
-     * then charged, never undercharged.
-     */
+    /* not waited for */
 
-    if (ngx_http_freshdesk_redis_send(rd, a, 8,
+    if (ngx_http_freshdesk_redis_send(rd, a, 8, 0, NULL,
                                       ngx_http_freshdesk_quota_redis_ignore,
                                       rd)
         == NULL)
@@ -670,17 +782,17 @@ ngx_http_freshdesk_quota_redis_ignore(void *data,
 }
 
 
-/* one tenant's owed actions to Redis, for the month they were counted in */
+/* one tenant's debt to Redis, for the month it was counted in */
 
 ngx_int_t
 ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
-    ngx_http_freshdesk_quota_owed_t *owed,
+    ngx_http_freshdesk_quota_owed_t *owed, ngx_http_freshdesk_quota_tag_t *tag,
     ngx_http_freshdesk_quota_redis_synced_pt synced, void *data)
 {
-    u_char                            key[64 + 255 + 2], n[NGX_INT64_LEN],
-                                      month[NGX_INT64_LEN];
-    ngx_str_t                         a[7];
-    ngx_uint_t                        i;
+    u_char                            key[64 + 255 + 2],
+                                      buf[FD_QUOTA_OWED_BUF];
+    ngx_str_t                         a[7 + FD_QUOTA_OWED_ARGS];
+    ngx_uint_t                        i, n;
     ngx_http_freshdesk_quota_sync_t  *sync;
 
     sync = rd->sweep;
@@ -695,7 +807,11 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
 
     sync = &sync[i];
 
-    /* EVAL, not EVALSHA: rare, and never NOSCRIPT */
+    /*
+     * EVAL, not EVALSHA: rare, and never NOSCRIPT; a[5], a[6]: the tag.
+     * The arguments are copied into the pipeline when queued: stack
+     * buffers will do.
+     */
 
     ngx_str_set(&a[0], "EVAL");
     a[1] = rd->script;
@@ -707,12 +823,9 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
                                                         &owed->tenant)
                - key;
 
-    a[5].data = n;
-    a[5].len = ngx_http_freshdesk_resp_num(n, owed->n) - n;
-    a[6].data = month;
-    a[6].len = ngx_http_freshdesk_resp_num(month, owed->month) - month;
+    n = 7 + ngx_http_freshdesk_quota_redis_owed_args(&a[7], buf, owed);
 
-    if (ngx_http_freshdesk_redis_send(rd, a, 7,
+    if (ngx_http_freshdesk_redis_send(rd, a, n, 5, &sync->tag,
                                       ngx_http_freshdesk_quota_redis_synced,
                                       sync)
         == NULL)
@@ -724,6 +837,9 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
     sync->synced = synced;
     sync->data = data;
 
+    tag->conn = sync->tag.conn;
+    tag->seq = sync->tag.seq;
+
     return NGX_OK;
 }
 
@@ -734,21 +850,97 @@ ngx_http_freshdesk_quota_redis_synced(void *data,
 {
     ngx_http_freshdesk_quota_sync_t  *sync = data;
 
-    ngx_int_t                                  rc;
+    ngx_http_freshdesk_quota_result_t          res;
     ngx_http_freshdesk_quota_redis_synced_pt   synced;
 
-    rc = NGX_ERROR;
+    ngx_memzero(&res, sizeof(ngx_http_freshdesk_quota_result_t));
 
-    if (reply && reply->value.type == '*' && reply->nelts >= 2
-        && reply->elts[0].type == ':')
+    if (reply == NULL) {
+        /* no reply: it may have run, or run later */
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_UNSURE;
+        res.tag.conn = sync->tag.conn;
+        res.tag.seq = sync->tag.seq;
+
+    } else if (reply->value.type == '*' && reply->nelts >= 3
+               && reply->elts[0].type == ':' && reply->elts[1].type == ':'
+               && reply->elts[2].type == ':')
     {
-        rc = reply->elts[0].integer ? 1 : 0;
+        /* {added (0: a past month), actions, counted} */
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_ANSWERED;
+        res.counted = reply->elts[0].integer ? 1 : 0;
+        res.actions = (uint32_t) reply->elts[1].integer;
+        res.calls = res.counted ? (ngx_uint_t) reply->elts[2].integer : 0;
+
+    } else {
+        /* an error, stale: it has not run */
+        res.outcome = NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN;
     }
 
     synced = sync->synced;
     sync->synced = NULL;
 
-    synced(sync->data, rc);
+    synced(sync->data, &res);
+}
+
+
+/*
+ * OWED for the script: actions, YYYYMM, calls, the number of doubts, and
+ * per doubt its connection, number, actions and calls
+ */
+
+static ngx_uint_t
+ngx_http_freshdesk_quota_redis_owed_args(ngx_str_t *a, u_char *p,
+    ngx_http_freshdesk_quota_owed_t *owed)
+{
+    int64_t                            v[4];
+    ngx_uint_t                         i, k, n;
+    ngx_http_freshdesk_quota_doubt_t  *d;
+
+    v[0] = owed->n;
+    v[1] = owed->month;
+    v[2] = owed->calls;
+    v[3] = owed->ndoubt;
+
+    n = 0;
+
+    for (i = 0; i < 4; i++) {
+        a[n].data = p;
+        p = ngx_http_freshdesk_resp_num(p, v[i]);
+        a[n].len = p - a[n].data;
+        n++;
+    }
+
+    for (k = 0; k < owed->ndoubt; k++) {
+        d = &owed->doubt[k];
+
+        a[n].data = p;
+        p = ngx_http_freshdesk_redis_tag_hex(p, d->conn);
+        a[n].len = p - a[n].data;
+        n++;
+
+        v[0] = d->seq;
+        v[1] = d->actions;
+        v[2] = d->calls;
+
+        for (i = 0; i < 3; i++) {
+            a[n].data = p;
+            p = ngx_http_freshdesk_resp_num(p, v[i]);
+            a[n].len = p - a[n].data;
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+/* {-1}: the script refused a command whose tag has run or was claimed */
+
+static ngx_uint_t
+ngx_http_freshdesk_quota_redis_stale(ngx_http_freshdesk_resp_t *reply)
+{
+    return reply->value.type == '*' && reply->nelts == 1
+           && reply->elts[0].type == ':' && reply->elts[0].integer == -1;
 }
 
 

@@ -54,6 +54,12 @@ static void ngx_http_freshdesk_quota_resets(
 static void ngx_http_freshdesk_quota_new_month(
     ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_node_t *qn, uint32_t month);
+static void ngx_http_freshdesk_quota_owed_off(
+    ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_node_t *qn,
+    ngx_http_freshdesk_quota_owed_t *owed);
+static uint32_t ngx_http_freshdesk_quota_owed_all(
+    ngx_http_freshdesk_quota_node_t *qn);
 static void ngx_http_freshdesk_quota_load(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_log_t *log);
 
@@ -330,6 +336,9 @@ ngx_http_freshdesk_quota_expire(ngx_http_freshdesk_quota_ctx_t *ctx,
         qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
 
         if (qn->window == NULL && qn->month != month) {
+            /* what a past month owed Redis is dropped with the node */
+            ngx_http_freshdesk_quota_new_month(ctx, qn, month);
+
             ngx_rbtree_delete(&ctx->sh->rbtree, node);
             ngx_slab_free_locked(ctx->shpool, node);
         }
@@ -760,8 +769,9 @@ ngx_uint_t
 ngx_http_freshdesk_quota_shm_refund(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_str_t *tenant)
 {
-    ngx_uint_t                        done;
-    ngx_http_freshdesk_quota_node_t  *qn;
+    ngx_uint_t                             i, done;
+    ngx_http_freshdesk_quota_node_t       *qn;
+    ngx_http_freshdesk_quota_owed_more_t  *m;
 
     done = 0;
 
@@ -775,9 +785,29 @@ ngx_http_freshdesk_quota_shm_refund(ngx_http_freshdesk_quota_ctx_t *qctx,
         qn->actions--;
         done = 1;
 
+        /*
+         * With Redis, one action less of what this node still owes it:
+         * plain, else a doubt's.  A call's action is counted in Redis once
+         * (from one of these, or by its command), so that one less of a
+         * debt that would count is exact, and of a doubt whose command ran
+         * leaves the tenant charged: never undercharged.
+         */
+
+        m = qn->owed_more;
+
         if (qn->owed) {
             qn->owed--;
             (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, -1);
+
+        } else if (m) {
+            for (i = m->ndoubt; i > 0; i--) {
+                if (m->doubt[i - 1].actions) {
+                    m->doubt[i - 1].actions--;
+                    (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                                -1);
+                    break;
+                }
+            }
         }
     }
 
@@ -788,15 +818,26 @@ ngx_http_freshdesk_quota_shm_refund(ngx_http_freshdesk_quota_ctx_t *qctx,
 
 
 /* under the lock: a tenant's first call of a month; what Redis was owed
- * for the month gone is lost with it */
+ * for the month gone (plain, calls, doubts) is lost with it */
 
 static void
 ngx_http_freshdesk_quota_new_month(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_node_t *qn, uint32_t month)
 {
-    if (qn->owed) {
+    uint32_t  n;
+
+    /* the doubts' actions go with the plain owed ones */
+
+    n = ngx_http_freshdesk_quota_owed_all(qn);
+
+    if (qn->owed_more) {
+        ngx_slab_free_locked(qctx->shpool, qn->owed_more);
+        qn->owed_more = NULL;
+    }
+
+    if (n) {
         (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
-                                    -(ngx_atomic_int_t) qn->owed);
+                                    -(ngx_atomic_int_t) n);
     }
 
     qn->month = month;
@@ -864,19 +905,22 @@ done:
 
 
 /*
- * The actions a tenant owes Redis, taken off the node to be sent (and
- * given back when the sending fails): a worker that crashes in between
- * loses them.
+ * What a tenant owes Redis, taken off the node to be sent (and given back
+ * when the sending fails): a worker that crashes in between loses it.
  */
 
 ngx_uint_t
 ngx_http_freshdesk_quota_shm_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_str_t *tenant, uint32_t *month)
+    ngx_str_t *tenant, ngx_http_freshdesk_quota_owed_t *owed)
 {
-    ngx_uint_t                        owed;
+    ngx_uint_t                        any;
     ngx_http_freshdesk_quota_node_t  *qn;
 
-    owed = 0;
+    owed->n = 0;
+    owed->month = 0;
+    owed->calls = 0;
+    owed->ndoubt = 0;
+    any = 0;
 
     if (qctx->sh->redis.unsynced == 0) {
         return 0;
@@ -886,40 +930,260 @@ ngx_http_freshdesk_quota_shm_owed_take(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     qn = ngx_http_freshdesk_quota_find(qctx, tenant);
 
-    if (qn && qn->owed) {
-        owed = qn->owed;
-        *month = qn->month;
-        qn->owed = 0;
-        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
-                                    -(ngx_atomic_int_t) owed);
+    if (qn && (qn->owed || qn->owed_more)) {
+        ngx_http_freshdesk_quota_owed_off(qctx, qn, owed);
+        any = 1;
     }
 
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
-    return owed;
+    return any;
 }
 
 
+/* under the lock: a node's debt to Redis into owed, off the node */
+
+static void
+ngx_http_freshdesk_quota_owed_off(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_quota_node_t *qn,
+    ngx_http_freshdesk_quota_owed_t *owed)
+{
+    ngx_uint_t                             i, n, recent;
+    ngx_http_freshdesk_quota_owed_more_t  *m;
+
+    m = qn->owed_more;
+
+    owed->n = qn->owed;
+    owed->month = qn->month;
+    owed->calls = 0;
+    owed->ndoubt = 0;
+
+    n = qn->owed;
+
+    if (m) {
+        /* calls of a minute gone are no longer in any window */
+        recent = (uint32_t) ngx_time() - m->calls_at < 60;
+
+        owed->calls = recent ? m->calls : 0;
+        owed->ndoubt = m->ndoubt;
+
+        for (i = 0; i < m->ndoubt; i++) {
+            owed->doubt[i] = m->doubt[i];
+            n += m->doubt[i].actions;
+
+            if (!recent) {
+                owed->doubt[i].calls = 0;
+            }
+        }
+
+        ngx_slab_free_locked(qctx->shpool, m);
+        qn->owed_more = NULL;
+    }
+
+    if (n) {
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                    -(ngx_atomic_int_t) n);
+    }
+
+    qn->owed = 0;
+}
+
+
+/*
+ * Back to the node: what was taken to be sent (owed, may be NULL) and the
+ * fallback's own count (local_action, already in qn->owed; local_call,
+ * not yet counted as owed).  With no tag, the command certainly did not
+ * run: all is owed as before.  With a tag (no reply came: it may have
+ * run) the plain actions and calls become one doubt, settled by the
+ * script's check of the tag; the doubts it carried go back as they were
+ * (checking one twice is harmless).  A node without room for a doubt
+ * merges it with one of the same connection, else owes it plainly, which
+ * may count it twice: logged.
+ */
+
 void
 ngx_http_freshdesk_quota_shm_owed_give(ngx_http_freshdesk_quota_ctx_t *qctx,
-    ngx_str_t *tenant, ngx_uint_t owed, uint32_t month)
+    ngx_str_t *tenant, ngx_http_freshdesk_quota_owed_t *owed,
+    ngx_http_freshdesk_quota_tag_t *tag, ngx_uint_t local_action,
+    ngx_uint_t local_call)
 {
-    ngx_http_freshdesk_quota_node_t  *qn;
+    ngx_uint_t                             i, j, k, n, calls, lost, full,
+                                           merged;
+    ngx_http_freshdesk_quota_doubt_t       d[NGX_HTTP_FRESHDESK_QUOTA_DOUBTS
+                                             + 1];
+    ngx_http_freshdesk_quota_node_t       *qn;
+    ngx_http_freshdesk_quota_owed_more_t  *m;
+
+    lost = 0;
+    full = 0;
+    merged = 0;
 
     ngx_shmtx_lock(&qctx->shpool->mutex);
 
     qn = ngx_http_freshdesk_quota_find(qctx, tenant);
 
-    if (qn && qn->month == month) {
-        qn->owed += owed;
-        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, owed);
+    if (qn == NULL) {
+        if (owed) {
+            lost = owed->n;
+
+            for (i = 0; i < owed->ndoubt; i++) {
+                lost += owed->doubt[i].actions;
+            }
+        }
+
+        goto done;
     }
 
+    n = 0;
+    calls = 0;
+    k = 0;
+
+    if (owed && owed->month == qn->month) {
+        n = owed->n;
+        calls = owed->calls;
+
+        for (i = 0; i < owed->ndoubt; i++) {
+            d[k++] = owed->doubt[i];
+        }
+    }
+
+    /* the fallback's action, counted as owed by the local decision */
+    local_action = ngx_min(local_action, qn->owed);
+
+    if (tag) {
+        if (n + local_action || calls + local_call) {
+            d[k].conn = tag->conn;
+            d[k].seq = tag->seq;
+            d[k].actions = (uint16_t) ngx_min(n + local_action, 65535);
+            d[k].calls = (uint16_t) ngx_min(calls + local_call, 65535);
+            k++;
+        }
+
+        qn->owed -= local_action;
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                    -(ngx_atomic_int_t) local_action);
+        n = 0;
+        calls = 0;
+
+    } else {
+        calls += local_call;
+    }
+
+    m = qn->owed_more;
+
+    if (m == NULL && (k || calls)) {
+        m = ngx_slab_calloc_locked(qctx->shpool,
+                                sizeof(ngx_http_freshdesk_quota_owed_more_t));
+        qn->owed_more = m;
+
+        if (m == NULL) {
+            /* the zone is full: doubts owed plainly, calls not at all */
+            for (i = 0; i < k; i++) {
+                n += d[i].actions;
+                full += d[i].actions;
+            }
+
+            k = 0;
+            calls = 0;
+        }
+    }
+
+    for (i = 0; i < k; i++) {
+        if (m->ndoubt < NGX_HTTP_FRESHDESK_QUOTA_DOUBTS) {
+            m->doubt[m->ndoubt++] = d[i];
+            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                        d[i].actions);
+            continue;
+        }
+
+        /*
+         * No room: merged into a doubt of the same connection, settled by
+         * the later number (commands run in order: when it has run, both
+         * have; when neither has, both are owed; only when Redis ran the
+         * one and not the other is the one counted twice)
+         */
+
+        for (j = 0; j < m->ndoubt; j++) {
+            if (m->doubt[j].conn == d[i].conn) {
+                break;
+            }
+        }
+
+        if (j < m->ndoubt) {
+            m->doubt[j].seq = ngx_max(m->doubt[j].seq, d[i].seq);
+            m->doubt[j].actions = (uint16_t) ngx_min(
+                               m->doubt[j].actions + d[i].actions, 65535);
+            m->doubt[j].calls = (uint16_t) ngx_min(
+                               m->doubt[j].calls + d[i].calls, 65535);
+            merged++;
+            (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
+                                        d[i].actions);
+            continue;
+        }
+
+        /* nor that: owed plainly */
+        n += d[i].actions;
+        calls += d[i].calls;
+        full += d[i].actions;
+    }
+
+    if (n) {
+        qn->owed += n;
+        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced, n);
+    }
+
+    if (calls && m) {
+        m->calls = (uint16_t) ngx_min(m->calls + calls, 65535);
+        m->calls_at = (uint32_t) ngx_time();
+    }
+
+done:
+
     ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    if (merged) {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "freshdesk: quota zone \"%V\": %ui doubts of tenant "
+                      "\"%V\" merged with another of their connection",
+                      &qctx->name, merged, tenant);
+    }
+
+    if (full) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "freshdesk: quota zone \"%V\": no room for a doubt "
+                      "of tenant \"%V\": %ui actions owed to Redis as "
+                      "certain, which may count them twice",
+                      &qctx->name, tenant, full);
+    }
+
+    if (lost) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "freshdesk: quota zone \"%V\": %ui actions of tenant "
+                      "\"%V\" owed to Redis lost (tenant gone from the "
+                      "zone)", &qctx->name, lost, tenant);
+    }
 }
 
 
-/* up to max tenants that owe Redis actions, taken off their nodes */
+/* under the lock: a node's owed actions, plain and in doubt */
+
+static uint32_t
+ngx_http_freshdesk_quota_owed_all(ngx_http_freshdesk_quota_node_t *qn)
+{
+    uint32_t    n;
+    ngx_uint_t  i;
+
+    n = qn->owed;
+
+    for (i = 0; qn->owed_more && i < qn->owed_more->ndoubt; i++) {
+        n += qn->owed_more->doubt[i].actions;
+    }
+
+    return n;
+}
+
+
+/* up to max tenants that owe Redis, their debts taken off their nodes */
 
 ngx_uint_t
 ngx_http_freshdesk_quota_shm_owed_collect(ngx_http_freshdesk_quota_ctx_t *qctx,
@@ -946,18 +1210,13 @@ ngx_http_freshdesk_quota_shm_owed_collect(ngx_http_freshdesk_quota_ctx_t *qctx,
     {
         qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
 
-        if (qn->owed == 0) {
+        if (qn->owed == 0 && qn->owed_more == NULL) {
             continue;
         }
 
-        owed[n].n = qn->owed;
-        owed[n].month = qn->month;
+        ngx_http_freshdesk_quota_owed_off(qctx, qn, &owed[n]);
         owed[n].tenant.len = qn->len;
         ngx_memcpy(owed[n].tenant.data, qn->data, qn->len);
-
-        (void) ngx_atomic_fetch_add(&qctx->sh->redis.unsynced,
-                                    -(ngx_atomic_int_t) qn->owed);
-        qn->owed = 0;
         n++;
     }
 
@@ -990,7 +1249,7 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
     u_char                           *buf, *p;
     size_t                            size;
     time_t                            now;
-    uint32_t                          month;
+    uint32_t                          month, owed;
     ngx_int_t                         rc;
     ngx_uint_t                        n;
     ngx_rbtree_node_t                *node, *root, *sentinel;
@@ -1033,8 +1292,13 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
         {
             qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
 
+            /* doubts too, as owed: after a restart their commands'
+             * tags mean nothing to this node, and they may count twice */
+
+            owed = ngx_http_freshdesk_quota_owed_all(qn);
+
             if (qn->month != month
-                || (qn->actions == 0 && qn->refused == 0 && qn->owed == 0))
+                || (qn->actions == 0 && qn->refused == 0 && owed == 0))
             {
                 continue;
             }
@@ -1043,7 +1307,7 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
             rec.tenant.len = qn->len;
             rec.actions = qn->actions;
             rec.refused = qn->refused;
-            rec.owed = qn->owed;
+            rec.owed = owed;
 
             p = ngx_http_freshdesk_state_line(p, &rec);
         }

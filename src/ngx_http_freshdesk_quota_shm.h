@@ -25,7 +25,21 @@ typedef struct {
 } ngx_http_freshdesk_quota_window_t;
 
 
-/* overlays ngx_rbtree_node_t from its color field; 48 bytes + tenant */
+/*
+ * What a tenant owes Redis besides its actions: the calls counted here
+ * (for the cluster's minute window) and the doubts.  A slab block of its
+ * own, only while the tenant owes any; freed when they are taken to be
+ * sent.
+ */
+typedef struct {
+    uint16_t                             calls;        /* owed calls */
+    uint16_t                             ndoubt;
+    uint32_t                             calls_at;     /* the last */
+    ngx_http_freshdesk_quota_doubt_t     doubt[NGX_HTTP_FRESHDESK_QUOTA_DOUBTS];
+} ngx_http_freshdesk_quota_owed_more_t;
+
+
+/* overlays ngx_rbtree_node_t from its color field; 68 bytes + tenant */
 typedef struct {
     u_char                               color;
     u_char                               len;
@@ -33,6 +47,7 @@ typedef struct {
     uint32_t                             month;        /* YYYYMM, UTC */
     ngx_queue_t                          queue;        /* LRU of windows */
     ngx_http_freshdesk_quota_window_t   *window;       /* NULL when idle */
+    ngx_http_freshdesk_quota_owed_more_t  *owed_more;  /* or NULL */
     uint32_t                             actions;      /* this month */
     uint32_t                             refused;      /* this month */
     uint32_t                             owed;         /* not in Redis */
@@ -71,7 +86,7 @@ typedef struct {
     ngx_http_freshdesk_redis_t          *redis;        /* NULL: this node */
     ngx_event_t                          sync;         /* owed -> Redis */
     ngx_uint_t                           syncing;      /* replies due */
-    void                                *sweep;        /* owed, on its way */
+    void                                *sweep;        /* the front door's */
 } ngx_http_freshdesk_quota_ctx_t;
 
 
@@ -110,12 +125,25 @@ void ngx_http_freshdesk_quota_shm_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask,
     ngx_http_freshdesk_quota_result_t *res, ngx_uint_t counted);
 
+/*
+ * What a tenant owes Redis (actions, recent calls, doubts), taken off its
+ * node to be sent: 1 when there was any.
+ */
 ngx_uint_t ngx_http_freshdesk_quota_shm_owed_take(
     ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant,
-    uint32_t *month);
+    ngx_http_freshdesk_quota_owed_t *owed);
+
+/*
+ * Back to the node: what was taken (owed, may be NULL) and what the
+ * fallback counted instead (local_action, already owed; local_call, not
+ * yet).  tag NULL: the command certainly did not run, all is owed as it
+ * was; else they become one doubt of that command.
+ */
 void ngx_http_freshdesk_quota_shm_owed_give(
     ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant,
-    ngx_uint_t owed, uint32_t month);
+    ngx_http_freshdesk_quota_owed_t *owed,
+    ngx_http_freshdesk_quota_tag_t *tag, ngx_uint_t local_action,
+    ngx_uint_t local_call);
 ngx_uint_t ngx_http_freshdesk_quota_shm_owed_collect(
     ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_owed_t *owed, ngx_uint_t max);

@@ -22,17 +22,60 @@
 #define NGX_HTTP_FRESHDESK_QUOTA_FULL     4     /* the zone is full */
 
 
+/*
+ * Which Redis command a take, action or sync was: its connection's random
+ * id and its number on that connection (see quota_redis.c, exactly once)
+ */
+typedef struct {
+    uint64_t                    conn;
+    uint32_t                    seq;
+} ngx_http_freshdesk_quota_tag_t;
+
+
+/*
+ * A doubt: a take, action or sync whose reply never came.  It may have
+ * run in Redis, or may still run; what it carried and the call counted
+ * here instead are owed only if it has not (the script checks its tag,
+ * and claims it, so that it never runs later).
+ */
+#define NGX_HTTP_FRESHDESK_QUOTA_DOUBTS   7     /* a 128-byte block */
+
+typedef struct {
+    uint64_t                    conn;
+    uint32_t                    seq;
+    uint16_t                    actions;
+    uint16_t                    calls;
+} ngx_http_freshdesk_quota_doubt_t;
+
+
+/* what a tenant owes Redis, on its way */
+typedef struct {
+    ngx_str_t                   tenant;        /* data: 255 bytes */
+    ngx_uint_t                  n;             /* actions */
+    uint32_t                    month;         /* theirs; 0: none */
+    ngx_uint_t                  calls;         /* recent ones; 0 when old */
+    ngx_uint_t                  ndoubt;
+    ngx_http_freshdesk_quota_doubt_t  doubt[NGX_HTTP_FRESHDESK_QUOTA_DOUBTS];
+} ngx_http_freshdesk_quota_owed_t;
+
+
 /* the question: a tenant, its limits */
 typedef struct {
     ngx_str_t                   tenant;        /* at most 255 bytes */
     ngx_int_t                   calls_limit;   /* applied */
     ngx_int_t                   calls_shown;   /* the tenant's own */
     ngx_int_t                   actions_limit;
-    ngx_uint_t                  owed;          /* Redis: actions carried */
-    uint32_t                    owed_month;
+    ngx_http_freshdesk_quota_owed_t  owed;     /* Redis: carried, if */
+    unsigned                    carries:1;     /* Redis: owed is sent */
     unsigned                    dry_run:1;     /* count, never refuse */
     unsigned                    owe:1;         /* shm: owed to Redis */
 } ngx_http_freshdesk_quota_ask_t;
+
+
+/* what became of a command sent to Redis (res->outcome) */
+#define NGX_HTTP_FRESHDESK_QUOTA_ANSWERED  0    /* res holds the answer */
+#define NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN   1    /* error, stale, unsent */
+#define NGX_HTTP_FRESHDESK_QUOTA_UNSURE    2    /* no reply: may run */
 
 
 /* the answer */
@@ -45,15 +88,9 @@ typedef struct {
     time_t                      actions_reset;
     time_t                      sec;           /* Redis: its second */
     uint32_t                    month;         /* the month counted in */
+    ngx_uint_t                  outcome;       /* Redis: see above */
+    ngx_http_freshdesk_quota_tag_t  tag;       /* Redis: UNSURE's command */
 } ngx_http_freshdesk_quota_result_t;
-
-
-/* a tenant's actions owed to Redis, on their way */
-typedef struct {
-    ngx_str_t                   tenant;        /* data: 255 bytes */
-    ngx_uint_t                  n;
-    uint32_t                    month;
-} ngx_http_freshdesk_quota_owed_t;
 
 
 #endif /* _NGX_HTTP_FRESHDESK_QUOTA_STORE_H_INCLUDED_ */

@@ -14,12 +14,22 @@
  * the caller decides without waiting.
  *
  * A new connection says AUTH (when a password is set), SELECT (when a
- * database is) and PING; it is ready when PONG comes.  Commands sent
- * before that wait in the same pipeline.
+ * database is), SCRIPT LOAD (the quota's script) and PING; it is ready
+ * when PONG comes.  Each worker connects when it starts, so that a call
+ * finds a ready connection.  The handshake has its own, longer timeout
+ * (connect_timeout=): a busy machine may take a while to connect, and only
+ * a ready connection's commands are held to timeout=.  Commands sent
+ * before that (only while a connection is made for the first time) wait
+ * in the same pipeline; their timeout starts when it is ready.
+ *
+ * Each connection gets a random id, and each tagged command a number on
+ * it: see ngx_http_freshdesk_redis_tag_t.
  */
 
 
 #include "ngx_http_freshdesk_redis.h"
+
+#include <openssl/rand.h>
 
 
 #define FD_REDIS_DOWN        0
@@ -41,6 +51,8 @@ struct ngx_http_freshdesk_redis_conn_s {
     ngx_event_t                          reconnect;
     ngx_msec_t                           backoff;
     ngx_uint_t                           state;
+    uint64_t                             id;           /* random */
+    uint32_t                             seq;          /* last tagged */
 };
 
 
@@ -68,6 +80,10 @@ static void ngx_http_freshdesk_redis_handshake(void *data,
     ngx_http_freshdesk_resp_t *reply);
 static void ngx_http_freshdesk_redis_pong(void *data,
     ngx_http_freshdesk_resp_t *reply);
+static void ngx_http_freshdesk_redis_loaded(void *data,
+    ngx_http_freshdesk_resp_t *reply);
+static void ngx_http_freshdesk_redis_new_id(
+    ngx_http_freshdesk_redis_conn_t *conn);
 static void ngx_http_freshdesk_redis_timer(
     ngx_http_freshdesk_redis_conn_t *conn);
 static uint64_t ngx_http_freshdesk_redis_usec(void);
@@ -219,6 +235,8 @@ ngx_http_freshdesk_redis_connect(ngx_http_freshdesk_redis_conn_t *conn)
 
     conn->state = FD_REDIS_CONNECTING;
 
+    ngx_http_freshdesk_redis_new_id(conn);
+
     /* the handshake, in the pipeline ahead of any command */
 
     if (rd->password.len) {
@@ -253,6 +271,20 @@ ngx_http_freshdesk_redis_connect(ngx_http_freshdesk_redis_conn_t *conn)
         }
     }
 
+    if (rd->script.len) {
+        ngx_str_set(&args[0], "SCRIPT");
+        ngx_str_set(&args[1], "LOAD");
+        args[2] = rd->script;
+
+        if (ngx_http_freshdesk_redis_queue(conn, args, 3,
+                                       ngx_http_freshdesk_redis_loaded, conn)
+            == NULL)
+        {
+            ngx_http_freshdesk_redis_fail(conn, "no memory", NULL);
+            return;
+        }
+    }
+
     ngx_str_set(&args[0], "PING");
 
     if (ngx_http_freshdesk_redis_queue(conn, args, 1,
@@ -272,9 +304,11 @@ ngx_http_freshdesk_redis_connect(ngx_http_freshdesk_redis_conn_t *conn)
 
 ngx_http_freshdesk_redis_cmd_t *
 ngx_http_freshdesk_redis_send(ngx_http_freshdesk_redis_t *rd,
-    ngx_str_t *args, ngx_uint_t n,
+    ngx_str_t *args, ngx_uint_t n, ngx_uint_t tagarg,
+    ngx_http_freshdesk_redis_tag_t *tag,
     ngx_http_freshdesk_redis_handler_pt handler, void *data)
 {
+    u_char                            id[16], seq[NGX_INT32_LEN];
     ngx_uint_t                        i, k;
     ngx_http_freshdesk_redis_cmd_t   *cmd;
     ngx_http_freshdesk_redis_conn_t  *conn, *pick;
@@ -330,10 +364,30 @@ ngx_http_freshdesk_redis_send(ngx_http_freshdesk_redis_t *rd,
         return NULL;
     }
 
+    if (tag) {
+        if (pick->seq == NGX_MAX_UINT32_VALUE) {
+            /* numbers used up: the same connection, a new name */
+            ngx_http_freshdesk_redis_new_id(pick);
+        }
+
+        tag->conn = pick->id;
+        tag->seq = pick->seq + 1;
+
+        args[tagarg].data = id;
+        args[tagarg].len = ngx_http_freshdesk_redis_tag_hex(id, tag->conn)
+                           - id;
+        args[tagarg + 1].data = seq;
+        args[tagarg + 1].len = ngx_sprintf(seq, "%uD", tag->seq) - seq;
+    }
+
     cmd = ngx_http_freshdesk_redis_queue(pick, args, n, handler, data);
 
     if (cmd) {
         (void) ngx_atomic_fetch_add(&rd->stats->commands, 1);
+
+        if (tag) {
+            pick->seq = tag->seq;
+        }
     }
 
     return cmd;
@@ -393,7 +447,8 @@ ngx_http_freshdesk_redis_queue(ngx_http_freshdesk_redis_conn_t *conn,
     ngx_queue_insert_tail(&conn->pending, &cmd->queue);
 
     if (!c->read->timer_set) {
-        ngx_add_timer(c->read, rd->timeout);
+        ngx_add_timer(c->read, conn->state == FD_REDIS_READY
+                               ? rd->timeout : rd->connect_timeout);
     }
 
     /* sent from the event loop, never from the caller's stack */
@@ -474,7 +529,15 @@ ngx_http_freshdesk_redis_read_handler(ngx_event_t *rev)
     rd = conn->rd;
 
     if (rev->timedout) {
-        /* a stalled Redis stalls every connection: all are given up */
+
+        if (conn->state == FD_REDIS_CONNECTING) {
+            /* connect_timeout: this connection only */
+            ngx_http_freshdesk_redis_fail(conn, "could not connect in time",
+                                          NULL);
+            return;
+        }
+
+        /* a stalled Redis stalls every ready connection: all given up */
 
         for (i = 0; i < rd->nconns; i++) {
             if (&rd->conns[i] != conn && rd->conns[i].peer.connection) {
@@ -573,11 +636,13 @@ ngx_http_freshdesk_redis_read_handler(ngx_event_t *rev)
 static void
 ngx_http_freshdesk_redis_timer(ngx_http_freshdesk_redis_conn_t *conn)
 {
-    ngx_msec_t                       left, age;
+    ngx_msec_t                       left, age, timeout;
     ngx_connection_t                *c;
     ngx_http_freshdesk_redis_cmd_t  *cmd;
 
     c = conn->peer.connection;
+    timeout = conn->state == FD_REDIS_READY ? conn->rd->timeout
+                                            : conn->rd->connect_timeout;
 
     if (ngx_queue_empty(&conn->pending)) {
         if (c->read->timer_set) {
@@ -591,7 +656,7 @@ ngx_http_freshdesk_redis_timer(ngx_http_freshdesk_redis_conn_t *conn)
                          ngx_http_freshdesk_redis_cmd_t, queue);
 
     age = ngx_current_msec - cmd->sent;
-    left = age < conn->rd->timeout ? conn->rd->timeout - age : 1;
+    left = age < timeout ? timeout - age : 1;
 
     ngx_add_timer(c->read, left);
 }
@@ -616,7 +681,9 @@ ngx_http_freshdesk_redis_pong(void *data, ngx_http_freshdesk_resp_t *reply)
 {
     ngx_http_freshdesk_redis_conn_t  *conn = data;
 
-    ngx_http_freshdesk_redis_t  *rd;
+    ngx_queue_t                     *q;
+    ngx_http_freshdesk_redis_t      *rd;
+    ngx_http_freshdesk_redis_cmd_t  *cmd;
 
     rd = conn->rd;
 
@@ -643,12 +710,69 @@ ngx_http_freshdesk_redis_pong(void *data, ngx_http_freshdesk_resp_t *reply)
         rd->logged = 0;
     }
 
-    /* commands queued behind the handshake go out now */
+    /* commands queued behind the handshake: their timeout starts now */
+
+    for (q = ngx_queue_head(&conn->pending);
+         q != ngx_queue_sentinel(&conn->pending);
+         q = ngx_queue_next(q))
+    {
+        cmd = ngx_queue_data(q, ngx_http_freshdesk_redis_cmd_t, queue);
+        cmd->sent = ngx_current_msec;
+    }
+
+    /* and they go out now */
 
     if (conn->out.pos < conn->out.last && conn->peer.connection->write->ready)
     {
         ngx_post_event(conn->peer.connection->write, &ngx_posted_events);
     }
+}
+
+
+/*
+ * SCRIPT LOAD refused (an ACL without SCRIPT, say): not fatal, the script
+ * is then sent whole after NOSCRIPT
+ */
+
+static void
+ngx_http_freshdesk_redis_loaded(void *data, ngx_http_freshdesk_resp_t *reply)
+{
+    ngx_http_freshdesk_redis_conn_t  *conn = data;
+
+    if (reply && reply->value.type == '-') {
+        ngx_log_error(NGX_LOG_WARN, conn->rd->log, 0,
+                      "freshdesk: quota zone \"%V\": Redis %V refused "
+                      "SCRIPT LOAD: %*s", &conn->rd->zone,
+                      &conn->rd->url.url,
+                      ngx_min(reply->value.str.len, 200),
+                      reply->value.str.data);
+    }
+}
+
+
+/* a connection's name: 64 random bits, a new one for each connection */
+
+static void
+ngx_http_freshdesk_redis_new_id(ngx_http_freshdesk_redis_conn_t *conn)
+{
+    uint64_t  id;
+
+    if (RAND_bytes((u_char *) &id, sizeof(id)) != 1) {
+        id = ((uint64_t) ngx_random() << 33)
+             ^ ((uint64_t) ngx_random() << 11)
+             ^ (uint64_t) ngx_random() ^ (uint64_t) ngx_pid << 48
+             ^ ngx_http_freshdesk_redis_usec();
+    }
+
+    conn->id = id;
+    conn->seq = 0;
+}
+
+
+u_char *
+ngx_http_freshdesk_redis_tag_hex(u_char *p, uint64_t conn)
+{
+    return ngx_sprintf(p, "%016uXL", conn);
 }
 
 
@@ -737,6 +861,7 @@ ngx_http_freshdesk_redis_fail(ngx_http_freshdesk_redis_conn_t *conn,
         ngx_queue_insert_tail(&rd->free, q);
 
         if (cmd->handler != ngx_http_freshdesk_redis_handshake
+            && cmd->handler != ngx_http_freshdesk_redis_loaded
             && cmd->handler != ngx_http_freshdesk_redis_pong)
         {
             failed++;

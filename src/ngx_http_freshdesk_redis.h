@@ -41,6 +41,18 @@ typedef void (*ngx_http_freshdesk_redis_handler_pt)(void *data,
     ngx_http_freshdesk_resp_t *reply);
 
 
+/*
+ * Which command a take, action or sync was: the connection's random id
+ * and the command's number on it.  Redis runs a connection's commands in
+ * order, so the script's highest number run per connection and tenant
+ * tells whether one whose reply never came has run (exactly-once).
+ */
+typedef struct {
+    uint64_t                         conn;
+    uint32_t                         seq;
+} ngx_http_freshdesk_redis_tag_t;
+
+
 typedef struct ngx_http_freshdesk_redis_conn_s  ngx_http_freshdesk_redis_conn_t;
 typedef struct ngx_http_freshdesk_redis_cmd_s  ngx_http_freshdesk_redis_cmd_t;
 
@@ -53,7 +65,8 @@ typedef struct {
     ngx_str_t                        password;      /* from a file */
     ngx_str_t                        db;
     ngx_str_t                        prefix;
-    ngx_msec_t                       timeout;
+    ngx_msec_t                       timeout;       /* per command */
+    ngx_msec_t                       connect_timeout; /* to ready */
     ngx_uint_t                       nconns;
     ngx_uint_t                       fail;
     ngx_uint_t                       share;         /* % of limits, local */
@@ -79,12 +92,18 @@ void ngx_http_freshdesk_redis_exit_process(ngx_http_freshdesk_redis_t *rd);
 
 /*
  * Queues a command; NULL when it cannot be sent now (no connection and
- * none to be had soon): the caller decides without Redis.  The handler is
- * never called before this returns.
+ * none to be had soon): the caller decides without Redis, and the command
+ * has certainly not run.  The handler is never called before this
+ * returns.  With tag set, args[tagarg] and args[tagarg + 1] are filled
+ * with the connection's id (16 hex digits) and the command's number on
+ * it, which *tag receives.
  */
 ngx_http_freshdesk_redis_cmd_t *ngx_http_freshdesk_redis_send(
     ngx_http_freshdesk_redis_t *rd, ngx_str_t *args, ngx_uint_t n,
+    ngx_uint_t tagarg, ngx_http_freshdesk_redis_tag_t *tag,
     ngx_http_freshdesk_redis_handler_pt handler, void *data);
+
+u_char *ngx_http_freshdesk_redis_tag_hex(u_char *p, uint64_t conn);
 
 /* the caller went away: its handler is not called */
 void ngx_http_freshdesk_redis_abandon(ngx_http_freshdesk_redis_cmd_t *cmd);

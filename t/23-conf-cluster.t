@@ -94,6 +94,13 @@ for my $i (0, 1, 0, 1) {
 is($main->redis('GET', "freshdesk:{acme-support}:m:$month"), '4',
    'Redis counts the calls of both nodes');
 
+# the minute window too: a call decided locally (a slow first command)
+# reaches it when Redis is back, with the node's next take or sweep
+my %w = split /\n/, $main->redis('HGETALL', 'freshdesk:{acme-support}:w');
+my $in_window = 0;
+$in_window += $_ for values %w;
+is($in_window, 4, 'Redis\'s minute window holds the 4 calls');
+
 my $port = $nodes[1]->port('http');
 my $st = `curl -s --cacert $d/ca.crt --resolve mcp.example.com:$port:127.0.0.1 https://mcp.example.com:$port/freshdesk/status`;
 like($st, qr/"backend":"redis"/, 'status: on Redis');
