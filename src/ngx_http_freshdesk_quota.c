@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * The quota front door.  It owns the quota directives and everything the
- * request path asks of quotas: take a call, peek before the body, answer
+ * The quota front door: everything the request path asks of quotas (its
+ * directives are in quota_conf.c, its per-worker timers in
+ * quota_process.c): take a call, peek before the body, answer
  * a refusal, one more action for a retry, settle (refund) after the
  * upstream answer; the verdict, its text and its headers.  Behind it sit
  * the stores, which return results and call nothing up or sideways: the
@@ -27,15 +28,8 @@
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_quota_redis.h"
 #include "ngx_http_freshdesk_guard.h"
-#include "ngx_http_freshdesk_conf.h"
-#include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
-#include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_resp.h"
-
-
-#define FD_QUOTA_SWEEP       1000     /* ms between sweeps of owed actions */
-#define FD_QUOTA_SWEEP_MAX   32       /* tenants a sweep sends */
 
 
 /* a request's decision asked of Redis */
@@ -48,16 +42,6 @@ typedef struct {
 } ngx_http_freshdesk_quota_pending_t;
 
 
-/* one tenant of a sweep */
-typedef struct {
-    ngx_http_freshdesk_quota_ctx_t    *qctx;
-    ngx_http_freshdesk_quota_owed_t    owed;
-    ngx_http_freshdesk_quota_tag_t     tag;
-    ngx_uint_t                         pending;
-    u_char                             tenant[255];
-} ngx_http_freshdesk_quota_sync_t;
-
-
 /* a call's credit of the account guard */
 typedef struct {
     ngx_http_request_t                *r;
@@ -68,14 +52,6 @@ typedef struct {
     ngx_uint_t                         admitted;    /* no answer yet */
     ngx_uint_t                         waited;
 } ngx_http_freshdesk_quota_guard_t;
-
-
-/* a freshdesk_quota directive, checked when the configuration is read */
-typedef struct {
-    ngx_shm_zone_t                    *zone;
-    u_char                            *file;
-    ngx_uint_t                         line;
-} ngx_http_freshdesk_quota_ref_t;
 
 
 static ngx_int_t ngx_http_freshdesk_quota_header_filter(
@@ -120,44 +96,9 @@ static ngx_int_t ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action);
 static void ngx_http_freshdesk_quota_cleanup(void *data);
-static void ngx_http_freshdesk_quota_sweep(ngx_event_t *ev);
-static void ngx_http_freshdesk_quota_synced(void *data,
-    ngx_http_freshdesk_quota_result_t *res);
 static void ngx_http_freshdesk_quota_owed_back(
     ngx_http_freshdesk_quota_pending_t *p, ngx_http_freshdesk_ctx_t *ctx,
     ngx_http_freshdesk_quota_tag_t *tag, ngx_uint_t before);
-static void ngx_http_freshdesk_quota_timer(ngx_event_t *ev);
-static ngx_uint_t ngx_http_freshdesk_quota_writer(void);
-
-
-ngx_conf_enum_t  ngx_http_freshdesk_quota_log_levels[] = {
-    { ngx_string("info"), NGX_LOG_INFO },
-    { ngx_string("notice"), NGX_LOG_NOTICE },
-    { ngx_string("warn"), NGX_LOG_WARN },
-    { ngx_string("error"), NGX_LOG_ERR },
-    { ngx_null_string, 0 }
-};
-
-
-static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_zone_params[] = {
-
-    { ngx_string("calls="), NGX_HTTP_FRESHDESK_PARAM_NUM,
-      offsetof(ngx_http_freshdesk_quota_ctx_t, calls), 0, 1000000, "/m",
-      NULL },
-
-    { ngx_string("actions="), NGX_HTTP_FRESHDESK_PARAM_NUM,
-      offsetof(ngx_http_freshdesk_quota_ctx_t, actions), 0, 1000000000,
-      "/month", NULL },
-
-    { ngx_string("state="), NGX_HTTP_FRESHDESK_PARAM_PATH,
-      offsetof(ngx_http_freshdesk_quota_ctx_t, state), 0, 0, NULL, NULL },
-
-    { ngx_string("state_interval="), NGX_HTTP_FRESHDESK_PARAM_MSEC,
-      offsetof(ngx_http_freshdesk_quota_ctx_t, state_interval), 100, 0,
-      NULL, NULL },
-
-    { ngx_null_string, 0, 0, 0, 0, NULL, NULL }
-};
 
 
 static ngx_http_output_header_filter_pt  ngx_http_freshdesk_quota_next;
@@ -179,236 +120,6 @@ ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle)
                                                ngx_http_freshdesk_module);
 
     return fmcf ? &fmcf->zones : NULL;
-}
-
-
-/*
- * freshdesk_quota_zone name:size [calls=N/m] [actions=N/month]
- *                      [state=path] [state_interval=time];
- */
-
-char *
-ngx_http_freshdesk_quota_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_freshdesk_main_conf_t *fmcf = conf;
-
-    u_char                          *p;
-    ssize_t                          size;
-    ngx_str_t                       *value, name, s;
-    ngx_shm_zone_t                  *shm_zone;
-    ngx_http_freshdesk_quota_ctx_t  *ctx, **zone;
-
-    value = cf->args->elts;
-
-    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_quota_ctx_t));
-    if (ctx == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ctx->calls = 100;
-    ctx->actions = 5000;
-    ctx->state_interval = 5000;
-
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL || ngx_strchr(value[1].data, '=') != NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have a \"name:size\" parameter "
-                           "first, not \"%V\"", &cmd->name, &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (name.len == 0 || size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone \"%V\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_freshdesk_conf_params(cf, &value[2], cf->args->nelts - 2,
-                                       ngx_http_freshdesk_quota_zone_params,
-                                       ctx)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    shm_zone = ngx_shared_memory_add(cf, &name, size,
-                                     &ngx_http_freshdesk_module);
-    if (shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (shm_zone->data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "duplicate zone \"%V\"", &name);
-        return NGX_CONF_ERROR;
-    }
-
-    ctx->name = name;
-    ctx->shm_zone = shm_zone;
-
-    shm_zone->init = ngx_http_freshdesk_quota_shm_init;
-    shm_zone->data = ctx;
-
-    zone = ngx_array_push(&fmcf->zones);
-    if (zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    *zone = ctx;
-
-    return NGX_CONF_OK;
-}
-
-
-/* freshdesk_quota_redis zone address [parameters]: the backend's own */
-
-char *
-ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_freshdesk_main_conf_t *fmcf = conf;
-
-    ngx_str_t                        *value;
-    ngx_uint_t                        i;
-    ngx_http_freshdesk_quota_ctx_t   *qctx, **zones;
-
-    value = cf->args->elts;
-
-    qctx = NULL;
-    zones = fmcf->zones.elts;
-
-    for (i = 0; i < fmcf->zones.nelts; i++) {
-        if (zones[i]->name.len == value[1].len
-            && ngx_strncmp(zones[i]->name.data, value[1].data, value[1].len)
-               == 0)
-        {
-            qctx = zones[i];
-            break;
-        }
-    }
-
-    if (qctx == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "no freshdesk_quota_zone \"%V\" before this "
-                           "directive", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (qctx->redis) {
-        return "is duplicate";
-    }
-
-    return ngx_http_freshdesk_quota_redis_conf(cf, &qctx->name, &value[2],
-                                               cf->args->nelts - 2,
-                                               &qctx->redis);
-}
-
-
-/* freshdesk_quota zone | off; */
-
-char *
-ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
-    ngx_str_t                        *value;
-    ngx_shm_zone_t                   *shm_zone;
-    ngx_http_freshdesk_quota_ref_t   *ref;
-    ngx_http_freshdesk_main_conf_t   *fmcf;
-
-    if (flcf->quota != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "off") == 0) {
-        flcf->quota = NULL;
-        return NGX_CONF_OK;
-    }
-
-    shm_zone = ngx_shared_memory_add(cf, &value[1], 0,
-                                     &ngx_http_freshdesk_module);
-    if (shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    flcf->quota = shm_zone;
-
-    /* the zone may be declared further down: checked at the end */
-
-    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
-
-    if (fmcf->quota_refs == NULL) {
-        fmcf->quota_refs = ngx_array_create(cf->pool, 4,
-                                    sizeof(ngx_http_freshdesk_quota_ref_t));
-        if (fmcf->quota_refs == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    ref = ngx_array_push(fmcf->quota_refs);
-    if (ref == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    ref->zone = shm_zone;
-    ref->file = cf->conf_file->file.name.data;
-    ref->line = cf->conf_file->line;
-
-    return NGX_CONF_OK;
-}
-
-
-ngx_int_t
-ngx_http_freshdesk_quota_postconfiguration(ngx_conf_t *cf)
-{
-    ngx_uint_t                        i;
-    ngx_http_freshdesk_quota_ref_t   *ref;
-    ngx_http_freshdesk_main_conf_t   *fmcf;
-
-    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_freshdesk_module);
-
-    for (i = 0; fmcf->quota_refs && i < fmcf->quota_refs->nelts; i++) {
-        ref = &((ngx_http_freshdesk_quota_ref_t *) fmcf->quota_refs->elts)[i];
-
-        if (ref->zone->data == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"freshdesk_quota\" names zone \"%V\", but no "
-                          "\"freshdesk_quota_zone %V:size\" is declared "
-                          "in %s:%ui", &ref->zone->shm.name,
-                          &ref->zone->shm.name, ref->file, ref->line);
-            return NGX_ERROR;
-        }
-
-        if (ref->zone->init != ngx_http_freshdesk_quota_shm_init) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"freshdesk_quota\" names zone \"%V\", which "
-                          "is not a freshdesk_quota_zone in %s:%ui",
-                          &ref->zone->shm.name, ref->file, ref->line);
-            return NGX_ERROR;
-        }
-    }
-
-    ngx_http_freshdesk_quota_next = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_freshdesk_quota_header_filter;
-
-    return NGX_OK;
 }
 
 
@@ -1278,41 +989,6 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
 }
 
 
-/* freshdesk_account_guard account=value [parameters] | off; */
-
-char *
-ngx_http_freshdesk_quota_guard_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
-    ngx_str_t                         *value;
-    ngx_http_freshdesk_guard_conf_t   *gcf;
-
-    if (flcf->guard != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
-        flcf->guard = NULL;
-        return NGX_CONF_OK;
-    }
-
-    if (ngx_http_freshdesk_guard_conf(cf, &value[1], cf->args->nelts - 1,
-                                      &gcf)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    flcf->guard = gcf;
-
-    return NGX_CONF_OK;
-}
-
-
 /*
  * A decision asked of Redis, for a call (action 0, with what this node
  * owes Redis for the tenant) or for a retry's action (1): NGX_AGAIN, the
@@ -1601,110 +1277,22 @@ ngx_http_freshdesk_quota_cleanup(void *data)
 
 
 /*
- * Every second, while Redis answers: what was counted here while it was
- * away (and the doubts), for the tenants that have not called since, one
- * "sync" per tenant; the next sweep waits for the replies of the last.
- */
-
-static void
-ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
-{
-    ngx_uint_t                        i, n;
-    ngx_http_freshdesk_redis_t       *rd;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-    ngx_http_freshdesk_quota_owed_t   owed[FD_QUOTA_SWEEP_MAX];
-
-    qctx = ev->data;
-    rd = qctx->redis;
-    sync = qctx->sweep;
-
-    if (!ngx_exiting) {
-        ngx_add_timer(ev, FD_QUOTA_SWEEP);
-    }
-
-    if (qctx->syncing || qctx->sh->redis.unsynced == 0
-        || !ngx_http_freshdesk_redis_ready(rd))
-    {
-        return;
-    }
-
-    /* a batch of tenants; what they owe is off the nodes now */
-
-    for (i = 0; i < FD_QUOTA_SWEEP_MAX; i++) {
-        owed[i].tenant.data = sync[i].tenant;
-    }
-
-    n = ngx_http_freshdesk_quota_shm_owed_collect(qctx, owed,
-                                                  FD_QUOTA_SWEEP_MAX);
-
-    for (i = 0; i < n; i++) {
-        sync[i].qctx = qctx;
-        sync[i].owed = owed[i];
-
-        if (ngx_http_freshdesk_quota_redis_sync(rd, &sync[i].owed,
-                                                &sync[i].tag,
-                                                ngx_http_freshdesk_quota_synced,
-                                                &sync[i])
-            != NGX_OK)
-        {
-            ngx_http_freshdesk_quota_shm_owed_give(qctx,
-                                                   &sync[i].owed.tenant,
-                                                   &sync[i].owed, NULL, 0, 0);
-            continue;
-        }
-
-        sync[i].pending = 1;
-        qctx->syncing++;
-    }
-}
-
-
-static void
-ngx_http_freshdesk_quota_synced(void *data,
-    ngx_http_freshdesk_quota_result_t *res)
-{
-    ngx_http_freshdesk_quota_sync_t  *sync = data;
-
-    ngx_uint_t                       i, n;
-    ngx_http_freshdesk_quota_ctx_t  *qctx;
-
-    qctx = sync->qctx;
-    qctx->syncing--;
-    sync->pending = 0;
-
-    if (res->outcome == NGX_HTTP_FRESHDESK_QUOTA_ANSWERED) {
-        n = sync->owed.n;
-
-        for (i = 0; i < sync->owed.ndoubt; i++) {
-            n += sync->owed.doubt[i].actions;
-        }
-
-        ngx_log_error(NGX_LOG_NOTICE, qctx->redis->log, 0,
-                      "freshdesk: quota zone \"%V\": %ui actions of tenant "
-                      "\"%V\" counted while Redis was away: %ui added to "
-                      "Redis%s", &qctx->name, n, &sync->owed.tenant,
-                      res->calls, res->counted ? ""
-                                               : ", a past month's dropped");
-        return;
-    }
-
-    /* no reply: a doubt; an error, stale: it has not run, owed as it was */
-
-    ngx_http_freshdesk_quota_shm_owed_give(qctx, &sync->owed.tenant,
-                          &sync->owed,
-                          res->outcome == NGX_HTTP_FRESHDESK_QUOTA_UNSURE
-                          ? &res->tag : NULL, 0, 0);
-}
-
-
-/*
  * The quota's part of the module's own answers: RateLimit-Policy and
  * RateLimit (IETF httpapi ratelimit-headers draft), and a refusal's
  * Retry-After:
  *   RateLimit-Policy: "calls";q=100;w=60, "actions";q=5000;w=2592000
  *   RateLimit: "calls";r=57;t=12, "actions";r=4988;t=1036800
  */
+
+ngx_int_t
+ngx_http_freshdesk_quota_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_freshdesk_quota_next = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_freshdesk_quota_header_filter;
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_freshdesk_quota_header_filter(ngx_http_request_t *r)
@@ -1803,190 +1391,3 @@ ngx_http_freshdesk_quota_headers(ngx_http_request_t *r,
 }
 
 
-/*
- * In the master once the configuration is final (start, reload, nginx -t),
- * "user" included: a state file the workers could not write is reported
- * now, not at the first save.  It never stops nginx (a failed reload
- * would be fatal here): quotas work, only the monthly counts do not
- * survive a restart.
- */
-
-ngx_int_t
-ngx_http_freshdesk_quota_init_module(ngx_cycle_t *cycle)
-{
-    ngx_uint_t                        i;
-    ngx_array_t                      *zones;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-
-    zones = ngx_http_freshdesk_quota_zones(cycle);
-
-    for (i = 0; zones && i < zones->nelts; i++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-
-        if (qctx->state.len) {
-            (void) ngx_http_freshdesk_file_writable(cycle, &qctx->name,
-                                                    &qctx->state);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Worker start: each Redis zone's connections and its sweep; worker 0
- * (the one writer) the zones' maintenance timers: the state file and the
- * metrics beside it, idle entries expired.
- */
-
-ngx_int_t
-ngx_http_freshdesk_quota_init_process(ngx_cycle_t *cycle)
-{
-    ngx_uint_t                        i, k;
-    ngx_array_t                      *zones;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-
-    if (ngx_process != NGX_PROCESS_WORKER
-        && ngx_process != NGX_PROCESS_SINGLE)
-    {
-        return NGX_OK;
-    }
-
-    zones = ngx_http_freshdesk_quota_zones(cycle);
-
-    for (i = 0; zones && i < zones->nelts; i++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-
-        if (qctx->redis && qctx->sh) {
-            if (ngx_http_freshdesk_quota_redis_start(qctx->redis, cycle,
-                                                     &qctx->sh->redis)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            sync = ngx_pcalloc(cycle->pool, FD_QUOTA_SWEEP_MAX
-                                    * sizeof(ngx_http_freshdesk_quota_sync_t));
-            if (sync == NULL) {
-                return NGX_ERROR;
-            }
-
-            for (k = 0; k < FD_QUOTA_SWEEP_MAX; k++) {
-                sync[k].owed.tenant.data = sync[k].tenant;
-            }
-
-            qctx->sweep = sync;
-
-            qctx->sync.handler = ngx_http_freshdesk_quota_sweep;
-            qctx->sync.data = qctx;
-            qctx->sync.log = cycle->log;
-            qctx->sync.cancelable = 1;
-
-            ngx_add_timer(&qctx->sync, FD_QUOTA_SWEEP);
-        }
-
-        if (ngx_http_freshdesk_quota_writer() && qctx->shpool) {
-            qctx->timer.handler = ngx_http_freshdesk_quota_timer;
-            qctx->timer.data = qctx;
-            qctx->timer.log = cycle->log;
-            qctx->timer.cancelable = 1;
-
-            ngx_add_timer(&qctx->timer, qctx->state_interval);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Worker exit: Redis first, so that what it was still to be told goes
- * back to the zone and into the state file written last.
- */
-
-void
-ngx_http_freshdesk_quota_exit_process(ngx_cycle_t *cycle)
-{
-    ngx_uint_t                        i, k;
-    ngx_array_t                      *zones;
-    ngx_http_freshdesk_quota_ctx_t   *qctx;
-    ngx_http_freshdesk_quota_sync_t  *sync;
-
-    zones = ngx_http_freshdesk_quota_zones(cycle);
-
-    for (i = 0; zones && i < zones->nelts; i++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-
-        if (qctx->redis == NULL || qctx->sweep == NULL) {
-            continue;
-        }
-
-        if (qctx->sync.timer_set) {
-            ngx_del_timer(&qctx->sync);
-        }
-
-        /*
-         * Syncs still on their way: back to the node, as doubts (sent,
-         * unanswered: they may run yet)
-         */
-
-        sync = qctx->sweep;
-
-        for (k = 0; qctx->syncing && k < FD_QUOTA_SWEEP_MAX; k++) {
-            if (sync[k].pending) {
-                sync[k].pending = 0;
-                qctx->syncing--;
-                ngx_http_freshdesk_quota_shm_owed_give(qctx,
-                                                       &sync[k].owed.tenant,
-                                                       &sync[k].owed,
-                                                       &sync[k].tag, 0, 0);
-            }
-        }
-
-        ngx_http_freshdesk_quota_redis_stop(qctx->redis);
-    }
-
-    if (!ngx_http_freshdesk_quota_writer()) {
-        return;
-    }
-
-    for (i = 0; zones && i < zones->nelts; i++) {
-        qctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-
-        if (qctx->shpool && qctx->state.len) {
-            (void) ngx_http_freshdesk_quota_shm_save(qctx, cycle->log);
-            ngx_http_freshdesk_metrics_save(qctx, cycle->log);
-        }
-    }
-}
-
-
-static void
-ngx_http_freshdesk_quota_timer(ngx_event_t *ev)
-{
-    ngx_http_freshdesk_quota_ctx_t  *qctx = ev->data;
-
-    if (qctx->state.len) {
-        (void) ngx_http_freshdesk_quota_shm_save(qctx, ev->log);
-        ngx_http_freshdesk_metrics_save(qctx, ev->log);
-
-    } else {
-        ngx_http_freshdesk_quota_shm_expire(qctx);
-    }
-
-    if (!ngx_exiting && !ngx_quit && !ngx_terminate) {
-        ngx_add_timer(ev, qctx->state_interval);
-    }
-}
-
-
-/* one writer of the state: worker 0 (or the only process) */
-
-static ngx_uint_t
-ngx_http_freshdesk_quota_writer(void)
-{
-    return (ngx_process == NGX_PROCESS_WORKER
-            || ngx_process == NGX_PROCESS_SINGLE)
-           && ngx_worker == 0;
-}

@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_http_freshdesk_module authors
  *
- * The quota front door (quota.c): the quota directives, and everything
- * the request path asks of quotas.  The stores behind it, the zone's
+ * The quota front door (quota.c): everything the request path asks of
+ * quotas; its directives (quota_conf.c) and per-worker timers
+ * (quota_process.c).  The stores behind it, the zone's
  * shared memory (quota_shm.c) and Redis (quota_redis.c), are reached only
  * through it.
  */
@@ -95,8 +96,10 @@ char *ngx_http_freshdesk_quota(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_freshdesk_quota_guard_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
-/* every freshdesk_quota names a declared zone; the header filter */
+/* every freshdesk_quota names a declared zone (quota_conf.c); the
+ * header filter (quota.c) */
 ngx_int_t ngx_http_freshdesk_quota_postconfiguration(ngx_conf_t *cf);
+ngx_int_t ngx_http_freshdesk_quota_filter_init(ngx_conf_t *cf);
 
 /* the zones of a cycle's configuration (NULL: no http block) */
 ngx_array_t *ngx_http_freshdesk_quota_zones(ngx_cycle_t *cycle);
