@@ -13,7 +13,8 @@
 # env: DURATION (s per wrk run, default 4), REPEAT (default 5),
 #      CONNS (default 16),
 #      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
-#      CALLGRIND (1 = also count instructions per request, default 1)
+#      CALLGRIND (1 = also count instructions per request, default 1),
+#      KEEP_HEAP (1 = the measured nginx keeps its freed heap, default 1)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,7 +86,21 @@ for i in $(seq 1 50); do
     sleep 0.1
 done
 
-"$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
+# The measured nginx keeps the heap it has freed (glibc gives the top of
+# the heap back to the kernel once 128k of it is free, after every large
+# answer).  Both sides run in this one process and get the same; it spares
+# the proxy buffers of both (32k each, malloc'd per request) a page fault
+# per 4k page on every request, which on this machine (a VM whose freed
+# pages go back to the host) costs tens of µs each: about 50 faults and
+# 2 ms of worker CPU per 500 KB answer, ten times what proxy_pass of it
+# costs otherwise.  The gateway's own large buffers are kept anyway
+# (freshdesk_buffer_cache).  KEEP_HEAP=0 measures without it.
+KEEP_HEAP=${KEEP_HEAP:-1}
+TUNABLES=
+[ "$KEEP_HEAP" = 1 ] && TUNABLES=glibc.malloc.trim_threshold=1073741824
+
+env ${TUNABLES:+GLIBC_TUNABLES=$TUNABLES} \
+    "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
 sleep 0.5
 
 MCP=(-H 'Content-Type: application/json' -H 'Accept: application/json')
@@ -114,6 +129,25 @@ for p in 50 100 99; do
         -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"list_tickets\",\"arguments\":{\"per_page\":$p}}}"
     chmod 644 "$D/stub/wire$p.json"
 done
+
+# both sides' proxy buffers (bench.conf.in) must hold the largest body the
+# bench proxies, headers included, so that neither side works through
+# small buffers or a temporary file
+to_bytes() {
+    awk -v v="$1" 'BEGIN { n = v + 0; u = tolower(substr(v, length(v)))
+                           print (u == "k" ? n * 1024 : u == "m" ? n * 1048576 : n) }'
+}
+read -r bufs_n bufs_size <<< "$(awk '$1 == "proxy_buffers" { sub(";", "", $3); print $2, $3; exit }' "$D/nginx.conf")"
+buf_first=$(awk '$1 == "proxy_buffer_size" { sub(";", "", $2); print $2; exit }' "$D/nginx.conf")
+buf_room=$(( bufs_n * $(to_bytes "$bufs_size") + $(to_bytes "$buf_first") ))
+read -r largest largest_name <<< "$(wc -c "$D"/stub/*.json | grep -v ' total$' | sort -n | tail -1)"
+if [ "$((largest + 1024))" -gt "$buf_room" ]; then
+    echo "bench: proxy buffers ($buf_first + $bufs_n x $bufs_size = $buf_room bytes)" \
+         "do not hold the largest proxied body (${largest_name##*/}: $largest" \
+         "bytes); raise proxy_buffers in bench/bench.conf.in" >&2
+    exit 1
+fi
+
 check /mcp-quota get_ticket '{"ticket_id":1}'
 check /mcp-redis get_ticket '{"ticket_id":1}'
 
@@ -128,6 +162,26 @@ cpu_ticks() {
 }
 
 HZ=$(getconf CLK_TCK)
+
+# proxied answers nginx buffered to a temporary file, in every measured
+# nginx's error log (the gateway's, the second node's, callgrind's): there
+# must be none, or the baseline is not the tuned proxy the ratios assume
+temp_files() {
+    cat "$D"/logs/error*.log "$D"/logs/cg.log 2>/dev/null \
+    | grep -c 'buffered to a temporary file' || true
+}
+
+temp_file_check() {
+    local n
+    n=$(temp_files)
+    [ "$n" = 0 ] && return 0
+    echo "bench: FAILED: $n proxied responses were buffered to a temporary" \
+         "file; the comparison is not fair: raise proxy_buffers in" \
+         "bench/bench.conf.in.  The first of nginx's warnings:" >&2
+    grep -h 'buffered to a temporary file' "$D"/logs/error*.log \
+        "$D"/logs/cg.log 2>/dev/null | head -3 >&2
+    status=1
+}
 
 # wrk ... -> "rps p50_ms p99_ms cpu_us_per_request bad"
 run_wrk() {
@@ -257,9 +311,14 @@ done
 echo
 echo "\"best CPU ratio\": what a gateway that did nothing but move these" \
      "bytes would reach against proxy_pass of the list; the module's own" \
-     "work (capture, scan and escape, JSON-RPC) is the rest of its CPU." \
-     "proxy_pass responses buffered to temporary files meanwhile:" \
-     "$(grep -c 'buffered to a temporary file' "$D/logs/error.log" || true)."
+     "work (capture, scan and escape, JSON-RPC) is the rest of its CPU."
+echo
+echo "Both sides proxy with proxy_buffer_size $buf_first and proxy_buffers" \
+     "$bufs_n $bufs_size ($buf_room bytes, the largest body proxied" \
+     "$largest); responses buffered to a temporary file so far:" \
+     "$(temp_files); the measured nginx keeps its freed heap:" \
+     "$([ "$KEEP_HEAP" = 1 ] && echo "yes ($TUNABLES)" || echo no)."
+temp_file_check
 
 echo
 echo "## Quota cost (get_ticket, 1 KB)"
@@ -325,7 +384,8 @@ sed -e "s|$D/nginx.pid|$D/nginx2.pid|" -e "s|127.0.0.1:$GW |127.0.0.1:$GW2 |" \
     -e "s|logs/mcp.log|logs/mcp2.log|" -e "s|logs/rest.log|logs/rest2.log|" \
     -e "s|logs/cluster.log|logs/cluster2.log|" -e "s|many.state|many2.state|" \
     "$D/nginx.conf" > "$D/nginx2.conf"
-"$NGINX" -p "$D/" -c "$D/nginx2.conf" -e "$D/logs/error2.log"
+env ${TUNABLES:+GLIBC_TUNABLES=$TUNABLES} \
+    "$NGINX" -p "$D/" -c "$D/nginx2.conf" -e "$D/logs/error2.log"
 sleep 0.5
 
 wrk -t1 -c8 -d"${DURATION}s" -s "$ROOT/bench/call.lua" \
@@ -378,8 +438,11 @@ if [ "$CALLGRIND" = 1 ]; then
     "$ROOT/bench/callgrind.sh" "$D" "$GW"
 fi
 
+temp_file_check
+
 if [ $status != 0 ]; then
-    echo "bench: some responses were errors, numbers above are not valid" >&2
+    echo "bench: some responses were errors or were buffered to a" \
+         "temporary file (see above): the numbers above are not valid" >&2
 fi
 
 exit $status
