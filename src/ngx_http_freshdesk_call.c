@@ -466,8 +466,7 @@ ngx_http_freshdesk_call_refused(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (needed.len
-            && ngx_http_freshdesk_oauth_insufficient(r, &needed) != NGX_OK)
+        if (ngx_http_freshdesk_oauth_insufficient(r, &needed) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }

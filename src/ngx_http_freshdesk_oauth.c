@@ -1275,10 +1275,19 @@ ngx_http_freshdesk_oauth_insufficient(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    value.len = ngx_sprintf(value.data,
-                            "Bearer error=\"insufficient_scope\", "
-                            "scope=\"%V\", %V", scope, &ocf->challenge)
-                - value.data;
+    if (scope->len) {
+        value.len = ngx_sprintf(value.data,
+                                "Bearer error=\"insufficient_scope\", "
+                                "scope=\"%V\", %V", scope, &ocf->challenge)
+                    - value.data;
+
+    } else {
+        /* no scope of this location opens the tool */
+        value.len = ngx_sprintf(value.data,
+                                "Bearer error=\"insufficient_scope\", %V",
+                                &ocf->challenge)
+                    - value.data;
+    }
 
     return ngx_http_freshdesk_add_header(r, "WWW-Authenticate", &value);
 }
