@@ -65,6 +65,7 @@ static ngx_http_freshdesk_oauth_req_t *ngx_http_freshdesk_oauth_get(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_freshdesk_oauth_token(ngx_http_request_t *r,
     ngx_str_t *token);
+static ngx_uint_t ngx_http_freshdesk_oauth_is_jwt(ngx_str_t *token);
 static ngx_int_t ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
     ngx_http_freshdesk_oauth_req_t *req, ngx_str_t *token);
 static void ngx_http_freshdesk_oauth_cleanup(void *data);
@@ -842,13 +843,12 @@ ngx_http_freshdesk_oauth_get(ngx_http_request_t *r)
 
     cln->handler = ngx_http_freshdesk_oauth_cleanup;
 
+    req->sent = (r->headers_in.authorization != NULL);
+
     if (ngx_http_freshdesk_oauth_token(r, &token) != NGX_OK) {
-        req->sent = (r->headers_in.authorization != NULL);
         req->state = FD_OAUTH_NONE;
         return req;
     }
-
-    req->sent = 1;
 
     if (ngx_http_freshdesk_oauth_verify(r, req, &token) != NGX_OK) {
         return NULL;
@@ -858,13 +858,12 @@ ngx_http_freshdesk_oauth_get(ngx_http_request_t *r)
 }
 
 
-/* "Bearer <three base64url parts>": a JWT; anything else is not */
+/* the credentials of "Bearer <token>" */
 
 static ngx_int_t
 ngx_http_freshdesk_oauth_token(ngx_http_request_t *r, ngx_str_t *token)
 {
-    u_char      *p, *last;
-    ngx_uint_t   dots;
+    u_char  *p, *last;
 
     if (r->headers_in.authorization == NULL) {
         return NGX_DECLINED;
@@ -887,11 +886,29 @@ ngx_http_freshdesk_oauth_token(ngx_http_request_t *r, ngx_str_t *token)
         last--;
     }
 
+    if (p == last) {
+        return NGX_DECLINED;
+    }
+
     token->data = p;
     token->len = last - p;
-    dots = 0;
 
-    for ( /* void */ ; p < last; p++) {
+    return NGX_OK;
+}
+
+
+/* three base64url parts: a JWT; anything else is a static token */
+
+static ngx_uint_t
+ngx_http_freshdesk_oauth_is_jwt(ngx_str_t *token)
+{
+    u_char      *p, *last;
+    ngx_uint_t   dots;
+
+    dots = 0;
+    last = token->data + token->len;
+
+    for (p = token->data; p < last; p++) {
         switch (ngx_http_freshdesk_oauth_b64url[*p]) {
         case 1:
             break;
@@ -899,11 +916,11 @@ ngx_http_freshdesk_oauth_token(ngx_http_request_t *r, ngx_str_t *token)
             dots++;
             break;
         default:
-            return NGX_DECLINED;
+            return 0;
         }
     }
 
-    return (dots == 2) ? NGX_OK : NGX_DECLINED;
+    return dots == 2;
 }
 
 
@@ -921,7 +938,17 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
 
     ocf = req->conf;
     now = ngx_time();
-    hash = ngx_murmur_hash2(token->data, token->len);
+
+    /*
+     * The bucket: a hash of the last 64 bytes only, the signature's end
+     * in a JWT (random, so tokens spread; only verified tokens are stored,
+     * and nobody can make one end as they like).  The full compare of the
+     * bytes decides.
+     */
+
+    hash = (token->len > 64)
+           ? ngx_murmur_hash2(token->data + token->len - 64, 64)
+           : ngx_murmur_hash2(token->data, token->len);
 
     e = ngx_http_freshdesk_oauth_lookup(ocf, token, hash, now);
 
@@ -948,6 +975,13 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
 
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "freshdesk oauth: token found in the cache");
+        return NGX_OK;
+    }
+
+    /* not a token verified before: a JWT, or a static token? */
+
+    if (!ngx_http_freshdesk_oauth_is_jwt(token)) {
+        req->state = FD_OAUTH_NONE;
         return NGX_OK;
     }
 
@@ -996,7 +1030,7 @@ ngx_http_freshdesk_oauth_cleanup(void *data)
 
 /*
  * The cache of verified tokens: per worker, 256 sets of 4, a set picked
- * by a murmur hash of the token, the least recently used of a full set
+ * by a murmur hash of the token's end, the least recently used of a full set
  * replaced.  An entry matches only the same policy (conf) and the same
  * bytes, and lives until the token's exp, 5 minutes at most.
  */
