@@ -169,6 +169,28 @@ like($res->{json}{error}{message} // '', qr/create_ticket.*freshdesk:write/,
      '403: the message names the tool and the scope');
 is($t->fake_count, 0, '403: nothing sent to Freshdesk');
 
+# MCP 2026-07-28: the tool is known from Mcp-Name, refused before the body
+for my $args ({ subject => 's', description => 'd', email => 'a@b.example' }) {
+    $t->fake_clear;
+    my $msg = { jsonrpc => '2.0', id => 77, method => 'tools/call',
+                params => { name => 'create_ticket', arguments => $args,
+                            _meta => {
+                  'io.modelcontextprotocol/protocolVersion' => '2026-07-28',
+                  'io.modelcontextprotocol/clientInfo' => { name => 't', version => '1' },
+                  'io.modelcontextprotocol/clientCapabilities' => {} } } };
+    $res = $t->mcp($msg, path => $P,
+                   headers => { Authorization => "Bearer $tok{read}",
+                                'MCP-Protocol-Version' => '2026-07-28',
+                                'Mcp-Method' => 'tools/call',
+                                'Mcp-Name' => 'create_ticket' });
+    is($res->{status}, 403, '2026-07-28: create_ticket 403');
+    like($res->{headers}{'www-authenticate'} // '',
+         qr/insufficient_scope", scope="freshdesk:write"/,
+         '2026-07-28: insufficient_scope, the scope');
+    is($res->{json}{id}, 77, '2026-07-28: the JSON-RPC id');
+    is($t->fake_count, 0, '2026-07-28: nothing sent');
+}
+
 # 4. a read-write token creates a ticket; deletes stay closed
 
 $t->fake_clear;
