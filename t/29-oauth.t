@@ -62,7 +62,15 @@ $t->standard_conf(
             freshdesk_oauth on;
             freshdesk_tenant \$fd_otenant;
             freshdesk_api_key \$fd_okey;
+            freshdesk_allow_origin http://app.example;
             access_log $d/logs/oauth.log oauth;
+        }
+
+        location = /fixed/mcp {
+            freshdesk_mcp;
+            freshdesk_oauth on;
+            freshdesk_tenant acme;
+            freshdesk_api_key fd-test-key;
         }
 
         location = /tickets/mcp {
@@ -116,6 +124,18 @@ like($res->{headers}{'content-type'} // '', qr{application/json},
 
 # CORS: the endpoint exposes WWW-Authenticate to a browser client (the
 # conformance location allows its origin; the header list is the same code)
+
+# a browser client sees the challenge (CORS exposes WWW-Authenticate)
+$res = $t->mcp({ jsonrpc => '2.0', id => 1, method => 'tools/list' },
+               path => $P, headers => { Authorization => undef,
+                                        Origin => 'http://app.example' });
+is($res->{status}, 401, 'no token, allowed origin: 401');
+is($res->{headers}{'access-control-allow-origin'}, 'http://app.example',
+   'no token, allowed origin: CORS');
+like($res->{headers}{'access-control-expose-headers'} // '',
+     qr/WWW-Authenticate/, 'no token: WWW-Authenticate exposed');
+like($res->{headers}{'www-authenticate'} // '', $chal_re,
+     'no token, allowed origin: the challenge');
 
 # 2. the metadata document
 
@@ -257,6 +277,15 @@ like(call($tok{expired}, 'get_ticket', { ticket_id => 1 })
          ->{headers}{'www-authenticate'} // '',
      qr/error_description="[^"]*expire/i, 'expired: the description says so');
 
+# a fixed tenant: no token passes (the operator's choice), a refused JWT
+# does not
+$res = call($tok{tampered}, 'get_ticket', { ticket_id => 1 }, path => '/fixed/mcp');
+is($res->{status}, 401, 'fixed tenant: a refused JWT is still 401');
+$res = call($tok{read}, 'get_ticket', { ticket_id => 1 }, path => '/fixed/mcp');
+is($res->{status}, 200, 'fixed tenant: a valid JWT 200');
+$res = call($tok{read}, 'create_ticket', { subject => 's' }, path => '/fixed/mcp');
+is($res->{status}, 403, 'fixed tenant: scopes still apply');
+
 # 6. a static token in the same location, and the claim's tenant
 
 $t->fake_clear;
@@ -320,6 +349,20 @@ for my $name (sort keys %tok) {
     my ($p) = $tok{$name} =~ /^[^.]+\.([^.]+)/;
     unlike($err . $log, qr/\Q$p\E/, "$name: never in a log");
 }
+
+# a reload reads the JWKS file again: a new key set, the old key's
+# tokens refused (the cache is the old workers'), the new key's accepted
+mkdir "$d/k2";
+my %tok2;
+for (`"$node" $root/t/jwt/oauth.mjs $d/k2 @{[ time ]} $resource https://as.example/`) {
+    $tok2{$1} = $2 if /^(\S+) (\S+)$/;
+}
+system("cp $d/k2/jwks.json $d/jwks.json");
+$t->reload;
+$res = call($tok2{read}, 'get_ticket', { ticket_id => 1 });
+is($res->{status}, 200, 'reload: the new key set is used');
+$res = call($tok{read}, 'get_ticket', { ticket_id => 1 });
+is($res->{status}, 401, 'reload: a token of the old key refused');
 
 $t->check_log;
 
