@@ -27,6 +27,7 @@
 #define FD_JWT_VAR_CLIENT_ID  1
 #define FD_JWT_VAR_SCOPE      2
 #define FD_JWT_VAR_STATUS     3
+#define FD_JWT_VAR_CACHE      4
 
 
 /* a request's verdict: the data of a cleanup of the main request's pool */
@@ -43,6 +44,7 @@ typedef struct {
     unsigned                       sent:1;         /* any Authorization */
     unsigned                       own:1;          /* a reference to drop */
     unsigned                       granted_set:1;
+    unsigned                       cached:1;       /* a cache hit */
 } ngx_http_freshdesk_oauth_req_t;
 
 
@@ -105,6 +107,10 @@ static ngx_http_variable_t  ngx_http_freshdesk_oauth_vars[] = {
 
     { ngx_string("freshdesk_jwt_status"), NULL,
       ngx_http_freshdesk_oauth_variable, FD_JWT_VAR_STATUS,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("freshdesk_jwt_cache"), NULL,
+      ngx_http_freshdesk_oauth_variable, FD_JWT_VAR_CACHE,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("freshdesk_jwt_claim_"), NULL,
@@ -971,6 +977,7 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
 
         req->claims = json_incref(e->claims);
         req->own = 1;
+        req->cached = 1;
         req->state = FD_OAUTH_VALID;
 
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -1366,6 +1373,14 @@ ngx_http_freshdesk_oauth_variable(ngx_http_request_t *r,
 
     } else if (req->state != FD_OAUTH_VALID) {
         return NGX_OK;
+
+    } else if (data == FD_JWT_VAR_CACHE) {
+        if (req->cached) {
+            ngx_str_set(&s, "hit");
+
+        } else {
+            ngx_str_set(&s, "miss");
+        }
 
     } else if (data == FD_JWT_VAR_SUB) {
         s = req->sub;

@@ -41,7 +41,8 @@ $t->standard_conf(
     http => "
     log_format oauth '\$freshdesk_jwt_status \$freshdesk_tenant '
                      'sub=\$freshdesk_jwt_sub client=\$freshdesk_jwt_client_id '
-                     'scope=\"\$freshdesk_jwt_scope\" org=\$freshdesk_jwt_claim_org';
+                     'scope=\"\$freshdesk_jwt_scope\" org=\$freshdesk_jwt_claim_org '
+                     'cache=\$freshdesk_jwt_cache';
     map \$freshdesk_jwt_claim_org \$fd_otenant {
         acme     acme;
         globex   globex;
@@ -335,9 +336,14 @@ ok($names->{delete_ticket} && !$names->{list_tickets},
 # 8. logs: the access log has sub and client id, nothing has the token
 
 my $log = $t->access_log_file("$d/logs/oauth.log");
-like($log, qr/^ok acme sub=user-1 client=client-ro scope="freshdesk:read" org=acme$/m,
+like($log, qr/^ok acme sub=user-1 client=client-ro scope="freshdesk:read" org=acme cache=miss$/m,
      'access log: status, tenant, sub, client id, scope, claim');
-like($log, qr/^ok globex sub=user-4 .* org=globex$/m,
+like($log, qr/^ok acme sub=user-1 client=client-ro scope="freshdesk:read" org=acme cache=hit$/m,
+     'access log: the next call of the token is a cache hit');
+my @w = $log =~ /^ok acme sub=user-2 .* cache=(\w+)$/mg;
+is(join(',', @w), 'miss,' . join(',', ('hit') x (@w - 1)),
+   'access log: one verification of the write token, then hits');
+like($log, qr/^ok globex sub=user-4 .* org=globex cache=miss$/m,
      'access log: the claim picked globex');
 like($log, qr/^expired - sub=- /m, 'access log: a refused token');
 like($log, qr/^bad_alg - /m, 'access log: alg none is bad_alg');
