@@ -51,7 +51,7 @@ typedef struct {
 /* a verified token, kept by a worker */
 typedef struct {
     uint32_t                       hash;
-    void                          *conf;   /* the policy it passed */
+    ngx_uint_t                     conf;   /* the policy it passed: id */
     u_char                        *block;  /* token, sub, client_id, scope */
     size_t                         len;    /* the token's */
     ngx_str_t                      sub;
@@ -72,8 +72,8 @@ static ngx_int_t ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
     ngx_http_freshdesk_oauth_req_t *req, ngx_str_t *token);
 static void ngx_http_freshdesk_oauth_cleanup(void *data);
 static ngx_http_freshdesk_oauth_entry_t *ngx_http_freshdesk_oauth_lookup(
-    void *conf, ngx_str_t *token, uint32_t hash, time_t now);
-static void ngx_http_freshdesk_oauth_store(void *conf, ngx_str_t *token,
+    ngx_uint_t conf, ngx_str_t *token, uint32_t hash, time_t now);
+static void ngx_http_freshdesk_oauth_store(ngx_uint_t conf, ngx_str_t *token,
     uint32_t hash, ngx_http_freshdesk_jwt_t *jwt, time_t now,
     ngx_log_t *log);
 static ngx_int_t ngx_http_freshdesk_oauth_variable(ngx_http_request_t *r,
@@ -89,6 +89,7 @@ static char *ngx_http_freshdesk_oauth_document(ngx_conf_t *cf,
 static ngx_http_freshdesk_oauth_entry_t
     ngx_http_freshdesk_oauth_cache[FD_OAUTH_CACHE_SETS * FD_OAUTH_CACHE_WAYS];
 static ngx_uint_t  ngx_http_freshdesk_oauth_clock;
+static ngx_uint_t  ngx_http_freshdesk_oauth_ids;
 
 
 static ngx_http_variable_t  ngx_http_freshdesk_oauth_vars[] = {
@@ -167,6 +168,9 @@ ngx_http_freshdesk_oauth_create_conf(ngx_conf_t *cf)
     ocf->scopes = NGX_CONF_UNSET_PTR;
     ocf->jwks = NGX_CONF_UNSET_PTR;
     ocf->leeway = NGX_CONF_UNSET;
+
+    /* the cache's key: an address could come back after a reload */
+    ocf->id = ++ngx_http_freshdesk_oauth_ids;
 
     return ocf;
 }
@@ -956,7 +960,7 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
            ? ngx_murmur_hash2(token->data + token->len - 64, 64)
            : ngx_murmur_hash2(token->data, token->len);
 
-    e = ngx_http_freshdesk_oauth_lookup(ocf, token, hash, now);
+    e = ngx_http_freshdesk_oauth_lookup(ocf->id, token, hash, now);
 
     if (e) {
         p = ngx_pnalloc(r->pool, e->sub.len + e->client_id.len
@@ -1017,7 +1021,7 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
     req->scope = jwt.scope;
     req->claims = jwt.claims;     /* the pool holds it */
 
-    ngx_http_freshdesk_oauth_store(ocf, token, hash, &jwt, now,
+    ngx_http_freshdesk_oauth_store(ocf->id, token, hash, &jwt, now,
                                    r->connection->log);
 
     return NGX_OK;
@@ -1043,8 +1047,8 @@ ngx_http_freshdesk_oauth_cleanup(void *data)
  */
 
 static ngx_http_freshdesk_oauth_entry_t *
-ngx_http_freshdesk_oauth_lookup(void *conf, ngx_str_t *token, uint32_t hash,
-    time_t now)
+ngx_http_freshdesk_oauth_lookup(ngx_uint_t conf, ngx_str_t *token,
+    uint32_t hash, time_t now)
 {
     ngx_uint_t                         i;
     ngx_http_freshdesk_oauth_entry_t  *e;
@@ -1067,8 +1071,8 @@ ngx_http_freshdesk_oauth_lookup(void *conf, ngx_str_t *token, uint32_t hash,
 
 
 static void
-ngx_http_freshdesk_oauth_store(void *conf, ngx_str_t *token, uint32_t hash,
-    ngx_http_freshdesk_jwt_t *jwt, time_t now, ngx_log_t *log)
+ngx_http_freshdesk_oauth_store(ngx_uint_t conf, ngx_str_t *token,
+    uint32_t hash, ngx_http_freshdesk_jwt_t *jwt, time_t now, ngx_log_t *log)
 {
     u_char                            *p;
     time_t                             until;

@@ -34,6 +34,8 @@ typedef struct {
     ngx_http_freshdesk_jwks_t     *jwks;
     time_t                         leeway;
 
+    ngx_uint_t                     id;     /* never reused in a process */
+
     /* made by the merge */
     ngx_http_freshdesk_jwt_policy_t  policy;
     ngx_str_t                      metadata_url;   /* RFC 9728 well-known */
