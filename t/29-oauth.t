@@ -274,6 +274,19 @@ for my $name (qw(tampered none none_sig expired wrong_aud wrong_iss
     is($t->fake_count, 0, "$name: nothing sent to Freshdesk");
 }
 
+# bad input: never a 500
+for my $bad ('a.b.c', '..', 'x' x 100 . '.' . 'y' x 100 . '.',
+             "$tok{read}.x", substr($tok{read}, 0, -1))
+{
+    $res = call($bad, 'get_ticket', { ticket_id => 1 });
+    is($res->{status}, 401, 'a malformed JWT: 401');
+    like($res->{headers}{'www-authenticate'} // '', qr/error="invalid_token"/,
+         'a malformed JWT: invalid_token');
+}
+$res = $t->call_tool('get_ticket', { ticket_id => 1 }, path => $P,
+                     headers => { Authorization => "bearer  $tok{read}  " });
+is($res->{status}, 200, 'the scheme in any case, spaces around the token');
+
 like(call($tok{expired}, 'get_ticket', { ticket_id => 1 })
          ->{headers}{'www-authenticate'} // '',
      qr/error_description="[^"]*expire/i, 'expired: the description says so');
