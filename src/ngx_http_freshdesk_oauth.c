@@ -734,6 +734,11 @@ ngx_http_freshdesk_oauth_metadata_handler(ngx_http_request_t *r)
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
     ocf = flcf->oauth;
 
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     ngx_str_set(&v, "*");
     if (ngx_http_freshdesk_add_header(r, "Access-Control-Allow-Origin", &v)
         != NGX_OK)
@@ -767,11 +772,6 @@ ngx_http_freshdesk_oauth_metadata_handler(ngx_http_request_t *r)
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
     }
 
     ngx_str_set(&v, "max-age=3600");
