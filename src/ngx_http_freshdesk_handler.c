@@ -137,7 +137,7 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->tenant.len == 0 || rc == 1) {
+    if (ctx->tenant.len == 0 || rc == NGX_DECLINED) {
         n = h[AUTHORIZATION].n;
 
         rc = ngx_http_freshdesk_oauth_challenge(r, &value);

@@ -1148,7 +1148,7 @@ ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
     if (!((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable) {
-        return 0;
+        return NGX_OK;
     }
 
     req = ngx_http_freshdesk_oauth_get(r);
@@ -1156,7 +1156,7 @@ ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    return req->state == FD_OAUTH_REFUSED;
+    return (req->state == FD_OAUTH_REFUSED) ? NGX_DECLINED : NGX_OK;
 }
 
 

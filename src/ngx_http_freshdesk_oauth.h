@@ -124,8 +124,8 @@ char *ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
  * The request side, called by handler.c and call.c (never calling them):
  *
  * refused(): verifies the request's bearer JWT once (later calls and the
- * variables reuse the verdict); 1 when a JWT was sent here and refused,
- * 0 otherwise (oauth off, no JWT, a valid one); NGX_ERROR.
+ * variables reuse the verdict); NGX_DECLINED when a JWT was sent here and
+ * refused, NGX_OK otherwise (oauth off, no JWT, a valid one); NGX_ERROR.
  *
  * challenge(): the WWW-Authenticate value of a 401 in this location;
  * NGX_DECLINED when oauth is off here.
