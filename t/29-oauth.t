@@ -370,7 +370,12 @@ for my $name (sort keys %tok) {
 }
 
 # a reload reads the JWKS file again: a new key set, the old key's
-# tokens refused (the cache is the old workers'), the new key's accepted
+# tokens refused (the cache is the old workers'), the new key's accepted.
+# Not under valgrind: it runs nginx with master_process off, where a
+# reload stops answering (so does main's module without OAuth)
+SKIP: {
+skip 'no reload with master_process off (FRESHDESK_VALGRIND)', 2
+    if $ENV{FRESHDESK_VALGRIND};
 mkdir "$d/k2";
 my %tok2;
 for (`"$node" $root/t/jwt/oauth.mjs $d/k2 @{[ time ]} $resource https://as.example/`) {
@@ -382,6 +387,7 @@ $res = call($tok2{read}, 'get_ticket', { ticket_id => 1 });
 is($res->{status}, 200, 'reload: the new key set is used');
 $res = call($tok{read}, 'get_ticket', { ticket_id => 1 });
 is($res->{status}, 401, 'reload: a token of the old key refused');
+}
 
 $t->check_log;
 
