@@ -17,6 +17,7 @@
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_metrics.h"
+#include "ngx_http_freshdesk_oauth.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -140,6 +141,8 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
 
     NGX_HTTP_FRESHDESK_QUOTA_COMMANDS,
 
+    NGX_HTTP_FRESHDESK_OAUTH_COMMANDS,
+
     { ngx_string("freshdesk_retry"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
       ngx_http_freshdesk_retry,
@@ -192,6 +195,10 @@ ngx_module_t  ngx_http_freshdesk_module = {
 static ngx_int_t
 ngx_http_freshdesk_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_freshdesk_oauth_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_freshdesk_add_variables(cf);
 }
 
@@ -315,6 +322,11 @@ ngx_http_freshdesk_create_loc_conf(ngx_conf_t *cf)
     flcf->retry_wait = NGX_CONF_UNSET_MSEC;
     flcf->retry_deadline = NGX_CONF_UNSET_MSEC;
 
+    flcf->oauth = ngx_http_freshdesk_oauth_create_conf(cf);
+    if (flcf->oauth == NULL) {
+        return NULL;
+    }
+
     return flcf;
 }
 
@@ -354,6 +366,12 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->retry_tries, prev->retry_tries, 1);
     ngx_conf_merge_msec_value(conf->retry_wait, prev->retry_wait, 0);
     ngx_conf_merge_msec_value(conf->retry_deadline, prev->retry_deadline, 0);
+
+    if (ngx_http_freshdesk_oauth_merge_conf(cf, prev->oauth, conf->oauth)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->mcp && conf->tenant == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -18,6 +18,7 @@
 #include "ngx_http_freshdesk_cursor.h"
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_metrics.h"
+#include "ngx_http_freshdesk_oauth.h"
 
 
 #define FD_SEARCH_PAGE   30
@@ -25,6 +26,7 @@
 
 /* why a call is refused: 1 and 2 are the quota's (calls, actions) */
 #define FD_REFUSE_UNKNOWN  3
+#define FD_REFUSE_SCOPE    4      /* the bearer JWT's scopes do not allow */
 
 
 static ngx_int_t ngx_http_freshdesk_binding(ngx_http_request_t *r,
@@ -68,6 +70,54 @@ ngx_http_freshdesk_scope(ngx_http_request_t *r, ngx_str_t *scope)
     }
 
     return ngx_http_complex_value(r, flcf->tools, scope);
+}
+
+
+/*
+ * Whether the scopes of the request's bearer JWT allow a tool (1), each
+ * scope opening a freshdesk_tools set (freshdesk_oauth_scopes); always
+ * without a valid JWT.  Refused with "needed" given: the first scope that
+ * would allow it, if any.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_scope_granted(ngx_http_request_t *r,
+    const ngx_http_freshdesk_tool_t *t, ngx_str_t *needed)
+{
+    uint64_t                           granted;
+    ngx_int_t                          rc;
+    ngx_uint_t                         i;
+    ngx_array_t                       *maps;
+    ngx_http_freshdesk_oauth_scope_t  *m;
+
+    rc = ngx_http_freshdesk_oauth_grants(r, &maps, &granted);
+
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? 1 : NGX_ERROR;
+    }
+
+    m = maps->elts;
+
+    for (i = 0; i < maps->nelts; i++) {
+        if ((granted & ((uint64_t) 1 << i))
+            && ngx_http_freshdesk_tool_visible(&m[i].tools, t))
+        {
+            return 1;
+        }
+    }
+
+    if (needed) {
+        ngx_str_null(needed);
+
+        for (i = 0; i < maps->nelts; i++) {
+            if (ngx_http_freshdesk_tool_visible(&m[i].tools, t)) {
+                *needed = m[i].scope;
+                break;
+            }
+        }
+    }
+
+    return 0;
 }
 
 
@@ -370,6 +420,18 @@ ngx_http_freshdesk_call_decide(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /* a tool the token's scopes do not open: 403 insufficient_scope */
+
+    switch (ngx_http_freshdesk_scope_granted(r, t, NULL)) {
+    case 0:
+        *refuse = FD_REFUSE_SCOPE;
+        return NGX_DECLINED;
+    case 1:
+        break;
+    default:
+        return NGX_ERROR;
+    }
+
     ctx->tool = t;
     ctx->tool_index = index;
     *refuse = 0;
@@ -388,7 +450,51 @@ ngx_int_t
 ngx_http_freshdesk_call_refused(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_uint_t refuse)
 {
-    ngx_str_t  msg;
+    ngx_str_t                         msg, needed;
+    ngx_uint_t                        index;
+    const ngx_http_freshdesk_tool_t  *t;
+
+    if (refuse == FD_REFUSE_SCOPE) {
+        ctx->outcome = FD_OUTCOME_UNKNOWN;
+
+        t = ngx_http_freshdesk_tool_find_index(ctx->tool_name.data,
+                                               ctx->tool_name.len, &index);
+
+        if (t == NULL
+            || ngx_http_freshdesk_scope_granted(r, t, &needed) != 0)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_freshdesk_oauth_insufficient(r, &needed) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        msg.len = sizeof("Forbidden: the access token's scopes do not allow "
+                         "the tool \"\"") - 1 + ngx_strlen(t->name)
+                  + sizeof("; it needs the scope \"\"") - 1 + needed.len;
+        msg.data = ngx_pnalloc(r->pool, msg.len);
+        if (msg.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        msg.len = (needed.len
+                   ? ngx_sprintf(msg.data, "Forbidden: the access token's "
+                                 "scopes do not allow the tool \"%s\"; it "
+                                 "needs the scope \"%V\"", t->name, &needed)
+                   : ngx_sprintf(msg.data, "Forbidden: the access token's "
+                                 "scopes do not allow the tool \"%s\"",
+                                 t->name))
+                  - msg.data;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "freshdesk: tools/call refused: %V", &msg);
+
+        return ngx_http_freshdesk_send_error(r, NGX_HTTP_FORBIDDEN,
+                                         NGX_HTTP_FRESHDESK_RPC_SERVER_ERROR,
+                                         &ctx->id, &msg);
+    }
 
     if (refuse != FD_REFUSE_UNKNOWN) {
         if (ngx_http_freshdesk_quota_refuse(r, ctx, refuse) != NGX_DECLINED) {

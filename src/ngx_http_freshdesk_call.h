@@ -24,6 +24,8 @@ ngx_int_t ngx_http_freshdesk_call_finish(ngx_http_request_t *r,
 ngx_int_t ngx_http_freshdesk_scope(ngx_http_request_t *r, ngx_str_t *scope);
 ngx_int_t ngx_http_freshdesk_tool_visible(ngx_str_t *scope,
     const ngx_http_freshdesk_tool_t *t);
+ngx_int_t ngx_http_freshdesk_scope_granted(ngx_http_request_t *r,
+    const ngx_http_freshdesk_tool_t *t, ngx_str_t *needed);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_CALL_H_INCLUDED_ */

@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_mcp.h"
 #include "ngx_http_freshdesk_call.h"
 #include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_oauth.h"
 
 
 static ngx_int_t ngx_http_freshdesk_check_origin(ngx_http_request_t *r,
@@ -121,26 +122,44 @@ ngx_http_freshdesk_handler(ngx_http_request_t *r)
                                          "Method not allowed: use POST");
     }
 
-    /* 4. tenant */
+    /*
+     * 4. tenant; with freshdesk_oauth on, a bearer JWT is verified first
+     * (its claims may pick the tenant), and a refused one is refused
+     * whatever the tenant
+     */
+
+    rc = ngx_http_freshdesk_oauth_refused(r);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     if (ngx_http_complex_value(r, flcf->tenant, &ctx->tenant) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->tenant.len == 0) {
+    if (ctx->tenant.len == 0 || rc == NGX_DECLINED) {
         n = h[AUTHORIZATION].n;
 
-        value.len = sizeof("Bearer realm=\"\", error=\"invalid_token\"") - 1
-                    + flcf->realm.len;
-        value.data = ngx_pnalloc(r->pool, value.len);
-        if (value.data == NULL) {
+        rc = ngx_http_freshdesk_oauth_challenge(r, &value);
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        value.len = ngx_sprintf(value.data, "Bearer realm=\"%V\"%s",
-                                &flcf->realm,
-                                n ? ", error=\"invalid_token\"" : "")
-                    - value.data;
+        if (rc == NGX_DECLINED) {
+            value.len = sizeof("Bearer realm=\"\", error=\"invalid_token\"")
+                        - 1 + flcf->realm.len;
+            value.data = ngx_pnalloc(r->pool, value.len);
+            if (value.data == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            value.len = ngx_sprintf(value.data, "Bearer realm=\"%V\"%s",
+                                    &flcf->realm,
+                                    n ? ", error=\"invalid_token\"" : "")
+                        - value.data;
+        }
+
+        ctx->tenant.len = 0;
 
         if (ngx_http_freshdesk_add_header(r, "WWW-Authenticate", &value)
             != NGX_OK)

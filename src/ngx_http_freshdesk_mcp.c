@@ -466,6 +466,7 @@ ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
 {
     u_char      *p;
     size_t       len;
+    ngx_int_t    rc;
     ngx_str_t    result, scope, msg;
     ngx_uint_t   i, n, first;
 
@@ -502,6 +503,17 @@ ngx_http_freshdesk_tools_list(ngx_http_request_t *r,
         if (!ngx_http_freshdesk_tool_visible(&scope,
                                              ngx_http_freshdesk_tool_at(i)))
         {
+            continue;
+        }
+
+        rc = ngx_http_freshdesk_scope_granted(r,
+                                              ngx_http_freshdesk_tool_at(i),
+                                              NULL);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == 0) {
             continue;
         }
 

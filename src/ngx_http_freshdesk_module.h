@@ -74,6 +74,7 @@ typedef struct {
     ngx_uint_t                     retry_tries;    /* freshdesk_retry */
     ngx_msec_t                     retry_wait;
     ngx_msec_t                     retry_deadline;
+    void                          *oauth;         /* oauth.c's conf */
 } ngx_http_freshdesk_loc_conf_t;
 
 
