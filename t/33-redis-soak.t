@@ -266,10 +266,16 @@ is($owed, 0, 'round 2: the nodes owe Redis nothing once it is back');
 
 # what the AOF had not yet written when Redis was killed is lost (about a
 # second of calls), so Redis may hold less than the requests; never more
+# (round 1 may leave Redis a call or two short at its end -- an owed
+# action on its way in a sync when "owes nothing" was read -- which
+# arrives during round 2: the totals are compared, not the deltas)
 my $d_redis = $in_redis - $base_redis;
 my $d_fake = $requests - $base_fake;
-ok($d_redis <= $d_fake,
-   "round 2: Redis counted $d_redis for $d_fake REST requests, not more")
+my $over = $in_redis - $requests;
+my $over_before = $base_redis - $base_fake;
+ok($over <= ($over_before > 0 ? $over_before : 0),
+   "round 2: Redis holds $in_redis for $requests REST requests, not more"
+   . " ($d_redis for $d_fake in the round)")
     or diag("Redis $in_redis (was $base_redis), fake $requests "
             . "(was $base_fake)");
 ok($d_redis >= $d_fake - $total2 / 10 * 2 - $CONNS * 2,
