@@ -90,6 +90,7 @@ g500=$(count /mcp 1 list_tickets '{"per_page":99}')
 s500=$(per_byte list500k.json)
 b500=$(count '/rest/tickets?per_page=99')
 o=$(count /mcp-quota)
+ga=$(count /mcp-guard)
 rq=$(count /mcp-redis)
 q=$(count /mcp-many 1)
 m=$(count /mcp-many 10000)
@@ -118,6 +119,7 @@ echo "| quota (get_ticket, 1 KB) | instructions per request | ratio |"
 echo "|---|---|---|"
 echo "| quota off | $g | 1.000 |"
 echo "| quota on, 1 tenant | $o | $(ratio $o $g) |"
+echo "| quota on and the account guard, 1 tenant | $ga | $(ratio $ga $g) ($(ratio $ga $o) of quota on) |"
 echo "| quota on Redis, 1 tenant | $rq | $(ratio $rq $g) |"
 echo
 echo "| quota, zone holding 10,000 tenants | instructions per request | ratio |"

@@ -14,6 +14,7 @@
 #      CONNS (default 16),
 #      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
 #      CALLGRIND (1 = also count instructions per request, default 1),
+#      ONLY (callgrind: the instruction counts alone),
 #      KEEP_HEAP (1 = the measured nginx keeps its freed heap, default 1)
 set -eu
 
@@ -246,6 +247,10 @@ spread() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
 
+status=0
+
+# ONLY=callgrind: the instruction counts alone (no wrk runs)
+if [ "${ONLY:-}" != callgrind ]; then
 echo
 echo "## Gateway (tools/call) vs plain proxy_pass (REST GET)"
 echo
@@ -430,6 +435,11 @@ for log in mcp rest; do
     echo "answers checked in the $log access log: $n, not 200/200: $badlog"
     [ "$badlog" = 0 ] || status=1
 done
+else
+    # callgrind.sh runs the measured configuration itself
+    kill -QUIT "$(cat "$D/nginx.pid")"
+    sleep 1
+fi   # ONLY
 
 if [ "$CALLGRIND" = 1 ]; then
     echo
