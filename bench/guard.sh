@@ -94,7 +94,7 @@ run() {   # run LABEL OUTSIDE BIG-CONNS
     for t in $TENANTS; do
         c=1
         [ "$t" = t1 ] && c=$big
-        TOOL=get_ticket wrk -t1 -c"$c" -d"$((MINUTES * 60))s" \
+        TOOL=get_ticket wrk -t1 -c"$c" -d"$((MINUTES * 60))s" --timeout 10s \
             -s "$ROOT/bench/call.lua" -H "X-Tenant: $t" \
             "http://127.0.0.1:$PORT/mcp" > "$D/logs/wrk-$t.log" 2>&1 &
         pids="$pids $!"
