@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_freshdesk_oauth.h"
+#include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
 
 
@@ -591,8 +592,7 @@ ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_freshdesk_loc_conf_t *flcf = conf;
 
-    ssize_t                           n;
-    ngx_fd_t                          fd;
+    size_t                            len;
     ngx_str_t                        *value, name, *skipped;
     ngx_int_t                         rc;
     ngx_uint_t                        i;
@@ -613,41 +613,30 @@ ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+    /* read whole (file.c); jwks_parse() bounds its size */
+
+    rc = ngx_http_freshdesk_file_read(&name,
+                                      NGX_HTTP_FRESHDESK_JWKS_MAX_BYTES,
+                                      cf->log, &buf, &len);
+
+    if (rc == NGX_DECLINED) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, NGX_ENOENT,
                            ngx_open_file_n " \"%V\" failed", &name);
-        return NGX_CONF_ERROR;
     }
 
-    /* one byte over the limit, so that jwks_parse() sees a long file */
-
-    buf = ngx_pnalloc(cf->temp_pool, NGX_HTTP_FRESHDESK_JWKS_MAX_BYTES + 1);
-    if (buf == NULL) {
-        ngx_close_file(fd);
+    if (rc != NGX_OK) {
         return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_fd(fd, buf, NGX_HTTP_FRESHDESK_JWKS_MAX_BYTES + 1);
-
-    if (n == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_fd_n " \"%V\" failed", &name);
-        ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%V\" failed", &name);
     }
 
     jwks = ngx_pcalloc(cf->pool, sizeof(ngx_http_freshdesk_jwks_t));
     if (jwks == NULL) {
+        ngx_free(buf);
         return NGX_CONF_ERROR;
     }
 
-    rc = ngx_http_freshdesk_jwks_parse(cf->pool, buf, n, jwks);
+    rc = ngx_http_freshdesk_jwks_parse(cf->pool, buf, len, jwks);
+
+    ngx_free(buf);
 
     if (rc == NGX_ERROR) {
         return NGX_CONF_ERROR;
