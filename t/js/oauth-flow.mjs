@@ -12,8 +12,6 @@
 //
 // usage: node t/js/oauth-flow.mjs MCP_URL
 //   OAUTH_LOGIN   the login typed into the login form (default "ann")
-//   OAUTH_SCOPE   the scope the client registers with (default: none, so
-//                 the SDK asks for what the 401 challenge names)
 //   MCP_CALLS     JSON array of tool calls [{"name":..,"arguments":{..}}]
 //   MCP_TIMEOUT_MS  per step (default 20000)
 //
@@ -72,8 +70,9 @@ const provider = {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
+      // no scope: the SDK registers and asks for the scopes of the 401
+      // challenge (or of the metadata's scopes_supported)
       application_type: 'native',
-      ...(process.env.OAUTH_SCOPE ? { scope: process.env.OAUTH_SCOPE } : {}),
     };
   },
   state() { return 'st-' + Math.random().toString(36).slice(2); },

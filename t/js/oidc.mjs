@@ -138,6 +138,8 @@ const provider = new Provider(ISSUER, {
   scopes: ['openid', 'offline_access', ...SCOPES],
   claims: { openid: ['sub'] },
   pkce: { required: () => true },
+  // OAuth 2.1: the authorization code flow only (no implicit, no hybrid)
+  responseTypes: ['code'],
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
