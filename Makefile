@@ -7,7 +7,8 @@ SHELL := /bin/bash
 #                 (NODES=2: two nodes on PORT, PORT+1 sharing quotas
 #                 through a private Redis; ACCOUNT_RATE=N: the fake
 #                 limits its account to N credits a minute and the
-#                 gateway guards it)
+#                 gateway guards it; AUTH=oauth: also an OAuth resource
+#                 server, with oidc-provider as authorization server)
 #   make test     install test tools, build, run the whole suite (prove)
 #   make deb      the Debian package libnginx-mod-http-freshdesk
 #   make clean    remove build outputs
@@ -19,6 +20,7 @@ PORT      ?= 8080
 NODES     ?= 1
 PROVE_J   ?= 2
 ACCOUNT_RATE ?=
+AUTH      ?=
 
 SO        = $(BUILD)/ngx_http_freshdesk_module.so
 SRCS      = ngx_http_freshdesk_module.c $(wildcard src/*.c) $(wildcard src/*.h)
@@ -70,7 +72,7 @@ $(SO): $(BUILD)/Makefile $(SRCS)
 	$(MAKE) -s -f $(BUILD)/Makefile -C $(NGX_SRC) modules
 
 demo: build
-	@sh tools/demo.sh $(PORT) $(NODES) $(ACCOUNT_RATE)
+	@sh tools/demo.sh $(PORT) $(NODES) "$(ACCOUNT_RATE)" $(AUTH)
 
 test-deps:
 	@sh tools/deps.sh test

