@@ -765,6 +765,37 @@ ngx_http_freshdesk_quota_shm_action(ngx_http_freshdesk_quota_ctx_t *qctx,
 }
 
 
+/*
+ * charge=credits: what Freshdesk charged a request beyond the action taken
+ * when it was admitted; the work is done, so the limit does not stop it
+ */
+
+uint32_t
+ngx_http_freshdesk_quota_shm_charge(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, ngx_uint_t n)
+{
+    uint32_t                          month, actions;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    month = ngx_http_freshdesk_quota_month(ngx_time());
+    actions = 0;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn && qn->month == month) {
+        qn->actions = (qn->actions > NGX_MAX_UINT32_VALUE - n)
+                      ? NGX_MAX_UINT32_VALUE : qn->actions + (uint32_t) n;
+        actions = qn->actions;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    return actions;
+}
+
+
 /* an action given back: 1 when there was one this month */
 
 ngx_uint_t
