@@ -121,6 +121,24 @@ ok(($sa->{paused_for_ms} // 0) > 0, 'status: the account is paused');
 my ($r2) = call('acct1');
 is(stats()->{requests}, $before, 'both workers hold it (still nothing sent)');
 
+# a worker killed: the master forks another on the same zone
+$t->allow_log(qr/\[alert\].*exited on signal 9/);
+my @old = $t->worker_pids(2);
+kill 'KILL', $old[0];
+for (1 .. 100) {
+    my %now = map { $_ => 1 } $t->worker_pids;
+    last if !$now{$old[0]} && keys %now >= 2;
+    sleep 0.05;
+}
+my %now = map { $_ => 1 } $t->worker_pids;
+ok(!$now{$old[0]} && keys %now == 2, 'a worker killed, another forked');
+for (1 .. 4) {
+    my ($rk, $xk) = call('acct1');
+    like(FreshdeskTest::tool_text($xk), qr/HTTP 429\); the gateway holds/,
+         "after a worker's death the pause holds ($_)");
+}
+is(stats()->{requests}, $before, 'still nothing sent');
+
 # --- the pause over: calls go again ---------------------------------------------
 
 my $wait = $until / 1000 - time + 0.3;
