@@ -17,7 +17,8 @@
  *     the first window counts from the first call; the guard's own
  *     clock turns a second after the window should have, so that it
  *     rather waits than asks a Freshdesk that has not turned yet;
- *   - a pause after a 429, which every worker obeys;
+ *   - a pause after a 429, which every worker obeys (it and the limit are
+ *     kept in the quota state file, so that a restart keeps them too);
  *   - the credits each endpoint class used in the window;
  *   - the shares: the weight, use and last call of up to 32 tenants.
  *
@@ -1043,4 +1044,150 @@ const char *
 ngx_http_freshdesk_guard_class_name(ngx_uint_t cls)
 {
     return ngx_http_freshdesk_guard_classes[cls];
+}
+
+
+/*
+ * The state file's account lines: an account Freshdesk has answered
+ * keeps the limit it said and a pause in force across a restart (a
+ * reload keeps the zone itself).  The window's credits are not kept:
+ * after a restart the guard's clock turns at once (or at the pause's
+ * end), and a few credits ask Freshdesk what is left.
+ */
+
+size_t
+ngx_http_freshdesk_guard_state_size(ngx_http_freshdesk_quota_ctx_t *qctx)
+{
+    size_t                          size;
+    ngx_rbtree_node_t              *node, *root, *sentinel;
+    ngx_http_freshdesk_guard_sh_t  *gsh;
+
+    gsh = qctx->sh->accounts;
+
+    if (gsh == NULL) {
+        return 0;
+    }
+
+    size = 0;
+    root = gsh->rbtree.root;
+    sentinel = gsh->rbtree.sentinel;
+
+    for (node = (root != sentinel) ? ngx_rbtree_min(root, sentinel) : NULL;
+         node;
+         node = ngx_rbtree_next(&gsh->rbtree, node))
+    {
+        size += NGX_HTTP_FRESHDESK_STATE_ACCOUNT_LINE;
+    }
+
+    return size;
+}
+
+
+u_char *
+ngx_http_freshdesk_guard_state_save(ngx_http_freshdesk_quota_ctx_t *qctx,
+    u_char *p)
+{
+    int64_t                           epoch;
+    ngx_msec_t                        now;
+    ngx_time_t                       *tp;
+    ngx_rbtree_node_t                *node, *root, *sentinel;
+    ngx_http_freshdesk_guard_sh_t    *gsh;
+    ngx_http_freshdesk_state_rec_t    rec;
+    ngx_http_freshdesk_guard_node_t  *gn;
+
+    gsh = qctx->sh->accounts;
+
+    if (gsh == NULL) {
+        return p;
+    }
+
+    now = ngx_current_msec;
+    tp = ngx_timeofday();
+    epoch = (int64_t) tp->sec * 1000 + tp->msec;
+
+    root = gsh->rbtree.root;
+    sentinel = gsh->rbtree.sentinel;
+
+    for (node = (root != sentinel) ? ngx_rbtree_min(root, sentinel) : NULL;
+         node;
+         node = ngx_rbtree_next(&gsh->rbtree, node))
+    {
+        gn = (ngx_http_freshdesk_guard_node_t *) &node->color;
+
+        if (gn->synced == 0 || gn->limit <= 0) {
+            /* never answered: nothing learned */
+            continue;
+        }
+
+        ngx_memzero(&rec, sizeof(ngx_http_freshdesk_state_rec_t));
+
+        rec.type = NGX_HTTP_FRESHDESK_STATE_ACCOUNT;
+        rec.tenant.data = gn->data;
+        rec.tenant.len = gn->len;
+        rec.limit = gn->limit;
+
+        /* the monotonic clock means nothing to the next nginx */
+        rec.paused = (ngx_msec_int_t) (gn->paused_until - now) > 0
+                     ? epoch + (int64_t) (gn->paused_until - now) : 0;
+
+        p = ngx_http_freshdesk_state_account(p, &rec);
+    }
+
+    return p;
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_guard_state_restore(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_state_rec_t *rec)
+{
+    int64_t                            epoch, left;
+    ngx_msec_t                         now;
+    ngx_time_t                        *tp;
+    ngx_http_freshdesk_guard_ask_t     ask;
+    ngx_http_freshdesk_guard_conf_t    conf;
+    ngx_http_freshdesk_guard_node_t   *gn;
+
+    now = ngx_current_msec;
+    tp = ngx_timeofday();
+    epoch = (int64_t) tp->sec * 1000 + tp->msec;
+
+    left = rec->paused > epoch ? rec->paused - epoch : 0;
+
+    /* a pause longer than any Retry-After kept: a clock gone back */
+    if (left > 3600 * 1000) {
+        left = 0;
+    }
+
+    ngx_memzero(&conf, sizeof(ngx_http_freshdesk_guard_conf_t));
+    ngx_memzero(&ask, sizeof(ngx_http_freshdesk_guard_ask_t));
+
+    conf.rate = rec->limit;
+    ask.account = rec->tenant;
+    ask.conf = &conf;
+
+    gn = ngx_http_freshdesk_guard_node(qctx, &ask, 1);
+
+    if (gn == NULL) {
+        return NGX_ERROR;
+    }
+
+    gn->limit = (int32_t) rec->limit;
+    gn->synced = ngx_time();
+    gn->probing = 0;
+
+    if (left) {
+        gn->paused_until = now + (ngx_msec_t) left;
+        gn->window_end = gn->paused_until;
+        gn->remaining = 0;
+        return NGX_OK;
+    }
+
+    /* the window's state unknown: the clock turns at the first call */
+
+    gn->paused_until = 0;
+    gn->window_end = now;
+    gn->remaining = gn->limit;
+
+    return NGX_DECLINED;
 }

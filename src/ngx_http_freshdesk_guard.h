@@ -13,6 +13,7 @@
 
 #include "ngx_http_freshdesk_module.h"
 #include "ngx_http_freshdesk_quota_shm.h"
+#include "ngx_http_freshdesk_state.h"
 
 
 /* endpoint classes with sub-limits of their own */
@@ -127,6 +128,20 @@ typedef struct {
     ngx_uint_t                          ntenants;
     ngx_http_freshdesk_guard_share_t    tenants[NGX_HTTP_FRESHDESK_GUARD_TENANTS];
 } ngx_http_freshdesk_guard_row_t;
+
+/*
+ * The state file's account lines (state.c's format), under the zone's
+ * lock: the bytes they may take, written, and one read back into the zone
+ * at start (NGX_OK: with a pause still in force; NGX_DECLINED: the limit
+ * alone; NGX_ERROR: no zone memory)
+ */
+size_t ngx_http_freshdesk_guard_state_size(
+    ngx_http_freshdesk_quota_ctx_t *qctx);
+u_char *ngx_http_freshdesk_guard_state_save(
+    ngx_http_freshdesk_quota_ctx_t *qctx, u_char *p);
+ngx_int_t ngx_http_freshdesk_guard_state_restore(
+    ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_state_rec_t *rec);
 
 ngx_int_t ngx_http_freshdesk_guard_rows(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_pool_t *pool, ngx_array_t *rows);

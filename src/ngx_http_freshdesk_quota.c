@@ -76,6 +76,8 @@ static void ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev);
 static void ngx_http_freshdesk_quota_guard_cleanup(void *data);
 static void ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx);
+static void ngx_http_freshdesk_quota_credits(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx);
 static ngx_int_t ngx_http_freshdesk_quota_local(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask);
@@ -488,7 +490,9 @@ ngx_http_freshdesk_quota_verdict(ngx_http_request_t *r,
  * decided here, also after a take that got no reply (a doubt), in the
  * zone, where it takes one action off what the node owes Redis, plain or
  * in doubt: exact when that debt would count, one action too many when
- * it was a doubt whose command had run (never undercharged).
+ * it was a doubt whose command had run (never undercharged).  With
+ * charge=credits a charged request costs the credits Freshdesk says it
+ * charged (quota_credits).
  */
 
 void
@@ -513,6 +517,7 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     q->taken = 0;
 
     if (ctx->call.sent && ctx->call.status != NGX_HTTP_TOO_MANY_REQUESTS) {
+        ngx_http_freshdesk_quota_credits(r, ctx);
         return;
     }
 
@@ -546,6 +551,70 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     }
 
     ngx_str_set(&q->result, "refunded");
+}
+
+
+/*
+ * charge=credits (freshdesk_quota_zone): a request Freshdesk answered
+ * costs the month what X-RateLimit-Used-CurrentRequest says it charged
+ * (3 for a call with include=requester), the action taken when it was
+ * admitted included; without the header, that one action.  What is
+ * charged after the answer is never refused (the work is done), so a
+ * month may end a few actions over its limit.  Shared memory only (the
+ * zone refuses freshdesk_quota_redis).
+ */
+
+static void
+ngx_http_freshdesk_quota_credits(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx)
+{
+    uint32_t                         actions;
+    ngx_int_t                        used;
+    ngx_str_t                        tenant, *v;
+    ngx_http_freshdesk_loc_conf_t   *flcf;
+    ngx_http_freshdesk_quota_req_t  *q;
+    ngx_http_freshdesk_quota_ctx_t  *qctx;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    if (flcf->quota == NULL) {
+        return;
+    }
+
+    qctx = ((ngx_shm_zone_t *) flcf->quota)->data;
+    v = &ctx->call.rate_used;
+
+    if (!qctx->charge || qctx->redis || v->len == 0) {
+        return;
+    }
+
+    used = ngx_atoi(v->data, v->len);
+
+    if (used <= 1 || used > 1000) {
+        if (used == NGX_ERROR || used > 1000) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "freshdesk: invalid X-RateLimit-Used-CurrentRequest "
+                          "\"%V\" from Freshdesk, one action charged", v);
+        }
+
+        return;
+    }
+
+    q = &ctx->quota;
+
+    tenant.data = ctx->tenant.data;
+    tenant.len = ngx_min(ctx->tenant.len, 255);
+
+    actions = ngx_http_freshdesk_quota_shm_charge(qctx, &tenant, used - 1);
+
+    if (actions) {
+        q->actions_remaining = q->actions_limit > (ngx_int_t) actions
+                               ? q->actions_limit - (ngx_int_t) actions : 0;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "freshdesk quota: %i credits charged, month at %uD",
+                   used, actions);
 }
 
 

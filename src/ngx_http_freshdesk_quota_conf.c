@@ -41,6 +41,12 @@ ngx_conf_enum_t  ngx_http_freshdesk_quota_log_levels[] = {
 
 
 
+/* what a month's action is: a request (0), or a Freshdesk credit (1) */
+static const char  *ngx_http_freshdesk_quota_charges[] = {
+    "requests", "credits", NULL
+};
+
+
 static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_zone_params[] = {
 
     { ngx_string("calls="), NGX_HTTP_FRESHDESK_PARAM_NUM,
@@ -50,6 +56,10 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_zone_params[] = {
     { ngx_string("actions="), NGX_HTTP_FRESHDESK_PARAM_NUM,
       offsetof(ngx_http_freshdesk_quota_ctx_t, actions), 0, 1000000000,
       "/month", NULL },
+
+    { ngx_string("charge="), NGX_HTTP_FRESHDESK_PARAM_ENUM,
+      offsetof(ngx_http_freshdesk_quota_ctx_t, charge), 0, 0, NULL,
+      ngx_http_freshdesk_quota_charges },
 
     { ngx_string("state="), NGX_HTTP_FRESHDESK_PARAM_PATH,
       offsetof(ngx_http_freshdesk_quota_ctx_t, state), 0, 0, NULL, NULL },
@@ -66,7 +76,8 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_zone_params[] = {
 
 /*
  * freshdesk_quota_zone name:size [calls=N/m] [actions=N/month]
- *                      [state=path] [state_interval=time];
+ *                      [charge=requests|credits] [state=path]
+ *                      [state_interval=time];
  */
 
 char *
@@ -193,6 +204,15 @@ ngx_http_freshdesk_quota_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 
     if (qctx->redis) {
         return "is duplicate";
+    }
+
+    if (qctx->charge) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "freshdesk_quota_zone \"%V\" has "
+                           "\"charge=credits\", which counts in this node's "
+                           "shared memory only: it cannot be used with "
+                           "\"freshdesk_quota_redis\"", &qctx->name);
+        return NGX_CONF_ERROR;
     }
 
     return ngx_http_freshdesk_quota_redis_conf(cf, &qctx->name, &value[2],

@@ -5,7 +5,8 @@
  * The shared-memory quota store: per-tenant counts in a zone, exact
  * across workers, one mutex and one lookup per call.  It answers the
  * quota front door (quota.c) in a result struct and calls nothing above
- * it; the state file's lines are read and written with state.c.
+ * it; the state file's lines are read and written with state.c, the
+ * account guard's lines (its part of the zone) by guard.c.
  *
  * Each tenant has a node in a red-black tree (limit_req layout: the node
  * struct overlays the rbtree node from its color field, the tenant name
@@ -24,6 +25,7 @@
 
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_state.h"
+#include "ngx_http_freshdesk_guard.h"
 #include "ngx_http_freshdesk_file.h"
 
 
@@ -763,6 +765,37 @@ ngx_http_freshdesk_quota_shm_action(ngx_http_freshdesk_quota_ctx_t *qctx,
 }
 
 
+/*
+ * charge=credits: what Freshdesk charged a request beyond the action taken
+ * when it was admitted; the work is done, so the limit does not stop it
+ */
+
+uint32_t
+ngx_http_freshdesk_quota_shm_charge(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_str_t *tenant, ngx_uint_t n)
+{
+    uint32_t                          month, actions;
+    ngx_http_freshdesk_quota_node_t  *qn;
+
+    month = ngx_http_freshdesk_quota_month(ngx_time());
+    actions = 0;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    qn = ngx_http_freshdesk_quota_find(qctx, tenant);
+
+    if (qn && qn->month == month) {
+        qn->actions = (qn->actions > NGX_MAX_UINT32_VALUE - n)
+                      ? NGX_MAX_UINT32_VALUE : qn->actions + (uint32_t) n;
+        actions = qn->actions;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    return actions;
+}
+
+
 /* an action given back: 1 when there was one this month */
 
 ngx_uint_t
@@ -1278,6 +1311,9 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
         }
     }
 
+    /* the account guard's lines last: its learned limits and pauses */
+    size += ngx_http_freshdesk_guard_state_size(qctx);
+
     buf = ngx_alloc(size, log);
     if (buf == NULL) {
         ngx_shmtx_unlock(&qctx->shpool->mutex);
@@ -1313,6 +1349,8 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
         }
     }
 
+    p = ngx_http_freshdesk_guard_state_save(qctx, p);
+
     ngx_shmtx_unlock(&qctx->shpool->mutex);
 
     rc = ngx_http_freshdesk_file_write(&qctx->state, buf, p - buf, log);
@@ -1327,15 +1365,19 @@ ngx_http_freshdesk_quota_shm_save(ngx_http_freshdesk_quota_ctx_t *qctx,
 }
 
 
-/* the state file into a new zone: this month's counts */
+/*
+ * The state file into a new zone: this month's counts, and the account
+ * guard's limits and pauses (whatever the month: a pause may span its
+ * end)
+ */
 
 static void
 ngx_http_freshdesk_quota_load(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_log_t *log)
 {
     uint32_t                          now_month;
-    ngx_int_t                         rc;
-    ngx_uint_t                        loaded;
+    ngx_int_t                         rc, grc;
+    ngx_uint_t                        loaded, accounts, paused, stale;
     ngx_http_freshdesk_state_rec_t    rec;
     ngx_http_freshdesk_state_file_t   sf;
     ngx_http_freshdesk_quota_node_t  *qn;
@@ -1348,25 +1390,54 @@ ngx_http_freshdesk_quota_load(ngx_http_freshdesk_quota_ctx_t *ctx,
     }
 
     now_month = ngx_http_freshdesk_quota_month(ngx_time());
+    stale = 0;
 
     if (sf.month != now_month) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "freshdesk quota state \"%V\" is from month %uD, "
                       "monthly counts start over in %uD",
                       &ctx->state, sf.month, now_month);
-        ngx_http_freshdesk_state_close(&sf);
-        return;
+        stale = 1;
     }
 
     loaded = 0;
+    accounts = 0;
+    paused = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     for ( ;; ) {
         rc = ngx_http_freshdesk_state_next(&sf, &rec);
 
+        if (rc == NGX_DECLINED) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "freshdesk quota state \"%V\": malformed account "
+                          "line %ui skipped", &ctx->state, sf.line);
+            continue;
+        }
+
         if (rc != NGX_OK) {
             break;
+        }
+
+        if (rec.type == NGX_HTTP_FRESHDESK_STATE_ACCOUNT) {
+            grc = ngx_http_freshdesk_guard_state_restore(ctx, &rec);
+
+            if (grc == NGX_ERROR) {
+                ngx_log_error(NGX_LOG_CRIT, log, 0,
+                              "freshdesk quota zone \"%V\" is too small for "
+                              "the account guard's state in \"%V\"",
+                              &ctx->name, &ctx->state);
+                continue;
+            }
+
+            accounts++;
+            paused += (grc == NGX_OK);
+            continue;
+        }
+
+        if (stale) {
+            continue;
         }
 
         qn = ngx_http_freshdesk_quota_insert(ctx, &rec.tenant, now_month);
@@ -1398,8 +1469,9 @@ ngx_http_freshdesk_quota_load(ngx_http_freshdesk_quota_ctx_t *ctx,
 
     } else {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "freshdesk quota state \"%V\": %ui tenants loaded",
-                      &ctx->state, loaded);
+                      "freshdesk quota state \"%V\": %ui tenants loaded, "
+                      "%ui guarded accounts (%ui paused)",
+                      &ctx->state, loaded, accounts, paused);
     }
 
     ngx_http_freshdesk_state_close(&sf);

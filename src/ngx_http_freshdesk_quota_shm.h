@@ -80,6 +80,7 @@ typedef struct {
     ngx_str_t                            name;
     ngx_int_t                            calls;
     ngx_int_t                            actions;
+    ngx_uint_t                           charge;       /* 1: credits */
     ngx_str_t                            state;
     ngx_msec_t                           state_interval;
     ngx_event_t                          timer;        /* state, expiry */
@@ -119,6 +120,11 @@ void ngx_http_freshdesk_quota_shm_action(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_result_t *res);
 ngx_uint_t ngx_http_freshdesk_quota_shm_refund(
     ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant);
+
+/* n more actions of this month (charge=credits), whatever the limit: the
+ * month's count after, 0 when the tenant has no node */
+uint32_t ngx_http_freshdesk_quota_shm_charge(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_str_t *tenant, ngx_uint_t n);
 
 /* with Redis: what Redis decided, kept here too */
 void ngx_http_freshdesk_quota_shm_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,

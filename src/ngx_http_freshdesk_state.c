@@ -18,7 +18,16 @@
  *
  * hex tenant, actions, refused calls this month, and with a Redis zone the
  * actions counted here while Redis was away that it has not been told of
- * yet (omitted when 0).
+ * yet (omitted when 0).  After the tenants, one line per account of the
+ * account guard that Freshdesk has answered (guard.c makes and reads
+ * them):
+ *
+ *     account 6163637431 400 1796380800123
+ *
+ * hex account, the limit Freshdesk said (X-RateLimit-Total), and the end
+ * of a pause after a 429 in milliseconds since the epoch (0: none).  They
+ * come last, so that an older module loads every tenant before it stops
+ * at them; a malformed one is skipped, the lines after it still read.
  */
 
 
@@ -31,6 +40,9 @@
 
 static ngx_int_t ngx_http_freshdesk_hex_decode(u_char *src, size_t len,
     u_char *dst);
+static ngx_int_t ngx_http_freshdesk_state_account_next(
+    ngx_http_freshdesk_state_file_t *sf, u_char *p,
+    ngx_http_freshdesk_state_rec_t *rec);
 
 
 /* two hex digits a byte; dst may be src */
@@ -141,6 +153,12 @@ ngx_http_freshdesk_state_next(ngx_http_freshdesk_state_file_t *sf,
 
     sf->line++;
 
+    if ((size_t) (sf->last - p) >= sizeof("account ") - 1
+        && ngx_strncmp(p, "account ", sizeof("account ") - 1) == 0)
+    {
+        return ngx_http_freshdesk_state_account_next(sf, p, rec);
+    }
+
     eol = ngx_strlchr(p, sf->last, '\n');
     sp1 = eol ? ngx_strlchr(p, eol, ' ') : NULL;
     sp2 = sp1 ? ngx_strlchr(sp1 + 1, eol, ' ') : NULL;
@@ -162,6 +180,9 @@ ngx_http_freshdesk_state_next(ngx_http_freshdesk_state_file_t *sf,
         return NGX_ERROR;
     }
 
+    ngx_memzero(rec, sizeof(ngx_http_freshdesk_state_rec_t));
+
+    rec->type = NGX_HTTP_FRESHDESK_STATE_TENANT;
     rec->tenant.len = (sp1 - p) / 2;
     rec->tenant.data = p;     /* decoded in place: hex is twice as long */
 
@@ -176,6 +197,66 @@ ngx_http_freshdesk_state_next(ngx_http_freshdesk_state_file_t *sf,
     rec->owed = (uint32_t) owed;
 
     sf->pos = eol + 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * "account <hex> <limit> <paused until, epoch ms>": NGX_OK, or
+ * NGX_DECLINED for a malformed line, which is passed over
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_state_account_next(ngx_http_freshdesk_state_file_t *sf,
+    u_char *p, ngx_http_freshdesk_state_rec_t *rec)
+{
+    u_char     *eol, *sp1, *sp2, *end;
+    off_t       paused;
+    ngx_int_t   limit;
+
+    eol = ngx_strlchr(p, sf->last, '\n');
+
+    /* the next line, whatever this one holds */
+    sf->pos = eol ? eol + 1 : sf->last;
+
+    if (eol == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p += sizeof("account ") - 1;
+
+    sp1 = ngx_strlchr(p, eol, ' ');
+    sp2 = sp1 ? ngx_strlchr(sp1 + 1, eol, ' ') : NULL;
+    end = sp2 ? ngx_strlchr(sp2 + 1, eol, ' ') : NULL;
+
+    if (sp1 == NULL || sp2 == NULL || end != NULL
+        || sp1 == p || (sp1 - p) % 2 || (sp1 - p) / 2 > 255)
+    {
+        return NGX_DECLINED;
+    }
+
+    limit = ngx_atoi(sp1 + 1, sp2 - sp1 - 1);
+    paused = ngx_atoof(sp2 + 1, eol - sp2 - 1);
+
+    if (limit <= 0 || limit > 10000000 || paused == NGX_ERROR) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(rec, sizeof(ngx_http_freshdesk_state_rec_t));
+
+    rec->type = NGX_HTTP_FRESHDESK_STATE_ACCOUNT;
+    rec->tenant.len = (sp1 - p) / 2;
+    rec->tenant.data = p;
+
+    if (ngx_http_freshdesk_hex_decode(p, sp1 - p, rec->tenant.data)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    rec->limit = limit;
+    rec->paused = (int64_t) paused;
 
     return NGX_OK;
 }
@@ -213,4 +294,15 @@ ngx_http_freshdesk_state_line(u_char *p, ngx_http_freshdesk_state_rec_t *rec)
     *p++ = '\n';
 
     return p;
+}
+
+
+u_char *
+ngx_http_freshdesk_state_account(u_char *p,
+    ngx_http_freshdesk_state_rec_t *rec)
+{
+    p = ngx_cpymem(p, "account ", sizeof("account ") - 1);
+    p = ngx_hex_dump(p, rec->tenant.data, rec->tenant.len);
+
+    return ngx_sprintf(p, " %i %L\n", rec->limit, rec->paused);
 }
