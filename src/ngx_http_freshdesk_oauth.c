@@ -97,7 +97,7 @@ static ngx_int_t ngx_http_freshdesk_oauth_claim_variable(
 static ngx_int_t ngx_http_freshdesk_oauth_keys_handler(
     ngx_http_request_t *r);
 static ngx_http_freshdesk_oauth_keys_t *ngx_http_freshdesk_oauth_keys_ctx(
-    ngx_http_request_t *r, ngx_http_freshdesk_oauth_conf_t *ocf);
+    ngx_http_request_t *r, ngx_uint_t create);
 static void ngx_http_freshdesk_oauth_keys_cleanup(void *data);
 static void ngx_http_freshdesk_oauth_keys_poll(ngx_http_request_t *r);
 static void ngx_http_freshdesk_oauth_forget(ngx_http_request_t *r,
@@ -1265,7 +1265,7 @@ ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
     ngx_int_t                         rc;
     ngx_str_t                         v;
     ngx_msec_t                        t;
-    ngx_uint_t                        kid, urgent;
+    ngx_uint_t                        kid;
     ngx_http_freshdesk_jwks_t        *keys;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_oauth_req_t   *req;
@@ -1286,7 +1286,7 @@ ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
 
     fetch = ocf->fetch;
 
-    ctx = ngx_http_freshdesk_oauth_keys_ctx(r, ocf);
+    ctx = ngx_http_freshdesk_oauth_keys_ctx(r, 0);
 
     if (ctx == NULL) {
 
@@ -1307,7 +1307,7 @@ ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
             }
         }
 
-        ctx = ngx_http_freshdesk_oauth_keys_ctx(r, NULL);
+        ctx = ngx_http_freshdesk_oauth_keys_ctx(r, 1);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -1340,13 +1340,12 @@ ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
         return NGX_DECLINED;            /* no JWT: no key needed */
     }
 
-    keys = ngx_http_freshdesk_jwks_fetch_keys(fetch, r->connection->log);
+    /* no key at all is an unknown kid too (oauth_verify()) */
 
     kid = (req->state == FD_OAUTH_REFUSED
            && req->status == NGX_HTTP_FRESHDESK_JWT_UNKNOWN_KID);
-    urgent = (keys == NULL || kid);
 
-    if (!urgent && !ngx_http_freshdesk_jwks_fetch_stale(fetch)) {
+    if (!kid && !ngx_http_freshdesk_jwks_fetch_stale(fetch)) {
         return NGX_DECLINED;
     }
 
@@ -1354,7 +1353,7 @@ ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
         goto done;                      /* one fetch per request */
     }
 
-    rc = ngx_http_freshdesk_jwks_fetch_claim(fetch, urgent);
+    rc = ngx_http_freshdesk_jwks_fetch_claim(fetch, kid);
 
     if (rc == NGX_OK) {
         ctx->freq.claimed = 1;
@@ -1425,16 +1424,15 @@ done:
 }
 
 
-/* the request's keys context; create it when ocf is NULL */
+/* the request's keys context: found, or made */
 
 static ngx_http_freshdesk_oauth_keys_t *
-ngx_http_freshdesk_oauth_keys_ctx(ngx_http_request_t *r,
-    ngx_http_freshdesk_oauth_conf_t *ocf)
+ngx_http_freshdesk_oauth_keys_ctx(ngx_http_request_t *r, ngx_uint_t create)
 {
     ngx_pool_cleanup_t               *cln;
     ngx_http_freshdesk_oauth_keys_t  *ctx;
 
-    if (ocf) {
+    if (!create) {
         for (cln = r->main->pool->cleanup; cln; cln = cln->next) {
             if (cln->handler == ngx_http_freshdesk_oauth_keys_cleanup) {
                 return cln->data;
