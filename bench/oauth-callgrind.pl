@@ -154,7 +154,10 @@ my $slong = count(["Bearer $long"]);
 my $rs = count(["Bearer $tok->{write}"]);
 my $es = count(["Bearer $tok->{write_ec}"]);
 my $ru = count(["Bearer $tok->{write}"], '/uri/mcp');
-my %fv = map { $_ => count($first{$_}, '/first/mcp') } qw(RS256 PS256 ES256 EdDSA);
+my %fv;
+for my $alg (qw(RS256 PS256 ES256 EdDSA)) {
+    $fv{$alg} = count($first{$alg}, '/first/mcp');
+}
 
 printf "| case | instructions per call | vs short static | vs static as long |\n";
 printf "|---|---:|---:|---:|\n";
