@@ -10,6 +10,9 @@
 # counted; the fake Freshdesk runs outside valgrind.
 #
 #   perl bench/oauth-callgrind.pl      (needs t/js tooling and valgrind)
+#
+# CACHED_ONLY=1 skips the first-verification rows; KEEP=1 keeps each
+# callgrind output in /tmp (for callgrind_annotate).
 
 use strict;
 use warnings;
@@ -156,7 +159,7 @@ my $es = count(["Bearer $tok->{write_ec}"]);
 my $ru = count(["Bearer $tok->{write}"], '/uri/mcp');
 my %fv;
 for my $alg (qw(RS256 PS256 ES256 EdDSA)) {
-    $fv{$alg} = count($first{$alg}, '/first/mcp');
+    $fv{$alg} = $ENV{CACHED_ONLY} ? 0 : count($first{$alg}, '/first/mcp');
 }
 
 printf "| case | instructions per call | vs short static | vs static as long |\n";
