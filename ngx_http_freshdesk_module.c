@@ -208,7 +208,8 @@ ngx_http_freshdesk_postconfiguration(ngx_conf_t *cf)
 {
     if (ngx_http_freshdesk_tools_init(cf) != NGX_OK
         || ngx_http_freshdesk_metrics_init(cf) != NGX_OK
-        || ngx_http_freshdesk_quota_postconfiguration(cf) != NGX_OK)
+        || ngx_http_freshdesk_quota_postconfiguration(cf) != NGX_OK
+        || ngx_http_freshdesk_oauth_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

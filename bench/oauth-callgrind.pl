@@ -1,13 +1,18 @@
 #!/usr/bin/perl
 
 # Instructions per tools/call (get_ticket) in one location with
-# freshdesk_oauth on: a static bearer token, and a JWT found in the
-# worker's cache (RS256 and ES256; the first verification's cost per
-# algorithm is in docs/oauth.md).  The method of bench/callgrind.sh:
+# freshdesk_oauth on: a static bearer token (short, and as long as the
+# JWT), a JWT found in the worker's cache (RS256 and ES256; RS256 also in
+# a location whose keys come from freshdesk_oauth_jwks_uri), and a JWT
+# seen for the first time (verified: RS256, PS256, ES256, EdDSA; distinct
+# tokens, so none is a cache hit).  The method of bench/callgrind.sh:
 # nginx as one process under callgrind, WARM calls, counters zeroed, N calls
 # counted; the fake Freshdesk runs outside valgrind.
 #
 #   perl bench/oauth-callgrind.pl      (needs t/js tooling and valgrind)
+#
+# CACHED_ONLY=1 skips the first-verification rows; KEEP=1 keeps each
+# callgrind output in /tmp (for callgrind_annotate).
 
 use strict;
 use warnings;
@@ -37,6 +42,12 @@ sub tokens {
 
 my $tok = tokens();
 
+# distinct tokens per algorithm for the first-verification rows
+my %first;
+for (`"$node" $root/bench/oauth-tokens.mjs $d @{[ time ]} $resource https://as.example/ @{[ $WARM + $N ]}`) {
+    push @{$first{$1}}, "Bearer $2" if /^(\S+) (\S+)$/;
+}
+
 # a static token as long as the RS256 JWT: nginx's own header parsing
 # grows with the length, whatever the token is
 my $long = 'L' x length($tok->{write});
@@ -61,6 +72,35 @@ $t->standard_conf(
             freshdesk_tenant \$fd_otenant;
             freshdesk_api_key fd-test-key;
             access_log off;
+        }
+
+        location = /first/mcp {
+            freshdesk_mcp;
+            freshdesk_oauth on;
+            freshdesk_oauth_resource $resource;
+            freshdesk_oauth_issuer https://as.example/;
+            freshdesk_oauth_jwks $d/jwks-bench.json;
+            freshdesk_tenant \$fd_otenant;
+            freshdesk_api_key fd-test-key;
+            access_log off;
+        }
+
+        location = /uri/mcp {
+            freshdesk_mcp;
+            freshdesk_oauth on;
+            freshdesk_oauth_resource $resource;
+            freshdesk_oauth_issuer https://as.example/;
+            freshdesk_oauth_jwks_uri /_jwks;
+            freshdesk_tenant \$fd_otenant;
+            freshdesk_api_key fd-test-key;
+            access_log off;
+        }
+
+        # the key set served by nginx itself (a file), as a jwks_uri
+        location = /_jwks {
+            internal;
+            alias $d/jwks.json;
+            default_type application/json;
         }",
 );
 
@@ -77,7 +117,7 @@ $t->standard_conf(
 }
 
 sub count {
-    my ($auths) = @_;      # a list of Authorization values, used in turn
+    my ($auths, $path) = @_;   # Authorization values, used in turn
     unlink glob("$d/callgrind.out.*");
     my $pid = fork // die;
     if ($pid == 0) {
@@ -92,9 +132,10 @@ sub count {
     my $call = sub {
         my $a = $auths->[$i++ % @$auths];
         my $res = $t->call_tool('get_ticket', { ticket_id => 1 },
-                                path => '/oauth/mcp',
+                                path => $path // '/oauth/mcp',
                                 headers => { Authorization => $a });
-        die "status $res->{status}\n" unless $res->{status} == 200;
+        die "status $res->{status}\n" unless $res->{status} == 200
+                                            && !$res->{json}{result}{isError};
     };
     $call->() for 1 .. $WARM;
     system("callgrind_control -z $pid > /dev/null 2>&1");
@@ -115,6 +156,11 @@ my $static = count([$FreshdeskTest::TOKEN]);
 my $slong = count(["Bearer $long"]);
 my $rs = count(["Bearer $tok->{write}"]);
 my $es = count(["Bearer $tok->{write_ec}"]);
+my $ru = count(["Bearer $tok->{write}"], '/uri/mcp');
+my %fv;
+for my $alg (qw(RS256 PS256 ES256 EdDSA)) {
+    $fv{$alg} = $ENV{CACHED_ONLY} ? 0 : count($first{$alg}, '/first/mcp');
+}
 
 printf "| case | instructions per call | vs short static | vs static as long |\n";
 printf "|---|---:|---:|---:|\n";
@@ -127,3 +173,10 @@ printf "| JWT RS256 (%d bytes), cached | %d | %.3f | %.3f |\n",
 printf "| JWT ES256 (%d bytes), cached | %d | %.3f | %.3f |\n",
     length($tok->{write_ec}), $es, $es / $static,
     $es / $slong;
+printf "| JWT RS256 (%d bytes), cached, keys from jwks_uri | %d | %.3f | %.3f |\n",
+    length($tok->{write}), $ru, $ru / $static, $ru / $slong;
+for my $alg (qw(RS256 PS256 ES256 EdDSA)) {
+    my $len = length($first{$alg}[0]) - 7;
+    printf "| JWT %s (%d bytes), first seen (verified) | %d | %.3f | |\n",
+        $alg, $len, $fv{$alg}, $fv{$alg} / $static;
+}

@@ -7,7 +7,9 @@
  * document, the bearer JWT of a request verified once (jwt.c) and its
  * verdict kept for the request, a per-worker cache of verified tokens,
  * the $freshdesk_jwt_* variables, and the 401/403 challenges.  Keys come
- * from a JWKS file read at configuration time.
+ * from a JWKS file read at configuration time and/or from the
+ * authorization server's jwks_uri (jwks_fetch.c), kept current by a
+ * PREACCESS handler that fetches on a TTL and on an unknown kid.
  */
 
 
@@ -30,6 +32,8 @@
 #define FD_JWT_VAR_STATUS     3
 #define FD_JWT_VAR_CACHE      4
 
+#define FD_OAUTH_POLL         20    /* ms, waiting for another's fetch */
+
 
 /* a request's verdict: the data of a cleanup of the main request's pool */
 typedef struct {
@@ -47,6 +51,15 @@ typedef struct {
     unsigned                       granted_set:1;
     unsigned                       cached:1;       /* a cache hit */
 } ngx_http_freshdesk_oauth_req_t;
+
+
+/* a request that needs keys fetched: a cleanup's data */
+typedef struct {
+    ngx_http_freshdesk_jwks_fetch_req_t  freq;
+    ngx_msec_t                     wait_start;
+    unsigned                       waiting:1;      /* polled, or fetched */
+    unsigned                       fetched:1;      /* no second fetch */
+} ngx_http_freshdesk_oauth_keys_t;
 
 
 /* a verified token, kept by a worker */
@@ -81,6 +94,14 @@ static ngx_int_t ngx_http_freshdesk_oauth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_freshdesk_oauth_claim_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_freshdesk_oauth_keys_handler(
+    ngx_http_request_t *r);
+static ngx_http_freshdesk_oauth_keys_t *ngx_http_freshdesk_oauth_keys_ctx(
+    ngx_http_request_t *r, ngx_uint_t create);
+static void ngx_http_freshdesk_oauth_keys_cleanup(void *data);
+static void ngx_http_freshdesk_oauth_keys_poll(ngx_http_request_t *r);
+static void ngx_http_freshdesk_oauth_forget(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_conf_t *ocf);
 static ngx_int_t ngx_http_freshdesk_oauth_metadata_handler(
     ngx_http_request_t *r);
 static char *ngx_http_freshdesk_oauth_document(ngx_conf_t *cf,
@@ -91,6 +112,7 @@ static ngx_http_freshdesk_oauth_entry_t
     ngx_http_freshdesk_oauth_cache[FD_OAUTH_CACHE_SETS * FD_OAUTH_CACHE_WAYS];
 static ngx_uint_t  ngx_http_freshdesk_oauth_clock;
 static ngx_uint_t  ngx_http_freshdesk_oauth_ids;
+static ngx_uint_t  ngx_http_freshdesk_oauth_fetching;  /* a jwks_uri seen */
 
 
 static ngx_http_variable_t  ngx_http_freshdesk_oauth_vars[] = {
@@ -168,6 +190,7 @@ ngx_http_freshdesk_oauth_create_conf(ngx_conf_t *cf)
     ocf->required = NGX_CONF_UNSET_PTR;
     ocf->scopes = NGX_CONF_UNSET_PTR;
     ocf->jwks = NGX_CONF_UNSET_PTR;
+    ocf->fetch = NGX_CONF_UNSET_PTR;
     ocf->leeway = NGX_CONF_UNSET;
 
     /* the cache's key: an address could come back after a reload */
@@ -195,6 +218,7 @@ ngx_http_freshdesk_oauth_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->required, prev->required, NULL);
     ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
     ngx_conf_merge_ptr_value(conf->jwks, prev->jwks, NULL);
+    ngx_conf_merge_ptr_value(conf->fetch, prev->fetch, NULL);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 60);
 
     if (!conf->enable && !conf->metadata) {
@@ -217,10 +241,11 @@ ngx_http_freshdesk_oauth_merge_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (conf->enable && conf->jwks == NULL) {
+    if (conf->enable && conf->jwks == NULL && conf->fetch == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"freshdesk_oauth\" needs "
-                           "\"freshdesk_oauth_jwks\"");
+                           "\"freshdesk_oauth_jwks\" or "
+                           "\"freshdesk_oauth_jwks_uri\"");
         return NGX_CONF_ERROR;
     }
 
@@ -665,6 +690,28 @@ ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* freshdesk_oauth_jwks_uri /internal [ttl=] [refresh_min=] [wait=] */
+
+char *
+ngx_http_freshdesk_oauth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+
+    ngx_http_freshdesk_oauth_conf_t  *ocf;
+
+    ocf = flcf->oauth;
+
+    if (ocf->fetch != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    ngx_http_freshdesk_oauth_fetching = 1;
+
+    return ngx_http_freshdesk_jwks_fetch_conf(cf, &ocf->fetch);
+}
+
+
 char *
 ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
@@ -932,6 +979,7 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
     uint32_t                           hash;
     ngx_int_t                          rc;
     ngx_http_freshdesk_jwt_t           jwt;
+    ngx_http_freshdesk_jwks_t         *keys;
     ngx_http_freshdesk_oauth_conf_t   *ocf;
     ngx_http_freshdesk_oauth_entry_t  *e;
 
@@ -985,8 +1033,34 @@ ngx_http_freshdesk_oauth_verify(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    rc = ngx_http_freshdesk_jwt_verify(r->pool, token, ocf->jwks,
+    /* the fetched set first, then the file's */
+
+    keys = (ocf->fetch == NULL)
+           ? NULL
+           : ngx_http_freshdesk_jwks_fetch_keys(ocf->fetch,
+                                                r->connection->log);
+
+    if (keys == NULL && ocf->jwks == NULL) {
+        req->state = FD_OAUTH_REFUSED;
+        req->status = NGX_HTTP_FRESHDESK_JWT_UNKNOWN_KID;
+        ngx_str_set(&req->message, "no key set to verify tokens yet");
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "freshdesk: bearer JWT refused: no key set yet");
+        return NGX_OK;
+    }
+
+    rc = ngx_http_freshdesk_jwt_verify(r->pool, token,
+                                       keys ? keys : ocf->jwks,
                                        &ocf->policy, now, &jwt);
+
+    if (rc == NGX_DECLINED && keys && ocf->jwks
+        && (jwt.status == NGX_HTTP_FRESHDESK_JWT_UNKNOWN_KID
+            || jwt.status == NGX_HTTP_FRESHDESK_JWT_BAD_ALG))
+    {
+        rc = ngx_http_freshdesk_jwt_verify(r->pool, token, ocf->jwks,
+                                           &ocf->policy, now, &jwt);
+    }
 
     if (rc == NGX_ERROR) {
         return NGX_ERROR;
@@ -1146,6 +1220,303 @@ ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
     }
 
     return (req->state == FD_OAUTH_REFUSED) ? NGX_DECLINED : NGX_OK;
+}
+
+
+/*
+ * The keys a request's JWT needs (a location with freshdesk_oauth_jwks_uri
+ * only), made sure of before the content handler verifies: a PREACCESS
+ * handler, so that the fetch, a subrequest, can suspend the request the
+ * way auth_request does.  Fetches when the set is older than ttl, when
+ * there is none yet, or when the token's kid is unknown (at most once per
+ * refresh_min, counted across workers).  A request whose JWT cannot be
+ * checked without the fetch another request is making polls for it, for
+ * wait at most; others use the last good set.  No key set at all: 503.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_oauth_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    if (!ngx_http_freshdesk_oauth_fetching) {
+        return NGX_OK;      /* no jwks_uri: no handler, no cost */
+    }
+
+    ngx_http_freshdesk_oauth_fetching = 0;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_freshdesk_oauth_keys_handler;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_freshdesk_oauth_keys_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                         rc;
+    ngx_str_t                         v;
+    ngx_msec_t                        t;
+    ngx_uint_t                        kid;
+    ngx_http_freshdesk_jwks_t        *keys;
+    ngx_http_freshdesk_loc_conf_t    *flcf;
+    ngx_http_freshdesk_oauth_req_t   *req;
+    ngx_http_freshdesk_oauth_keys_t  *ctx;
+    ngx_http_freshdesk_oauth_conf_t  *ocf;
+    ngx_http_freshdesk_jwks_fetch_t  *fetch;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    ocf = flcf->oauth;
+
+    if (!ocf->enable || ocf->fetch == NULL) {
+        return NGX_DECLINED;
+    }
+
+    fetch = ocf->fetch;
+
+    ctx = ngx_http_freshdesk_oauth_keys_ctx(r, 0);
+
+    if (ctx == NULL) {
+
+        /* the common case: a fresh set, and a verdict it could give */
+
+        keys = ngx_http_freshdesk_jwks_fetch_keys(fetch, r->connection->log);
+
+        if (keys && !ngx_http_freshdesk_jwks_fetch_stale(fetch)) {
+            req = ngx_http_freshdesk_oauth_get(r);
+            if (req == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (req->state != FD_OAUTH_REFUSED
+                || req->status != NGX_HTTP_FRESHDESK_JWT_UNKNOWN_KID)
+            {
+                return NGX_DECLINED;
+            }
+        }
+
+        ctx = ngx_http_freshdesk_oauth_keys_ctx(r, 1);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->freq.fetch = fetch;
+    }
+
+    if (ctx->freq.claimed) {
+        if (!ctx->freq.done) {
+            return NGX_AGAIN;           /* woken before the fetch ended */
+        }
+
+        ctx->freq.claimed = 0;
+        ctx->fetched = 1;
+        ctx->waiting = 1;
+    }
+
+    if (ctx->waiting) {
+        /* a new set may have come: the refusal for want of a key goes */
+        ngx_http_freshdesk_oauth_forget(r, ocf);
+        ctx->waiting = 0;
+    }
+
+    req = ngx_http_freshdesk_oauth_get(r);
+    if (req == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (req->state == FD_OAUTH_NONE) {
+        return NGX_DECLINED;            /* no JWT: no key needed */
+    }
+
+    /* no key at all is an unknown kid too (oauth_verify()) */
+
+    kid = (req->state == FD_OAUTH_REFUSED
+           && req->status == NGX_HTTP_FRESHDESK_JWT_UNKNOWN_KID);
+
+    if (!kid && !ngx_http_freshdesk_jwks_fetch_stale(fetch)) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->fetched) {
+        goto done;                      /* one fetch per request */
+    }
+
+    rc = ngx_http_freshdesk_jwks_fetch_claim(fetch, kid);
+
+    if (rc == NGX_OK) {
+        ctx->freq.claimed = 1;
+        ctx->freq.done = 0;
+
+        if (ngx_http_freshdesk_jwks_fetch_start(r, &ctx->freq) == NGX_OK) {
+            return NGX_AGAIN;
+        }
+
+        ctx->freq.claimed = 0;
+        ctx->fetched = 1;
+        goto done;
+    }
+
+    if (rc == NGX_BUSY && kid) {
+        t = ngx_current_msec;
+
+        if (ctx->wait_start == 0) {
+            ctx->wait_start = t ? t : 1;
+        }
+
+        if ((ngx_msec_int_t) (t - ctx->wait_start)
+            < (ngx_msec_int_t) fetch->wait)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "freshdesk oauth: waiting for a key fetch");
+
+            ctx->waiting = 1;
+
+            r->read_event_handler = ngx_http_test_reading;
+            r->write_event_handler = ngx_http_freshdesk_oauth_keys_poll;
+
+            r->connection->write->delayed = 1;
+            ngx_add_timer(r->connection->write, FD_OAUTH_POLL);
+
+            return NGX_AGAIN;
+        }
+    }
+
+done:
+
+    if (ngx_http_freshdesk_jwks_fetch_keys(fetch, r->connection->log) != NULL
+        || ocf->jwks != NULL)
+    {
+        return NGX_DECLINED;    /* the content handler gives the verdict */
+    }
+
+    /* not the token's fault: no key to check it with */
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "freshdesk: no key set from jwks_uri \"%V\" yet: 503",
+                  &fetch->uri);
+
+    t = (fetch->refresh + 999) / 1000;
+
+    v.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (v.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    v.len = ngx_sprintf(v.data, "%M", t ? t : 1) - v.data;
+
+    if (ngx_http_freshdesk_add_header(r, "Retry-After", &v) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+/* the request's keys context: found, or made */
+
+static ngx_http_freshdesk_oauth_keys_t *
+ngx_http_freshdesk_oauth_keys_ctx(ngx_http_request_t *r, ngx_uint_t create)
+{
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_freshdesk_oauth_keys_t  *ctx;
+
+    if (!create) {
+        for (cln = r->main->pool->cleanup; cln; cln = cln->next) {
+            if (cln->handler == ngx_http_freshdesk_oauth_keys_cleanup) {
+                return cln->data;
+            }
+        }
+
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->main->pool,
+                               sizeof(ngx_http_freshdesk_oauth_keys_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_freshdesk_oauth_keys_t));
+
+    cln->handler = ngx_http_freshdesk_oauth_keys_cleanup;
+
+    return ctx;
+}
+
+
+/* a request that went away while fetching gives the fetch up */
+
+static void
+ngx_http_freshdesk_oauth_keys_cleanup(void *data)
+{
+    ngx_http_freshdesk_oauth_keys_t  *ctx = data;
+
+    if (ctx->freq.claimed) {
+        ngx_http_freshdesk_jwks_fetch_release(&ctx->freq);
+    }
+}
+
+
+/* the poll timer, as limit_req's delay: run the phases again */
+
+static void
+ngx_http_freshdesk_oauth_keys_poll(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+/* a refusal reached with the old keys: oauth_get() verifies again */
+
+static void
+ngx_http_freshdesk_oauth_forget(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_conf_t *ocf)
+{
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_freshdesk_oauth_req_t  *req;
+
+    for (cln = r->main->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_freshdesk_oauth_cleanup) {
+            req = cln->data;
+
+            if (req->conf == ocf && req->state == FD_OAUTH_REFUSED) {
+                req->conf = NULL;
+            }
+        }
+    }
 }
 
 

@@ -11,6 +11,7 @@
 #include "ngx_http_freshdesk_module.h"
 #include "ngx_http_freshdesk_jwks.h"
 #include "ngx_http_freshdesk_jwt.h"
+#include "ngx_http_freshdesk_jwks_fetch.h"
 
 
 #define NGX_HTTP_FRESHDESK_OAUTH_MAX_SCOPES  64
@@ -31,7 +32,8 @@ typedef struct {
     ngx_array_t                   *issuers;        /* ngx_str_t */
     ngx_array_t                   *required;       /* ngx_str_t */
     ngx_array_t                   *scopes;  /* ..._oauth_scope_t, in order */
-    ngx_http_freshdesk_jwks_t     *jwks;
+    ngx_http_freshdesk_jwks_t     *jwks;           /* the file's */
+    ngx_http_freshdesk_jwks_fetch_t  *fetch;       /* ..._oauth_jwks_uri */
     time_t                         leeway;
 
     ngx_uint_t                     id;     /* never reused in a process */
@@ -82,6 +84,13 @@ typedef struct {
       0,                                                                     \
       NULL },                                                                \
                                                                              \
+    { ngx_string("freshdesk_oauth_jwks_uri"),                                \
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE, \
+      ngx_http_freshdesk_oauth_jwks_uri,                                     \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      0,                                                                     \
+      NULL },                                                                \
+                                                                             \
     { ngx_string("freshdesk_oauth_leeway"),                                  \
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1, \
       ngx_http_freshdesk_oauth_set_slot,                                     \
@@ -109,11 +118,14 @@ void *ngx_http_freshdesk_oauth_create_conf(ngx_conf_t *cf);
 char *ngx_http_freshdesk_oauth_merge_conf(ngx_conf_t *cf, void *parent,
     void *child);
 ngx_int_t ngx_http_freshdesk_oauth_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_freshdesk_oauth_init(ngx_conf_t *cf);  /* postconf */
 char *ngx_http_freshdesk_oauth_set_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_freshdesk_oauth_set_list(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_freshdesk_oauth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_freshdesk_oauth_scope_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
