@@ -106,8 +106,10 @@ my %sub = (PREFIX => $d, ROOT => $root, PORT => $port,
 $conf =~ s/\@O\@//g;
 $conf =~ s/\@(\w+)\@/exists $sub{$1} ? $sub{$1} : die "unknown \@$1\@\n"/ge;
 $conf =~ s{^load_module .*$}{load_module $t->{module};}m;
-like($conf, qr/freshdesk_oauth_jwks\s+\Q$d\E\/oauth\/jwks.json;/,
-     'demo.conf.in: the JWKS file of the provider');
+like($conf, qr/freshdesk_oauth_jwks_uri\s+\/_jwks\b/,
+     'demo.conf.in: keys from the provider\'s jwks_uri');
+like($conf, qr{proxy_pass\s+http://127\.0\.0\.1:$as_port/jwks;},
+     'demo.conf.in: /_jwks proxies to the provider');
 $t->write_conf($conf)->run;
 
 my $meta_path = '/.well-known/oauth-protected-resource/mcp';
