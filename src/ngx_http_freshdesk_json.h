@@ -47,6 +47,7 @@ ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
 ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len);
+ngx_uint_t ngx_http_freshdesk_json_count(u_char *p, size_t len);
 
 /* ngx_http_freshdesk_json.c: jansson glue */
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);
