@@ -801,7 +801,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 {
     u_char                            *p, top;
     ngx_int_t                          n, rc;
-    ngx_uint_t                         nmembers, mode;
+    ngx_uint_t                         nmembers, mode, count;
     ngx_str_t                          body, structured, dump, cursor, *total;
     ngx_str_t                          parts[3], esc[3], escaped;
     ngx_http_freshdesk_call_t         *call;
@@ -810,6 +810,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     call = &ctx->call;
     total = NULL;
+    count = 0;
 
     /* freshdesk_result structured: no escaped copy, a summary instead */
 
@@ -918,14 +919,15 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
 
-        /* validated only; a record's "id" for the summary */
+        /* validated only, lists counted; a record's "id" */
 
         members[nmembers++].name = "id";
 
         ngx_str_null(&escaped);
 
-        rc = ngx_http_freshdesk_json_validate(body.data, body.len, 512,
-                                              members, nmembers, &top);
+        rc = ngx_http_freshdesk_json_validate_count(body.data, body.len, 512,
+                                                    members, nmembers, &top,
+                                                    &count);
 
     } else {
 
@@ -961,6 +963,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     if (top == '[') {
         dump = body;
         esc[1] = escaped;
+        sm.count = count;
 
     } else if (top == '{' && ctx->tool->items
                && members[0].value.len && members[0].value.data[0] == '[')
@@ -968,6 +971,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
         dump = members[0].value;
         esc[1] = members[0].escaped;
         total = &members[1].value;
+        sm.count = members[0].elements;
 
     } else {
         /* one object: passed on as Freshdesk sent it */
@@ -1022,7 +1026,6 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_str_null(&esc[2]);
 
     if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
-        sm.count = ngx_http_freshdesk_json_count(dump.data, dump.len);
         sm.total = n;
         sm.cursor = cursor;
     }
