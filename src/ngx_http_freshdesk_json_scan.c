@@ -722,4 +722,3 @@ failed:
 
     return NGX_ERROR;
 }
-
