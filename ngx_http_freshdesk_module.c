@@ -45,6 +45,14 @@ static ngx_int_t ngx_http_freshdesk_init_process(ngx_cycle_t *cycle);
 static void ngx_http_freshdesk_exit_process(ngx_cycle_t *cycle);
 
 
+static ngx_conf_enum_t  ngx_http_freshdesk_results[] = {
+    { ngx_string("both"), NGX_HTTP_FRESHDESK_RESULT_BOTH },
+    { ngx_string("structured"), NGX_HTTP_FRESHDESK_RESULT_STRUCTURED },
+    { ngx_string("text"), NGX_HTTP_FRESHDESK_RESULT_TEXT },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_freshdesk_commands[] = {
 
     { ngx_string("freshdesk_mcp"),
@@ -117,6 +125,13 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_freshdesk_loc_conf_t, tools),
       NULL },
+
+    { ngx_string("freshdesk_result"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_freshdesk_loc_conf_t, result),
+      &ngx_http_freshdesk_results },
 
     { ngx_string("freshdesk_cursor_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -322,6 +337,7 @@ ngx_http_freshdesk_create_loc_conf(ngx_conf_t *cf)
     flcf->retry_tries = NGX_CONF_UNSET_UINT;
     flcf->retry_wait = NGX_CONF_UNSET_MSEC;
     flcf->retry_deadline = NGX_CONF_UNSET_MSEC;
+    flcf->result = NGX_CONF_UNSET_UINT;
 
     flcf->oauth = ngx_http_freshdesk_oauth_create_conf(cf);
     if (flcf->oauth == NULL) {
@@ -357,6 +373,8 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->actions_limit, prev->actions_limit, NULL);
     ngx_conf_merge_uint_value(conf->quota_log_level, prev->quota_log_level,
                               NGX_LOG_WARN);
+    ngx_conf_merge_uint_value(conf->result, prev->result,
+                              NGX_HTTP_FRESHDESK_RESULT_BOTH);
 
     if (conf->retry_tries == NGX_CONF_UNSET_UINT) {
         conf->retry_tries = prev->retry_tries;

@@ -4,6 +4,7 @@
 # valgrind); WARM requests, then the counters are zeroed and N requests
 # counted (callgrind_control), so start-up, shutdown and first-call costs
 # are left out.  Repeatable on a noisy machine: instructions, not time.
+# env: WARM, N, CG_KEEP (a directory: each count's profile is kept there)
 set -eu
 
 D=$1
@@ -58,6 +59,10 @@ count() {
     wait "$pid" 2>/dev/null || true
     out=$(ls "$D"/callgrind.out.*.1 | head -1)
     awk -v n="$N" '/^(summary|totals):/ { print int($2 / n); exit }' "$out"
+    # CG_KEEP=DIR: keep each count's profile for callgrind_annotate
+    if [ -n "${CG_KEEP:-}" ]; then
+        cp "$out" "$CG_KEEP/cg$(printf '%s' "$path$args" | tr -c 'A-Za-z0-9' _).out"
+    fi
     # the body scanner's share, inclusive, for instructions per byte: the
     # largest of the function's summary lines (callgrind also lists the
     # parts of it that come from json_scan.c and from inlined headers apart)
@@ -73,6 +78,29 @@ per_byte() {
     awk -v s="$(cat "$D/scan.count")" -v b="$(wc -c < "$D/stub/$1")" \
         'BEGIN { printf "%.2f", (s > 0 ? s / b : 0) }'
 }
+
+ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
+
+# callgrind.sh D GW modes: each freshdesk_result mode at 1, 50, 500 KB
+if [ "${3:-}" = modes ]; then
+    echo "| case | mode | instructions per call | ratio to proxy_pass |"
+    echo "|---|---|---|---|"
+    for c in "1 KB ticket|get_ticket|{\"ticket_id\":1}|/rest/tickets/1" \
+             "50 KB list|list_tickets|{\"per_page\":50}|/rest/tickets?per_page=50" \
+             "500 KB list|list_tickets|{\"per_page\":99}|/rest/tickets?per_page=99"
+    do
+        IFS='|' read -r name tool args rest <<< "$c"
+        b=$(count "$rest")
+        echo "| $name | plain proxy_pass | $b | 1.000 |"
+        for m in ${MODES:-both structured text}; do
+            p=/mcp
+            [ "$m" = both ] || p=/mcp-$m
+            g=$(count "$p" 1 "$tool" "$args")
+            echo "| $name | $m | $g | $(ratio "$g" "$b") |"
+        done
+    done
+    exit 0
+fi
 
 echo "| case | instructions per request | ratio |"
 echo "|---|---|---|"
@@ -94,8 +122,6 @@ ga=$(count /mcp-guard)
 rq=$(count /mcp-redis)
 q=$(count /mcp-many 1)
 m=$(count /mcp-many 10000)
-
-ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "| plain proxy_pass, 1 KB ticket | $b | 1.000 |"
 echo "| gateway get_ticket, 1 KB ticket | $g | $(ratio $g $b) |"

@@ -15,7 +15,10 @@
 #      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
 #      CALLGRIND (1 = also count instructions per request, default 1),
 #      ONLY (callgrind: the instruction counts alone),
-#      KEEP_HEAP (1 = the measured nginx keeps its freed heap, default 1)
+#      KEEP_HEAP (1 = the measured nginx keeps its freed heap, default 1),
+#      MODES (freshdesk_result modes measured in the copy-mode table,
+#      default "both structured text"; ONLY=modes: that table and its
+#      instruction counts alone)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -149,6 +152,18 @@ if [ "$((largest + 1024))" -gt "$buf_room" ]; then
     exit 1
 fi
 
+# the one-copy modes answer too (text mode has no structuredContent)
+for m in structured text; do
+    out=$(curl -s -X POST "${MCP[@]}" "http://127.0.0.1:$GW/mcp-$m" \
+          -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_tickets","arguments":{"per_page":50}}}')
+    case "$m:$out" in
+    structured:*'"text":"'[0-9]*' tickets'*'"structuredContent"'*) ;;
+    text:*'"text":"{\"items\":'*) [ "${out#*structuredContent}" = "$out" ] && continue
+        echo "bench: /mcp-text sent structuredContent" >&2; exit 1 ;;
+    *) echo "bench: /mcp-$m did not answer a result: ${out:0:300}" >&2; exit 1 ;;
+    esac
+done
+
 check /mcp-quota get_ticket '{"ticket_id":1}'
 check /mcp-redis get_ticket '{"ticket_id":1}'
 
@@ -248,6 +263,52 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
 
 status=0
+
+MODES=${MODES:-both structured text}
+
+# freshdesk_result: each mode against the same proxy_pass, sizes 1 KB to
+# 500 KB; /mcp is "both", the default
+mode_path() { [ "$1" = both ] && echo /mcp || echo "/mcp-$1"; }
+
+modes_table() {
+    local c name tool args rest m g_rps b_rps g_cpu b_cpu bad1 rr cr
+    echo
+    echo "## Copy modes (freshdesk_result) vs plain proxy_pass (REST GET)"
+    echo
+    echo "$WORKERS worker(s), wrk -t1, ${DURATION}s per run, median of" \
+         "$REPEAT interleaved runs at $CONNS connections; each mode's runs" \
+         "against their own proxy_pass runs."
+    echo
+    echo "| case | mode | gateway req/s | baseline req/s | req/s ratio, run by run | worker CPU µs per call, gateway / baseline | CPU ratio, run by run |"
+    echo "|---|---|---|---|---|---|---|"
+    for c in "1 KB ticket|get_ticket|{\"ticket_id\":1}|/rest/tickets/1" \
+             "50 KB list|list_tickets|{\"per_page\":50}|/rest/tickets?per_page=50" \
+             "500 KB list|list_tickets|{\"per_page\":99}|/rest/tickets?per_page=99"
+    do
+        IFS='|' read -r name tool args rest <<< "$c"
+        for m in $MODES; do
+            read -r g_rps _ _ g_cpu b_rps _ _ b_cpu bad1 rr cr <<< "$(compare "$CONNS" \
+                "http://127.0.0.1:$GW$(mode_path "$m")" "TOOL=$tool ARGS=$args" \
+                "http://127.0.0.1:$GW$rest" "REST=1")"
+            [ "$bad1" = 0 ] || status=1
+            echo "| $name | $m | $g_rps | $b_rps | $rr | $g_cpu / $b_cpu | $cr |"
+        done
+    done
+}
+
+if [ "${ONLY:-}" = modes ]; then
+    modes_table
+    kill -QUIT "$(cat "$D/nginx.pid")"
+    sleep 1
+    if [ "$CALLGRIND" = 1 ]; then
+        echo
+        echo "## Instructions per call by copy mode (valgrind --tool=callgrind)"
+        echo
+        MODES="$MODES" "$ROOT/bench/callgrind.sh" "$D" "$GW" modes
+    fi
+    temp_file_check
+    exit $status
+fi
 
 # ONLY=callgrind: the instruction counts alone (no wrk runs)
 if [ "${ONLY:-}" != callgrind ]; then

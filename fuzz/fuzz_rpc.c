@@ -252,6 +252,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
+        /* the counting scan: the sizes of the arrays jansson sees */
+
+        {
+            u_char                            ct;
+            json_t                           *a;
+            ngx_uint_t                        cnt;
+            ngx_http_freshdesk_json_member_t  mc[1];
+
+            mc[0].name = "items";
+
+            if (ngx_http_freshdesk_json_validate_count((u_char *) data, size,
+                                                       4096, mc, 1, &ct,
+                                                       &cnt)
+                == NGX_OK)
+            {
+                a = json_is_object(j) ? json_object_get(j, "items") : NULL;
+
+                if (cnt != (json_is_array(j) ? json_array_size(j) : 0)
+                    || (mc[0].value.data && json_is_array(a)
+                        && mc[0].elements != json_array_size(a)))
+                {
+                    abort();
+                }
+            }
+        }
+
         json_decref(j);
 
     } else if (memchr(data, '\0', size) == NULL

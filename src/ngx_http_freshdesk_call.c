@@ -800,15 +800,27 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
     u_char                            *p, top;
-    ngx_int_t                          n;
-    ngx_uint_t                         nmembers;
+    ngx_int_t                          n, rc;
+    ngx_uint_t                         nmembers, mode, count;
     ngx_str_t                          body, structured, dump, cursor, *total;
     ngx_str_t                          parts[3], esc[3], escaped;
     ngx_http_freshdesk_call_t         *call;
-    ngx_http_freshdesk_json_member_t   members[3];
+    ngx_http_freshdesk_summary_t       sm;
+    ngx_http_freshdesk_json_member_t   members[4];
 
     call = &ctx->call;
     total = NULL;
+    count = 0;
+
+    /* freshdesk_result structured: no escaped copy, a summary instead */
+
+    mode = ngx_http_freshdesk_result_mode(r);
+
+    ngx_memzero(&sm, sizeof(ngx_http_freshdesk_summary_t));
+    sm.tool = ctx->tool->name;
+    sm.what = ctx->resource;
+    sm.count = -1;
+    sm.total = -1;
 
     /* how it ended, for the metrics; refined below */
 
@@ -884,7 +896,9 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
         p = ngx_cpymem(p, "\"}", 2);
         structured.len = p - structured.data;
 
-        return ngx_http_freshdesk_tool_result(r, &ctx->id, &structured);
+        sm.what = msg;
+
+        return ngx_http_freshdesk_tool_result(r, &ctx->id, &structured, &sm);
     }
 
     /*
@@ -903,19 +917,35 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     nmembers = ctx->tool->items ? 3 : 0;
 
-    /* validated and escaped in one pass */
+    if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
 
-    escaped.data = ngx_http_freshdesk_buffer(r,
+        /* validated only, lists counted; a record's "id" */
+
+        members[nmembers++].name = "id";
+
+        ngx_str_null(&escaped);
+
+        rc = ngx_http_freshdesk_json_validate_count(body.data, body.len, 512,
+                                                    members, nmembers, &top,
+                                                    &count);
+
+    } else {
+
+        /* validated and escaped in one pass */
+
+        escaped.data = ngx_http_freshdesk_buffer(r,
                               NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len));
-    if (escaped.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (escaped.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = ngx_http_freshdesk_json_validate_escape(body.data, body.len,
+                                                     512, members, nmembers,
+                                                     &top, escaped.data,
+                                                     &escaped.len);
     }
 
-    if (ngx_http_freshdesk_json_validate_escape(body.data, body.len, 512,
-                                                members, nmembers, &top,
-                                                escaped.data, &escaped.len)
-        != NGX_OK)
-    {
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "freshdesk: tool \"%s\": upstream sent invalid JSON "
                       "(HTTP %i, %uz bytes)", ctx->tool->name,
@@ -933,6 +963,7 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     if (top == '[') {
         dump = body;
         esc[1] = escaped;
+        sm.count = count;
 
     } else if (top == '{' && ctx->tool->items
                && members[0].value.len && members[0].value.data[0] == '[')
@@ -940,11 +971,17 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
         dump = members[0].value;
         esc[1] = members[0].escaped;
         total = &members[1].value;
+        sm.count = members[0].elements;
 
     } else {
         /* one object: passed on as Freshdesk sent it */
+
+        if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
+            sm.id = members[nmembers - 1].value;
+        }
+
         return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, &body,
-                                                    &escaped, 1);
+                                                    &escaped, 1, &sm);
     }
 
     if (ngx_http_freshdesk_next_cursor(r, ctx, total, &members[2].value,
@@ -988,7 +1025,13 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_str_null(&esc[0]);
     ngx_str_null(&esc[2]);
 
-    return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, parts, esc, 3);
+    if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
+        sm.total = n;
+        sm.cursor = cursor;
+    }
+
+    return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, parts, esc, 3,
+                                                &sm);
 }
 
 

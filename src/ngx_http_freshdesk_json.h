@@ -37,6 +37,7 @@ typedef struct {
     const char                    *name;
     ngx_str_t                      value;      /* raw JSON text, or empty */
     ngx_str_t                      escaped;    /* the same, escaped */
+    ngx_uint_t                     elements;   /* an array's, if counted */
 } ngx_http_freshdesk_json_member_t;
 
 
@@ -47,6 +48,9 @@ ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
 ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len);
+ngx_int_t ngx_http_freshdesk_json_validate_count(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_uint_t *count);
 
 /* ngx_http_freshdesk_json.c: jansson glue */
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);

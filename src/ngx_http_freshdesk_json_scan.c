@@ -42,7 +42,7 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    u_char **dst, const ngx_uint_t esc);
+    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp);
@@ -104,7 +104,24 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t n, u_char *top)
 {
     return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                        n, top, NULL, 0);
+                                        n, top, NULL, 0, NULL);
+}
+
+
+/*
+ * Validates, and counts elements: *count gets those of the top-level
+ * array (0 if the text is not one), members[i].elements those of each
+ * member found whose value is an array.  Two additions per array element,
+ * in the pass that validates, instead of a pass of its own.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_validate_count(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_uint_t *count)
+{
+    return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                        n, top, NULL, 0, count);
 }
 
 
@@ -126,7 +143,7 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     d = dst;
 
     rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                      n, top, &d, 1);
+                                      n, top, &d, 1, NULL);
 
     *escaped_len = d - dst;
 
@@ -362,13 +379,13 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 static ngx_http_freshdesk_hot ngx_int_t
 ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    u_char **dst, const ngx_uint_t esc)
+    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count)
 {
     u_char       c, *key, *start, *name, *d, *from, *dstart;
     size_t       klen;
     uint32_t     word;
     uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
-    ngx_uint_t   i, depth, obj, keyed;
+    ngx_uint_t   i, depth, obj, keyed, elems[3], melems;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
@@ -382,6 +399,7 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     for (i = 0; i < n; i++) {
         ngx_str_null(&members[i].value);
         ngx_str_null(&members[i].escaped);
+        members[i].elements = 0;
 
         c = (u_char) members[i].name[0];
 
@@ -393,6 +411,12 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     /* member names are looked at in depth 1 only, and only if asked for */
 
     keyed = n ? 1 : 0;
+
+    /* elements of the arrays of depth 1 and 2, when counting */
+
+    elems[1] = 0;
+    elems[2] = 0;
+    melems = 0;
 
     depth = 0;
     obj = 0;
@@ -465,6 +489,10 @@ value:
 
         if (obj) {
             goto member;
+        }
+
+        if (count && depth <= 2) {
+            elems[depth]++;
         }
 
         goto value;
@@ -569,6 +597,10 @@ next:
                 members[i].value.data = start;
                 members[i].value.len = p - start;
 
+                if (count && *start == '[') {
+                    members[i].elements = elems[2] - melems;
+                }
+
                 /* nothing needed escaping since the last escape */
 
                 if (esc) {
@@ -593,6 +625,10 @@ next:
         if (esc) {
             ngx_memcpy(d, from, last - from);
             *dst = d + (last - from);
+        }
+
+        if (count) {
+            *count = elems[1];
         }
 
         return NGX_OK;
@@ -625,6 +661,10 @@ next:
 
     if (*p++ != ',') {
         goto failed;
+    }
+
+    if (count && depth <= 2) {
+        elems[depth]++;
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
@@ -665,6 +705,7 @@ member:
     if (depth == keyed && name[0] < 128) {
         key = name;
         start = p;
+        melems = elems[2];
 
         if (esc) {
             dstart = d + (p - from);

@@ -17,6 +17,11 @@
 #define NGX_HTTP_FRESHDESK_VERSION        "0.1.0"
 #define NGX_HTTP_FRESHDESK_NAME           "ngx_http_freshdesk_module"
 
+/* freshdesk_result: the copies of a tool result's JSON that go out */
+#define NGX_HTTP_FRESHDESK_RESULT_BOTH        0
+#define NGX_HTTP_FRESHDESK_RESULT_STRUCTURED  1
+#define NGX_HTTP_FRESHDESK_RESULT_TEXT        2
+
 /* protocol revisions, newest first; index into the version table */
 #define NGX_HTTP_FRESHDESK_V_2026_07_28   0
 #define NGX_HTTP_FRESHDESK_V_2025_11_25   1
@@ -75,6 +80,7 @@ typedef struct {
     ngx_msec_t                     retry_wait;
     ngx_msec_t                     retry_deadline;
     void                          *oauth;         /* oauth.c's conf */
+    ngx_uint_t                     result;        /* freshdesk_result */
 } ngx_http_freshdesk_loc_conf_t;
 
 

@@ -258,6 +258,125 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
 }
 
 
+/* the location's freshdesk_result */
+
+ngx_uint_t
+ngx_http_freshdesk_result_mode(ngx_http_request_t *r)
+{
+    ngx_http_freshdesk_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+
+    return flcf->result;
+}
+
+
+/*
+ * The text that stands for a result whose JSON goes out only as
+ * structuredContent, escaped for a JSON string: what came back, how many,
+ * where the next page is.  A list: "30 tickets", "30 of 120 tickets",
+ * "1 company", "0 tickets", with "; more: cursor C" when there is a next
+ * page; a record: "ticket 42" (the resource the call named), or the noun
+ * of the tool's name and the record's id ("ticket 43" for create_ticket);
+ * a message as it is.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_result_summary(ngx_pool_t *pool,
+    ngx_http_freshdesk_summary_t *sm, ngx_str_t *out)
+{
+    u_char      *p, *last;
+    size_t       len;
+    ngx_str_t    noun, text;
+    ngx_uint_t   y;
+    const char  *t;
+
+    /* the tool's noun: its name without the verb, "list_ticket_fields" */
+
+    t = sm->tool ? sm->tool : "result";
+    noun.data = (u_char *) ngx_strchr(t, '_');
+    noun.data = noun.data ? noun.data + 1 : (u_char *) t;
+    noun.len = ngx_strlen(noun.data);
+
+    if (noun.len == 0
+        || (sm->count >= 0 && noun.data[noun.len - 1] != 's'))
+    {
+        /* a list whose tool names no plural (freshdesk_request) */
+        ngx_str_set(&noun, "items");
+    }
+
+    len = noun.len + sm->what.len + sm->id.len + sm->cursor.len
+          + 2 * NGX_INT_T_LEN + sizeof(" of ; more: cursor ") + 1;
+
+    text.data = ngx_pnalloc(pool, len);
+    if (text.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = text.data;
+    y = 0;
+
+    if (sm->count < 0 && sm->what.len) {
+        p = ngx_cpymem(p, sm->what.data, sm->what.len);
+        goto done;
+    }
+
+    if (sm->count >= 0) {
+        p = ngx_sprintf(p, "%i ", sm->count);
+
+        if (sm->total >= 0) {
+            p = ngx_sprintf(p, "of %i ", sm->total);
+
+        } else if (sm->count == 1) {
+
+            /* one of them: "company", "ticket" */
+
+            if (noun.len > 3
+                && ngx_strncmp(noun.data + noun.len - 3, "ies", 3) == 0)
+            {
+                noun.len -= 3;
+                y = 1;
+
+            } else {
+                noun.len--;
+            }
+        }
+    }
+
+    for (last = noun.data + noun.len; noun.data < last; noun.data++) {
+        *p++ = (*noun.data == '_') ? ' ' : *noun.data;
+    }
+
+    if (y) {
+        *p++ = 'y';
+    }
+
+    if (sm->count < 0 && sm->id.len) {
+        *p++ = ' ';
+        p = ngx_cpymem(p, sm->id.data, sm->id.len);
+    }
+
+    if (sm->count >= 0 && sm->cursor.len) {
+        p = ngx_cpymem(p, "; more: cursor ", sizeof("; more: cursor ") - 1);
+        p = ngx_cpymem(p, sm->cursor.data, sm->cursor.len);
+    }
+
+done:
+
+    text.len = p - text.data;
+
+    out->len = ngx_http_freshdesk_json_escape_len(text.data, text.len);
+    out->data = ngx_pnalloc(pool, out->len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_http_freshdesk_json_escape(out->data, text.data, text.len);
+
+    return NGX_OK;
+}
+
+
 /*
  * {"jsonrpc":"2.0","id":ID,"result":{"content":[{"type":"text",
  * "text":"<S escaped>"}],"structuredContent":S}} where S is valid, compact
@@ -265,15 +384,23 @@ ngx_http_freshdesk_tool_error(ngx_http_request_t *r, ngx_str_t *id,
  * esc[i], where it is set, is piece i escaped already.  Nothing large is
  * copied: the pieces and their escaped forms go out as they are, chained;
  * only pieces without an escaped form (small ones) are escaped here.
+ *
+ * freshdesk_result picks the copies: "both" as above; "structured" puts
+ * the summary's text in content[] instead of S escaped (esc[] is not
+ * used); "text" sends no structuredContent (tools/list promises no
+ * outputSchema, so nothing requires it).
  */
 
 ngx_int_t
 ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
-    ngx_str_t *s, ngx_str_t *esc, ngx_uint_t n)
+    ngx_str_t *s, ngx_str_t *esc, ngx_uint_t n,
+    ngx_http_freshdesk_summary_t *summary)
 {
-    u_char      *p;
-    ngx_str_t    parts[2 * NGX_HTTP_FRESHDESK_RESULT_PARTS + 3];
-    ngx_uint_t   i, k;
+    u_char                        *p;
+    ngx_str_t                      parts[2 * NGX_HTTP_FRESHDESK_RESULT_PARTS
+                                         + 3];
+    ngx_uint_t                     i, k, mode;
+    ngx_http_freshdesk_summary_t   none;
 
     size_t             tlen;
     const char        *t;
@@ -288,6 +415,8 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
     if (n > NGX_HTTP_FRESHDESK_RESULT_PARTS) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    mode = ngx_http_freshdesk_result_mode(r);
 
     if (ngx_http_freshdesk_era2026(r)) {
         t = text26;
@@ -310,6 +439,26 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
 
     k = 1;
 
+    if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
+
+        /* the JSON once, as structuredContent; a short text in content */
+
+        if (summary == NULL) {
+            ngx_memzero(&none, sizeof(ngx_http_freshdesk_summary_t));
+            none.count = -1;
+            summary = &none;
+        }
+
+        if (ngx_http_freshdesk_result_summary(r->pool, summary, &parts[k])
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        k++;
+        goto structured;
+    }
+
     for (i = 0; i < n; i++) {
         if (esc && esc[i].data) {
             /* escaped already, after it was validated */
@@ -329,6 +478,18 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
         k++;
     }
 
+    if (mode == NGX_HTTP_FRESHDESK_RESULT_TEXT) {
+
+        /* the JSON once, as text */
+
+        ngx_str_set(&parts[k], "\"}]}}");
+        k++;
+
+        return ngx_http_freshdesk_send_parts(r, NGX_HTTP_OK, parts, k);
+    }
+
+structured:
+
     ngx_str_set(&parts[k], "\"}],\"structuredContent\":");
     k++;
 
@@ -345,7 +506,8 @@ ngx_http_freshdesk_tool_result_parts(ngx_http_request_t *r, ngx_str_t *id,
 
 ngx_int_t
 ngx_http_freshdesk_tool_result(ngx_http_request_t *r, ngx_str_t *id,
-    ngx_str_t *structured)
+    ngx_str_t *structured, ngx_http_freshdesk_summary_t *summary)
 {
-    return ngx_http_freshdesk_tool_result_parts(r, id, structured, NULL, 1);
+    return ngx_http_freshdesk_tool_result_parts(r, id, structured, NULL, 1,
+                                                summary);
 }
