@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_args.h"
 #include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_fields.h"
 
 
 static ngx_int_t ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
@@ -599,6 +600,10 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
             }
         }
         return NGX_OK;
+
+    case FD_FIELDS:
+        return ngx_http_freshdesk_fields_check(b->pool, b->tool, v, NULL,
+                                               b->error);
 
     case FD_OBJECT:
         if (!json_is_object(v)) {

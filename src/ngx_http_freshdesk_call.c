@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_cursor.h"
+#include "ngx_http_freshdesk_fields.h"
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_oauth.h"
@@ -220,9 +221,10 @@ ngx_int_t
 ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
 {
-    json_t                          *args, *cursor;
+    json_t                          *args, *cursor, *fields;
     ngx_int_t                        rc;
     ngx_str_t                        msg, key, cur, err;
+    ngx_http_freshdesk_select_t     *sel;
     ngx_uint_t                       refuse;
     ngx_http_freshdesk_request_t     req;
     ngx_http_freshdesk_position_t    pos;
@@ -287,6 +289,25 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         return ngx_http_freshdesk_tool_error(r, &ctx->id, &req.error);
     }
 
+    /* the result's fields: checked with the arguments, here joined */
+
+    ngx_str_null(&ctx->fields);
+
+    fields = json_object_get(args, "fields");
+
+    if (fields && ngx_http_freshdesk_fields_has(t)) {
+        rc = ngx_http_freshdesk_fields_check(r->pool, t, fields, &ctx->fields,
+                                             &err);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ctx->outcome = FD_OUTCOME_INVALID;
+            return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
+        }
+    }
+
     ngx_memzero(&pos, sizeof(ngx_http_freshdesk_position_t));
     pos.page = 1;
 
@@ -313,8 +334,35 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
             ctx->outcome = FD_OUTCOME_INVALID;
             return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
         }
+
+        /* later pages have the first page's fields */
+
+        if (fields
+            && (ctx->fields.len != pos.fields.len
+                || ngx_memcmp(ctx->fields.data, pos.fields.data,
+                              pos.fields.len)
+                   != 0))
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "freshdesk: tool \"%s\" refused: fields differ "
+                          "from the cursor's", t->name);
+            ctx->outcome = FD_OUTCOME_INVALID;
+            ngx_str_set(&err, "Invalid arguments: \"fields\" differs from "
+                        "the first page's; omit \"fields\" with a cursor: "
+                        "its pages keep the first page's fields.");
+            return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
+        }
+
+        ctx->fields = pos.fields;
     }
 
+    if (ngx_http_freshdesk_fields_select(r, t, &ctx->fields, &sel)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->select = sel;
     ctx->page = pos.page;
 
     ctx->call.method = req.method;
@@ -670,6 +718,9 @@ ngx_http_freshdesk_binding(ngx_http_request_t *r,
 
     json_object_del(copy, "cursor");
 
+    /* the fields travel in the cursor: later pages may leave them out */
+    json_object_del(copy, "fields");
+
     if (ngx_http_freshdesk_json_dump(r->pool, copy, JSON_SORT_KEYS, canon)
         != NGX_OK)
     {
@@ -803,7 +854,8 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_int_t                          n;
     ngx_uint_t                         nmembers;
     ngx_str_t                          body, structured, dump, cursor, *total;
-    ngx_str_t                          parts[3], esc[3], escaped;
+    ngx_str_t                          parts[3], esc[3], escaped, selected;
+    ngx_int_t                          rc;
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_json_member_t   members[3];
 
@@ -903,19 +955,39 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     nmembers = ctx->tool->items ? 3 : 0;
 
-    /* validated and escaped in one pass */
+    /* validated and escaped in one pass; with a selection of fields,
+     * the selected text is written beside (fields.c, json_scan.c) */
 
     escaped.data = ngx_http_freshdesk_buffer(r,
-                              NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len));
+                              NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len)
+                              + (ctx->select ? body.len : 0));
     if (escaped.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_freshdesk_json_validate_escape(body.data, body.len, 512,
-                                                members, nmembers, &top,
-                                                escaped.data, &escaped.len)
-        != NGX_OK)
-    {
+    if (ctx->select) {
+        selected.data = escaped.data
+                        + NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len);
+
+        rc = ngx_http_freshdesk_json_select_escape(body.data, body.len, 512,
+                                                   members, nmembers, &top,
+                                                   ctx->select,
+                                                   escaped.data,
+                                                   &escaped.len,
+                                                   selected.data,
+                                                   &selected.len);
+        if (rc == NGX_OK) {
+            body = selected;
+        }
+
+    } else {
+        rc = ngx_http_freshdesk_json_validate_escape(body.data, body.len,
+                                                     512, members, nmembers,
+                                                     &top, escaped.data,
+                                                     &escaped.len);
+    }
+
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "freshdesk: tool \"%s\": upstream sent invalid JSON "
                       "(HTTP %i, %uz bytes)", ctx->tool->name,
@@ -1114,6 +1186,8 @@ ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
     default:
         return NGX_OK;
     }
+
+    pos.fields = ctx->fields;
 
     if (ngx_http_freshdesk_binding(r, ctx, &bind) != NGX_OK) {
         return NGX_ERROR;
