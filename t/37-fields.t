@@ -62,8 +62,8 @@ sub only {
     return { map { $_ => $h->{$_} } grep { $want{$_} } keys %$h };
 }
 
-my @LIST = qw(id subject status priority type requester_id responder_id
-              group_id tags due_by created_at updated_at);
+my @LIST = qw(id subject status priority requester_id responder_id
+              group_id tags due_by updated_at);
 
 # --- full records, for comparison ----------------------------------------
 
