@@ -63,7 +63,7 @@ count() {
     # parts of it that come from json_scan.c and from inlined headers apart)
     callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
     | awk -v n="$N" '
-          /%\)  [^ ]*:ngx_http_freshdesk_json_validate_escape( \[.*)?$/ {
+          /%\)  [^ ]*:ngx_http_freshdesk_json_(validate|select)_escape( \[.*)?$/ {
               gsub(",", "", $1); if ($1 + 0 > max) max = $1 + 0 }
           END { print int(max / n) }' > "$D/scan.count"
 }
@@ -73,6 +73,27 @@ per_byte() {
     awk -v s="$(cat "$D/scan.count")" -v b="$(wc -c < "$D/stub/$1")" \
         'BEGIN { printf "%.2f", (s > 0 ? s / b : 0) }'
 }
+
+ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
+
+# CASES=fields: the 500 KB list alone, whole, with the default fields and
+# with a typical choice (field selection, docs/performance.md)
+if [ "${CASES:-all}" = fields ]; then
+    b500=$(count '/rest/tickets?per_page=99')
+    gd=$(count /mcp 1 list_tickets '{"per_page":99}')
+    sd=$(per_byte list500k.json)
+    gs=$(count /mcp 1 list_tickets '{"per_page":99,"fields":["*"]}')
+    ss=$(per_byte list500k.json)
+    gt=$(count /mcp 1 list_tickets '{"per_page":99,"fields":["id","subject","status","priority","responder_id","custom_fields.cf_order_id"]}')
+    st=$(per_byte list500k.json)
+    echo "| 500 KB list | instructions per request | ratio to proxy_pass | scanner instructions per body byte |"
+    echo "|---|---|---|---|"
+    echo "| plain proxy_pass | $b500 | 1.000 | |"
+    echo "| list_tickets (default fields where the module has them) | $gd | $(ratio $gd $b500) | $sd |"
+    echo "| list_tickets fields [\"*\"] | $gs | $(ratio $gs $b500) | $ss |"
+    echo "| list_tickets, 6 fields (one dotted) | $gt | $(ratio $gt $b500) | $st |"
+    exit 0
+fi
 
 echo "| case | instructions per request | ratio |"
 echo "|---|---|---|"
