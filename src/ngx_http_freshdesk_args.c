@@ -90,6 +90,10 @@ ngx_http_freshdesk_tool_validate(ngx_http_freshdesk_build_t *b)
                     p = ngx_cpymem(p, ", cursor", 8);
                 }
 
+                if (ngx_http_freshdesk_fields_has(t)) {
+                    p = ngx_cpymem(p, ", fields", 8);
+                }
+
             } else {
                 p = ngx_cpymem(p, "; this tool takes no arguments", 30);
             }

@@ -955,8 +955,9 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     nmembers = ctx->tool->items ? 3 : 0;
 
-    /* validated and escaped in one pass; with a selection of fields,
-     * the selected text is written beside (fields.c, json_scan.c) */
+    /* validated and escaped in one pass; with a selection of fields
+     * (fields.c), validated and selected in one pass, and the selected
+     * text escaped after */
 
     escaped.data = ngx_http_freshdesk_buffer(r,
                               NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len)
@@ -969,15 +970,31 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
         selected.data = escaped.data
                         + NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len);
 
-        rc = ngx_http_freshdesk_json_select_escape(body.data, body.len, 512,
-                                                   members, nmembers, &top,
-                                                   ctx->select,
-                                                   escaped.data,
-                                                   &escaped.len,
-                                                   selected.data,
-                                                   &selected.len);
+        rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
+                                            members, nmembers, &top,
+                                            ctx->select, selected.data,
+                                            &selected.len);
         if (rc == NGX_OK) {
             body = selected;
+
+            /* only the list is needed escaped, where it is a member */
+
+            if (top == '{' && members[0].value.len
+                && members[0].value.data[0] == '[')
+            {
+                members[0].escaped.data = escaped.data;
+                members[0].escaped.len =
+                    ngx_http_freshdesk_json_escape(escaped.data,
+                                                   members[0].value.data,
+                                                   members[0].value.len)
+                    - escaped.data;
+
+            } else {
+                escaped.len = ngx_http_freshdesk_json_escape(escaped.data,
+                                                             body.data,
+                                                             body.len)
+                              - escaped.data;
+            }
         }
 
     } else {

@@ -547,8 +547,7 @@ ngx_http_freshdesk_fields_add(ngx_pool_t *pool,
     }
 
     e = &sel->names[sel->n++];
-    e->name = s;
-    e->len = plen;
+    ngx_http_freshdesk_select_set(e, s, plen);
     e->next = sel->head[h];
     sel->head[h] = (u_char) sel->n;
 

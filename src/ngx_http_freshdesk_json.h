@@ -53,6 +53,8 @@ typedef struct {
     size_t                         len;
     ngx_http_freshdesk_select_t   *sub;
     ngx_uint_t                     next;
+    u_char                         word[16];   /* the name's first bytes */
+    u_char                         mask[16];   /* 0xff where they are */
 } ngx_http_freshdesk_select_name_t;
 
 struct ngx_http_freshdesk_select_s {
@@ -68,6 +70,26 @@ struct ngx_http_freshdesk_select_s {
 #define NGX_HTTP_FRESHDESK_SELECT_LEVELS  4
 
 
+/* an entry's name, set with its words for the scanner's compare */
+static ngx_inline void
+ngx_http_freshdesk_select_set(ngx_http_freshdesk_select_name_t *e,
+    u_char *name, size_t len)
+{
+    size_t  k;
+
+    e->name = name;
+    e->len = len;
+
+    ngx_memzero(e->word, 16);
+    ngx_memzero(e->mask, 16);
+
+    for (k = 0; k < len && k < 16; k++) {
+        e->word[k] = name[k];
+        e->mask[k] = 0xff;
+    }
+}
+
+
 /* ngx_http_freshdesk_json_scan.c: the validating scanner */
 ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
@@ -75,10 +97,10 @@ ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
 ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, u_char *dst, size_t *escaped_len);
-ngx_int_t ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
+ngx_int_t ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
-    u_char *dst, size_t *escaped_len, u_char *raw, size_t *raw_len);
+    u_char *raw, size_t *raw_len);
 
 /* ngx_http_freshdesk_json.c: jansson glue */
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);

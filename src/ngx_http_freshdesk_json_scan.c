@@ -53,7 +53,7 @@ static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     u_char **raw, const ngx_uint_t selecting);
 static ngx_inline ngx_http_freshdesk_select_name_t *
     ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len);
+    u_char *name, size_t len, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp);
@@ -159,31 +159,30 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
 
 
 /*
- * Validates, selects and escapes in one pass: the records (the top-level
- * object; the elements of a top-level array; with "n" members asked for,
- * the elements of the array members[0] names) keep only the members "sel"
+ * Validates and selects in one pass: the records (the top-level object;
+ * the elements of a top-level array; with "n" members asked for, the
+ * elements of the array members[0] names) keep only the members "sel"
  * names, and a kept member with a selection of its own keeps only those of
  * its object value.  raw gets the selected text (at most len bytes),
- * *raw_len its length; dst and *escaped_len as above, the selected text
- * escaped; members[i].value and .escaped are spans of raw and dst.
+ * *raw_len its length; members[i].value are spans of raw.  The selected
+ * text is escaped afterwards, if need be: escaping it here costs more than
+ * escaping the (smaller) result after.
  */
 
 ngx_int_t
-ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
+ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
-    u_char *dst, size_t *escaped_len, u_char *raw, size_t *raw_len)
+    u_char *raw, size_t *raw_len)
 {
-    u_char     *d, *r;
+    u_char     *r;
     ngx_int_t   rc;
 
-    d = dst;
     r = raw;
 
     rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                      n, top, &d, 1, sel, &r, 1);
+                                      n, top, NULL, 0, sel, &r, 1);
 
-    *escaped_len = d - dst;
     *raw_len = r - raw;
 
     return rc;
@@ -194,8 +193,10 @@ ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
 
 static ngx_inline ngx_http_freshdesk_select_name_t *
 ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len)
+    u_char *name, size_t len, u_char *last)
 {
+    size_t                             k;
+    uint64_t                           w[2], ew[2], em[2];
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
 
@@ -208,8 +209,31 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
     while (i) {
         e = &sel->names[i - 1];
 
-        if (e->len == len && ngx_memcmp(e->name, name, len) == 0) {
-            return e;
+        if (e->len != len) {
+            i = e->next;
+            continue;
+        }
+
+        if (len <= 16 && last - name >= 16) {
+
+            /* a short name: its first 16 bytes, masked, at once */
+
+            ngx_memcpy(w, name, 16);
+            ngx_memcpy(ew, e->word, 16);
+            ngx_memcpy(em, e->mask, 16);
+
+            if ((((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0) {
+                return e;
+            }
+
+        } else {
+            for (k = 0; k < len && e->name[k] == name[k]; k++) {
+                /* void */
+            }
+
+            if (k == len) {
+                return e;
+            }
         }
 
         i = e->next;
@@ -694,11 +718,16 @@ next:
         /* a member not selected: the text from its comma (or the
          * object's start) to here goes, from the escaped and raw texts */
 
-        d = dmark;
-        from = p;
+        if (esc) {
+            d = dmark;
+            from = p;
+        }
 
-        ngx_memcpy(r, rfrom, mspan - rfrom);
-        r += mspan - rfrom;
+        if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
+
         rfrom = p;
 
         mdrop = 0;
@@ -810,7 +839,10 @@ member:
          * member starts; nothing was escaped since "from" */
 
         mspan = first ? p : p - 1;
-        dmark = d + (mspan - from);
+
+        if (esc) {
+            dmark = d + (mspan - from);
+        }
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
@@ -835,7 +867,8 @@ member:
     if (selecting) {
 
         if (depth == sdepth) {
-            e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name);
+            e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
+                                               last);
 
             if (e == NULL) {
                 mdrop = 1;
@@ -850,8 +883,10 @@ member:
                      * its comma goes (the key's quotes were escaped, so
                      * the escaped text is written up to here) */
 
-                    ngx_memmove(dmark, dmark + 1, d - dmark - 1);
-                    d--;
+                    if (esc) {
+                        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
+                        d--;
+                    }
 
                     ngx_memcpy(r, rfrom, mspan - rfrom);
                     r += mspan - rfrom;
