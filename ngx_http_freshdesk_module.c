@@ -18,6 +18,7 @@
 #include "ngx_http_freshdesk_status.h"
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_oauth.h"
+#include "ngx_http_freshdesk_fields.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -103,6 +104,20 @@ static ngx_command_t  ngx_http_freshdesk_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_freshdesk_loc_conf_t, max_response),
+      NULL },
+
+    { ngx_string("freshdesk_fields"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_freshdesk_fields_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("freshdesk_fields_default"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_freshdesk_fields_default,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("freshdesk_request_writes"),
@@ -344,6 +359,11 @@ ngx_http_freshdesk_create_loc_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    flcf->fields = ngx_http_freshdesk_fields_create_conf(cf);
+    if (flcf->fields == NULL) {
+        return NULL;
+    }
+
     return flcf;
 }
 
@@ -387,6 +407,12 @@ ngx_http_freshdesk_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->retry_deadline, prev->retry_deadline, 0);
 
     if (ngx_http_freshdesk_oauth_merge_conf(cf, prev->oauth, conf->oauth)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_freshdesk_fields_merge_conf(cf, prev->fields, conf->fields)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

@@ -18,6 +18,211 @@
 #include "fuzz_common.h"
 
 
+/*
+ * Field selection (json_scan.c's selecting pass) on arbitrary text: the
+ * same verdict as the validator; the selected text is valid JSON and its
+ * escaped form is exactly its escape; the list member's span lies in it;
+ * and where jansson reads the text (no duplicates, no escapes in it) the
+ * selected text is jansson's value with the records' other members
+ * removed.  The selection: id, a (whole), b.x, b.c.y (nested twice), and
+ * names of 16 and 19 bytes (compared by words, and byte by byte).
+ */
+
+static void
+fuzz_select_add(ngx_http_freshdesk_select_t *sel, const char *name,
+    ngx_http_freshdesk_select_t *sub)
+{
+    size_t                             len;
+    ngx_uint_t                         h;
+    ngx_http_freshdesk_select_name_t  *e;
+
+    len = strlen(name);
+    h = ngx_http_freshdesk_select_hash((u_char *) name, len);
+
+    e = &sel->names[sel->n++];
+    ngx_http_freshdesk_select_set(e, (u_char *) name, len);
+    e->sub = sub;
+    e->next = sel->head[h];
+    sel->head[h] = (u_char) sel->n;
+}
+
+
+static void
+fuzz_select_apply(json_t *v, ngx_http_freshdesk_select_t *sel)
+{
+    void                              *tmp;
+    json_t                            *m;
+    ngx_uint_t                         i;
+    const char                        *key;
+    ngx_http_freshdesk_select_name_t  *e;
+
+    if (!json_is_object(v)) {
+        return;
+    }
+
+    json_object_foreach_safe(v, tmp, key, m) {
+        e = NULL;
+
+        for (i = 0; i < sel->n; i++) {
+            if (strlen(key) == sel->names[i].len
+                && memcmp(key, sel->names[i].name, sel->names[i].len) == 0)
+            {
+                e = &sel->names[i];
+            }
+        }
+
+        if (e == NULL) {
+            json_object_del(v, key);
+
+        } else if (e->sub) {
+            fuzz_select_apply(m, e->sub);
+        }
+    }
+}
+
+
+static void
+check_select(const uint8_t *data, size_t size)
+{
+    u_char                            *esc, *raw, *back;
+    size_t                             elen, rlen, i;
+    json_t                            *ref, *got, *list, *m;
+    ngx_int_t                          rc, rc0;
+    ngx_uint_t                         n, k, cnt, cnt0;
+    json_error_t                       jerr;
+    ngx_http_freshdesk_select_t        root, bsel, csel;
+    ngx_http_freshdesk_select_name_t   rn[8], bn[4], cn[4];
+    ngx_http_freshdesk_json_member_t   mem[1], mem0[1];
+
+    ngx_memzero(&root, sizeof(root));
+    ngx_memzero(&bsel, sizeof(bsel));
+    ngx_memzero(&csel, sizeof(csel));
+    root.names = rn;
+    bsel.names = bn;
+    csel.names = cn;
+
+    fuzz_select_add(&csel, "y", NULL);
+    fuzz_select_add(&bsel, "x", NULL);
+    fuzz_select_add(&bsel, "c", &csel);
+    fuzz_select_add(&root, "id", NULL);
+    fuzz_select_add(&root, "a", NULL);
+    fuzz_select_add(&root, "b", &bsel);
+    fuzz_select_add(&root, "abcdefghijklmnop", NULL);
+    fuzz_select_add(&root, "abcdefghijklmnopqrs", NULL);
+
+    esc = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
+    raw = malloc(size + 1);
+    back = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
+    if (esc == NULL || raw == NULL || back == NULL) {
+        abort();
+    }
+
+    for (n = 0; n < 2; n++) {
+        mem[0].name = "results";
+
+        mem0[0].name = "results";
+
+        rc0 = ngx_http_freshdesk_json_validate((u_char *) data, size, 4096,
+                                               mem0, n, NULL);
+        rc = ngx_http_freshdesk_json_select((u_char *) data, size, 4096,
+                                            mem, n, NULL, &root, raw, &rlen,
+                                            &cnt);
+        if (rc != rc0) {
+            abort();
+        }
+
+        /* selecting drops members, never records: the same count */
+
+        if (rc == NGX_OK
+            && (ngx_http_freshdesk_json_validate_count((u_char *) data, size,
+                                                       4096, NULL, 0, NULL,
+                                                       &cnt0)
+                != NGX_OK
+                || cnt != cnt0))
+        {
+            abort();
+        }
+
+        if (rc != NGX_OK) {
+            break;
+        }
+
+        if (rlen > size
+            || ngx_http_freshdesk_json_validate(raw, rlen, 4096, NULL, 0,
+                                                NULL)
+               != NGX_OK)
+        {
+            abort();
+        }
+
+        /* the selected text escaped in one pass: as the escaper has it */
+
+        if (ngx_http_freshdesk_json_validate_escape(raw, rlen, 4096, NULL, 0,
+                                                    NULL, esc, &elen)
+            != NGX_OK
+            || ngx_http_freshdesk_json_escape_len(raw, rlen) != elen
+            || ngx_memcmp(ngx_http_freshdesk_json_escape(back, raw, rlen)
+                          - elen, esc, elen)
+               != 0)
+        {
+            abort();
+        }
+
+        if (n && mem[0].value.data
+            && (mem[0].value.data < raw
+                || mem[0].value.data + mem[0].value.len > raw + rlen
+                || ngx_http_freshdesk_json_validate(mem[0].value.data,
+                                                    mem[0].value.len, 4096,
+                                                    NULL, 0, NULL)
+                   != NGX_OK))
+        {
+            abort();
+        }
+
+        if (memchr(data, '\\', size) != NULL) {
+            continue;
+        }
+
+        ref = json_loadb((const char *) data, size,
+                         JSON_DECODE_ANY|JSON_REJECT_DUPLICATES, &jerr);
+        if (ref == NULL) {
+            continue;
+        }
+
+        if (json_is_array(ref)) {
+            json_array_foreach(ref, i, m) {
+                fuzz_select_apply(m, &root);
+            }
+
+        } else if (json_is_object(ref) && n == 0) {
+            fuzz_select_apply(ref, &root);
+
+        } else if (json_is_object(ref)) {
+            list = json_object_get(ref, "results");
+
+            if (json_is_array(list)) {
+                json_array_foreach(list, k, m) {
+                    fuzz_select_apply(m, &root);
+                }
+            }
+        }
+
+        got = json_loadb((const char *) raw, rlen, JSON_DECODE_ANY, &jerr);
+
+        if (got == NULL || !json_equal(ref, got)) {
+            abort();
+        }
+
+        json_decref(ref);
+        json_decref(got);
+    }
+
+    free(esc);
+    free(raw);
+    free(back);
+}
+
+
 static void
 check_request(ngx_http_freshdesk_request_t *req)
 {
@@ -492,6 +697,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         json_decref(back);
     }
+
+    check_select(data, size);
 
     ngx_destroy_pool(pool);
 

@@ -407,3 +407,23 @@ ngx_conf_log_error(ngx_uint_t level, ngx_conf_t *cf, ngx_err_t err,
     fprintf(stderr, "catalog error: %s\n", fmt);
     abort();
 }
+
+
+/* fields.c's configuration and schema parts, never called by the fuzzers */
+
+ngx_module_t      ngx_http_freshdesk_module;
+volatile ngx_cycle_t  *ngx_cycle;
+
+
+char *
+ngx_conf_set_flag_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    abort();
+}
+
+
+void *
+ngx_alloc(size_t size, ngx_log_t *log)
+{
+    return malloc(size);
+}

@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_args.h"
 #include "ngx_http_freshdesk_json.h"
+#include "ngx_http_freshdesk_fields.h"
 
 
 static ngx_int_t ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
@@ -87,6 +88,10 @@ ngx_http_freshdesk_tool_validate(ngx_http_freshdesk_build_t *b)
 
                 if (t->paging != FD_PAGE_NONE) {
                     p = ngx_cpymem(p, ", cursor", 8);
+                }
+
+                if (ngx_http_freshdesk_fields_has(t)) {
+                    p = ngx_cpymem(p, ", fields", 8);
                 }
 
             } else {
@@ -599,6 +604,10 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
             }
         }
         return NGX_OK;
+
+    case FD_FIELDS:
+        return ngx_http_freshdesk_fields_check(b->pool, b->tool, v, NULL,
+                                               b->error);
 
     case FD_OBJECT:
         if (!json_is_object(v)) {

@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_subrequest.h"
 #include "ngx_http_freshdesk_buffer.h"
 #include "ngx_http_freshdesk_cursor.h"
+#include "ngx_http_freshdesk_fields.h"
 #include "ngx_http_freshdesk_quota.h"
 #include "ngx_http_freshdesk_metrics.h"
 #include "ngx_http_freshdesk_oauth.h"
@@ -220,9 +221,10 @@ ngx_int_t
 ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_rpc_t *rpc)
 {
-    json_t                          *args, *cursor;
+    json_t                          *args, *cursor, *fields;
     ngx_int_t                        rc;
     ngx_str_t                        msg, key, cur, err;
+    ngx_http_freshdesk_select_t     *sel;
     ngx_uint_t                       refuse;
     ngx_http_freshdesk_request_t     req;
     ngx_http_freshdesk_position_t    pos;
@@ -287,6 +289,25 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
         return ngx_http_freshdesk_tool_error(r, &ctx->id, &req.error);
     }
 
+    /* the result's fields: checked with the arguments, here joined */
+
+    ngx_str_null(&ctx->fields);
+
+    fields = json_object_get(args, "fields");
+
+    if (fields && ngx_http_freshdesk_fields_has(t)) {
+        rc = ngx_http_freshdesk_fields_check(r->pool, t, fields, &ctx->fields,
+                                             &err);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ctx->outcome = FD_OUTCOME_INVALID;
+            return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
+        }
+    }
+
     ngx_memzero(&pos, sizeof(ngx_http_freshdesk_position_t));
     pos.page = 1;
 
@@ -313,8 +334,35 @@ ngx_http_freshdesk_tools_call(ngx_http_request_t *r,
             ctx->outcome = FD_OUTCOME_INVALID;
             return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
         }
+
+        /* later pages have the first page's fields */
+
+        if (fields
+            && (ctx->fields.len != pos.fields.len
+                || ngx_memcmp(ctx->fields.data, pos.fields.data,
+                              pos.fields.len)
+                   != 0))
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "freshdesk: tool \"%s\" refused: fields differ "
+                          "from the cursor's", t->name);
+            ctx->outcome = FD_OUTCOME_INVALID;
+            ngx_str_set(&err, "Invalid arguments: \"fields\" differs from "
+                        "the first page's; omit \"fields\" with a cursor: "
+                        "its pages keep the first page's fields.");
+            return ngx_http_freshdesk_tool_error(r, &ctx->id, &err);
+        }
+
+        ctx->fields = pos.fields;
     }
 
+    if (ngx_http_freshdesk_fields_select(r, t, &ctx->fields, &sel)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->select = sel;
     ctx->page = pos.page;
 
     ctx->call.method = req.method;
@@ -670,6 +718,9 @@ ngx_http_freshdesk_binding(ngx_http_request_t *r,
 
     json_object_del(copy, "cursor");
 
+    /* the fields travel in the cursor: later pages may leave them out */
+    json_object_del(copy, "fields");
+
     if (ngx_http_freshdesk_json_dump(r->pool, copy, JSON_SORT_KEYS, canon)
         != NGX_OK)
     {
@@ -799,11 +850,12 @@ static ngx_int_t
 ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    u_char                            *p, top;
+    u_char                            *p, *buf, top;
+    size_t                             room;
     ngx_int_t                          n, rc;
     ngx_uint_t                         nmembers, mode, count;
     ngx_str_t                          body, structured, dump, cursor, *total;
-    ngx_str_t                          parts[3], esc[3], escaped;
+    ngx_str_t                          parts[3], esc[3], escaped, selected;
     ngx_http_freshdesk_call_t         *call;
     ngx_http_freshdesk_summary_t       sm;
     ngx_http_freshdesk_json_member_t   members[4];
@@ -917,27 +969,80 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
 
     nmembers = ctx->tool->items ? 3 : 0;
 
-    if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
-
-        /* validated only, lists counted; a record's "id" */
+    if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED
+        && ctx->select == NULL)
+    {
+        /*
+         * a record's "id", for the summary (a selecting pass takes a
+         * top-level object with members for a list's holder: found after)
+         */
 
         members[nmembers++].name = "id";
+    }
 
-        ngx_str_null(&escaped);
+    /*
+     * One pass validates; it also escapes (both, text) or counts the list
+     * (structured).  With a selection of fields (fields.c) the pass
+     * validates and selects (and counts), and the selected text is
+     * escaped after, where a text copy goes out.
+     */
 
+    room = (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED)
+           ? 0 : NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len);
+
+    ngx_str_null(&escaped);
+    buf = NULL;
+
+    if (room || ctx->select) {
+        buf = ngx_http_freshdesk_buffer(r, room
+                                           + (ctx->select ? body.len : 0));
+        if (buf == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ctx->select) {
+        selected.data = buf + room;
+
+        rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
+                                            members, nmembers, &top,
+                                            ctx->select, selected.data,
+                                            &selected.len, &count);
+
+        if (rc == NGX_OK && room) {
+            escaped.data = buf;
+
+            /* only the list is needed escaped, where it is a member */
+
+            if (top == '{' && members[0].value.len
+                && members[0].value.data[0] == '[')
+            {
+                members[0].escaped.data = buf;
+                members[0].escaped.len =
+                    ngx_http_freshdesk_json_escape(buf,
+                                                   members[0].value.data,
+                                                   members[0].value.len)
+                    - buf;
+
+            } else {
+                escaped.len = ngx_http_freshdesk_json_escape(buf,
+                                                             selected.data,
+                                                             selected.len)
+                              - buf;
+            }
+        }
+
+        if (rc == NGX_OK) {
+            body = selected;
+        }
+
+    } else if (room == 0) {
         rc = ngx_http_freshdesk_json_validate_count(body.data, body.len, 512,
                                                     members, nmembers, &top,
                                                     &count);
 
     } else {
-
-        /* validated and escaped in one pass */
-
-        escaped.data = ngx_http_freshdesk_buffer(r,
-                              NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(body.len));
-        if (escaped.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+        escaped.data = buf;
 
         rc = ngx_http_freshdesk_json_validate_escape(body.data, body.len,
                                                      512, members, nmembers,
@@ -977,7 +1082,20 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
         /* one object: passed on as Freshdesk sent it */
 
         if (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED) {
-            sm.id = members[nmembers - 1].value;
+            if (ctx->select) {
+                /* a second, short pass over the selected record */
+
+                ngx_memzero(&members[3], sizeof(members[3]));
+                members[3].name = "id";
+
+                (void) ngx_http_freshdesk_json_validate(body.data, body.len,
+                                                        512, &members[3], 1,
+                                                        NULL);
+                sm.id = members[3].value;
+
+            } else {
+                sm.id = members[nmembers - 1].value;
+            }
         }
 
         return ngx_http_freshdesk_tool_result_parts(r, &ctx->id, &body,
@@ -1157,6 +1275,8 @@ ngx_http_freshdesk_next_cursor(ngx_http_request_t *r,
     default:
         return NGX_OK;
     }
+
+    pos.fields = ctx->fields;
 
     if (ngx_http_freshdesk_binding(r, ctx, &bind) != NGX_OK) {
         return NGX_ERROR;

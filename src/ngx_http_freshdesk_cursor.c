@@ -4,10 +4,12 @@
  *
  * Opaque pagination cursors.  A cursor is base64url(payload) "."
  * base64url(HMAC-SHA256(key, payload | tenant | tool | arguments)), where
- * payload = "1|<expires>|<page>|<token>".  The MAC covers what the cursor
- * is bound to without carrying it, so a cursor is useless to another
- * tenant, another tool or other arguments, and cannot be forged or
- * edited into an upstream URL.
+ * payload = "1|<expires>|<page>|<token>", or for a list called with
+ * "fields" "2|<expires>|<page>|<fields>|<token>" (the names joined by
+ * ",": later pages keep the first page's shape).  The MAC covers what the
+ * cursor is bound to without carrying it, so a cursor is useless to
+ * another tenant, another tool or other arguments, and cannot be forged
+ * or edited into an upstream URL.
  */
 
 
@@ -71,14 +73,21 @@ ngx_http_freshdesk_cursor_encode(ngx_pool_t *pool,
     u_char     *p, mac[32];
     ngx_str_t   payload, src;
 
-    payload.data = ngx_pnalloc(pool, 64 + pos->token.len);
+    payload.data = ngx_pnalloc(pool, 64 + pos->token.len + pos->fields.len);
     if (payload.data == NULL) {
         return NGX_ERROR;
     }
 
-    payload.len = ngx_sprintf(payload.data, "1|%T|%ui|%V", expires,
-                              pos->page, &pos->token)
-                  - payload.data;
+    if (pos->fields.len) {
+        payload.len = ngx_sprintf(payload.data, "2|%T|%ui|%V|%V", expires,
+                                  pos->page, &pos->fields, &pos->token)
+                      - payload.data;
+
+    } else {
+        payload.len = ngx_sprintf(payload.data, "1|%T|%ui|%V", expires,
+                                  pos->page, &pos->token)
+                      - payload.data;
+    }
 
     if (ngx_http_freshdesk_cursor_mac(pool, bind, payload.data, payload.len,
                                       mac)
@@ -118,7 +127,7 @@ ngx_http_freshdesk_cursor_decode(ngx_pool_t *pool,
     u_char     *dot, *p, *last, mac[32];
     time_t      expires;
     ngx_int_t   page;
-    ngx_str_t   enc, payload, given, tok;
+    ngx_str_t   enc, payload, given, tok, fields;
 
     ngx_memzero(pos, sizeof(ngx_http_freshdesk_position_t));
 
@@ -175,14 +184,17 @@ ngx_http_freshdesk_cursor_decode(ngx_pool_t *pool,
         return NGX_DECLINED;
     }
 
-    /* authentic: now parse "1|<expires>|<page>|<token>" */
+    /* authentic: now parse "1|<expires>|<page>|<token>" or
+     * "2|<expires>|<page>|<fields>|<token>" */
 
     p = payload.data;
     last = p + payload.len;
 
-    if (last - p < 2 || p[0] != '1' || p[1] != '|') {
+    if (last - p < 2 || (p[0] != '1' && p[0] != '2') || p[1] != '|') {
         return NGX_DECLINED;
     }
+
+    ngx_str_null(&fields);
 
     p += 2;
 
@@ -208,6 +220,18 @@ ngx_http_freshdesk_cursor_decode(ngx_pool_t *pool,
         return NGX_DECLINED;
     }
 
+    if (payload.data[0] == '2') {
+        p = dot + 1;
+
+        dot = ngx_strlchr(p, last, '|');
+        if (dot == NULL || dot == p) {
+            return NGX_DECLINED;
+        }
+
+        fields.data = p;
+        fields.len = dot - p;
+    }
+
     tok.data = dot + 1;
     tok.len = last - tok.data;
 
@@ -219,6 +243,7 @@ ngx_http_freshdesk_cursor_decode(ngx_pool_t *pool,
 
     pos->page = page;
     pos->token = tok;
+    pos->fields = fields;
 
     return NGX_OK;
 }

@@ -15,6 +15,7 @@
 typedef struct {
     ngx_uint_t                     page;      /* link and search paging */
     ngx_str_t                      token;     /* token paging */
+    ngx_str_t                      fields;    /* the list's "fields" */
 } ngx_http_freshdesk_position_t;
 
 

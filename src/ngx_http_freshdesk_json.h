@@ -41,6 +41,56 @@ typedef struct {
 } ngx_http_freshdesk_json_member_t;
 
 
+/*
+ * A selection of members, for a selecting scan: the names kept, each with
+ * the selection of its object value (NULL: the whole value), found by a
+ * small hash of the name (head: 1 + the first name's index, next: 1 + the
+ * next one's).
+ */
+typedef struct ngx_http_freshdesk_select_s  ngx_http_freshdesk_select_t;
+
+typedef struct {
+    u_char                        *name;
+    size_t                         len;
+    ngx_http_freshdesk_select_t   *sub;
+    ngx_uint_t                     next;
+    u_char                         word[16];   /* the name's first bytes */
+    u_char                         mask[16];   /* 0xff where they are */
+} ngx_http_freshdesk_select_name_t;
+
+struct ngx_http_freshdesk_select_s {
+    ngx_http_freshdesk_select_name_t  *names;
+    ngx_uint_t                         n;
+    u_char                             head[64];
+};
+
+#define ngx_http_freshdesk_select_hash(name, len)                            \
+    (((len) * 7 + (name)[0] + (name)[(len) - 1]) & 63)
+
+/* the most levels of objects selected one inside the other */
+#define NGX_HTTP_FRESHDESK_SELECT_LEVELS  4
+
+
+/* an entry's name, set with its words for the scanner's compare */
+static ngx_inline void
+ngx_http_freshdesk_select_set(ngx_http_freshdesk_select_name_t *e,
+    u_char *name, size_t len)
+{
+    size_t  k;
+
+    e->name = name;
+    e->len = len;
+
+    ngx_memzero(e->word, 16);
+    ngx_memzero(e->mask, 16);
+
+    for (k = 0; k < len && k < 16; k++) {
+        e->word[k] = name[k];
+        e->mask[k] = 0xff;
+    }
+}
+
+
 /* ngx_http_freshdesk_json_scan.c: the validating scanner */
 ngx_int_t ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
@@ -51,6 +101,10 @@ ngx_int_t ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
 ngx_int_t ngx_http_freshdesk_json_validate_count(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_uint_t *count);
+ngx_int_t ngx_http_freshdesk_json_select(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
+    u_char *raw, size_t *raw_len, ngx_uint_t *count);
 
 /* ngx_http_freshdesk_json.c: jansson glue */
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);

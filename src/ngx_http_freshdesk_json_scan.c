@@ -25,6 +25,13 @@
 #define NGX_HTTP_FRESHDESK_SCAN_DEPTH  4096
 
 
+/* a selecting scan's filtered objects, one inside the other */
+typedef struct {
+    ngx_http_freshdesk_select_t   *sel;
+    ngx_uint_t                     kept;
+} ngx_http_freshdesk_scan_level_t;
+
+
 /* bytes a JSON string may hold as they are: printable ASCII but " and \ */
 
 static const u_char  ngx_http_freshdesk_plain[256] = {
@@ -42,7 +49,12 @@ static const u_char  ngx_http_freshdesk_plain[256] = {
 static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count);
+    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count,
+    ngx_http_freshdesk_select_t *root, u_char **raw,
+    const ngx_uint_t selecting);
+static ngx_inline ngx_http_freshdesk_select_name_t *
+    ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
+    u_char *name, size_t len, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp);
@@ -64,10 +76,23 @@ ngx_http_freshdesk_word(const char *s)
 }
 
 
-/* a container ends: the enclosing one's kind comes back from the stack */
+/*
+ * A container ends: the enclosing one's kind comes back from the stack; a
+ * selecting scan leaves an object whose members it filtered.
+ */
 #define ngx_http_freshdesk_scan_close()                                      \
     depth--;                                                                 \
-    obj = (stack[depth / 64] >> (depth % 64)) & 1
+    obj = (stack[depth / 64] >> (depth % 64)) & 1;                           \
+    if (selecting && depth < sdepth) {                                       \
+        if (sdepth > rdepth) {                                               \
+            sdepth--;                                                        \
+            cur = levels[sdepth - rdepth].sel;                               \
+            kept = levels[sdepth - rdepth].kept;                             \
+                                                                             \
+        } else {                                                             \
+            sdepth = 0;                                                      \
+        }                                                                    \
+    }
 
 /*
  * Skips blanks.  An escaping scan writes nothing until a byte that needs
@@ -104,7 +129,7 @@ ngx_http_freshdesk_json_validate(u_char *data, size_t len,
     ngx_uint_t n, u_char *top)
 {
     return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                        n, top, NULL, 0, NULL);
+                                        n, top, NULL, 0, NULL, NULL, NULL, 0);
 }
 
 
@@ -121,7 +146,7 @@ ngx_http_freshdesk_json_validate_count(u_char *data, size_t len,
     ngx_uint_t n, u_char *top, ngx_uint_t *count)
 {
     return ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                        n, top, NULL, 0, count);
+                                        n, top, NULL, 0, count, NULL, NULL, 0);
 }
 
 
@@ -143,11 +168,96 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
     d = dst;
 
     rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                      n, top, &d, 1, NULL);
+                                      n, top, &d, 1, NULL, NULL, NULL, 0);
 
     *escaped_len = d - dst;
 
     return rc;
+}
+
+
+/*
+ * Validates and selects in one pass: the records (the top-level object;
+ * the elements of a top-level array; with "n" members asked for, the
+ * elements of the array members[0] names) keep only the members "sel"
+ * names, and a kept member with a selection of its own keeps only those of
+ * its object value.  raw gets the selected text (at most len bytes),
+ * *raw_len its length; members[i].value are spans of raw.  The selected
+ * text is escaped afterwards, if need be: escaping it here costs more than
+ * escaping the (smaller) result after.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_select(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
+    u_char *raw, size_t *raw_len, ngx_uint_t *count)
+{
+    u_char     *r;
+    ngx_int_t   rc;
+
+    r = raw;
+
+    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                      n, top, NULL, 0, count, sel, &r, 1);
+
+    *raw_len = r - raw;
+
+    return rc;
+}
+
+
+/* the selection's entry for a member name, by a small hash */
+
+static ngx_inline ngx_http_freshdesk_select_name_t *
+ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
+    u_char *name, size_t len, u_char *last)
+{
+    size_t                             k;
+    uint64_t                           w[2], ew[2], em[2];
+    ngx_uint_t                         i;
+    ngx_http_freshdesk_select_name_t  *e;
+
+    if (len == 0) {
+        return NULL;
+    }
+
+    i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
+
+    while (i) {
+        e = &sel->names[i - 1];
+
+        if (e->len != len) {
+            i = e->next;
+            continue;
+        }
+
+        if (len <= 16 && last - name >= 16) {
+
+            /* a short name: its first 16 bytes, masked, at once */
+
+            ngx_memcpy(w, name, 16);
+            ngx_memcpy(ew, e->word, 16);
+            ngx_memcpy(em, e->mask, 16);
+
+            if ((((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0) {
+                return e;
+            }
+
+        } else {
+            for (k = 0; k < len && e->name[k] == name[k]; k++) {
+                /* void */
+            }
+
+            if (k == len) {
+                return e;
+            }
+        }
+
+        i = e->next;
+    }
+
+    return NULL;
 }
 
 
@@ -379,13 +489,23 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 static ngx_http_freshdesk_hot ngx_int_t
 ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_json_member_t *members, ngx_uint_t n, u_char *top,
-    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count)
+    u_char **dst, const ngx_uint_t esc, ngx_uint_t *count,
+    ngx_http_freshdesk_select_t *root, u_char **raw,
+    const ngx_uint_t selecting)
 {
     u_char       c, *key, *start, *name, *d, *from, *dstart;
     size_t       klen;
     uint32_t     word;
     uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
     ngx_uint_t   i, depth, obj, keyed, elems[3], melems;
+
+    /* selecting: the selected text is written to r lazily, from rfrom */
+    u_char                            *r, *rfrom, *rstart, *mspan, *dmark;
+    ngx_uint_t                         sdepth, rdepth, kept, mdrop, first;
+    ngx_uint_t                         items, pobj;
+    ngx_http_freshdesk_select_t       *cur, *msub;
+    ngx_http_freshdesk_select_name_t  *e;
+    ngx_http_freshdesk_scan_level_t    levels[NGX_HTTP_FRESHDESK_SELECT_LEVELS];
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
@@ -427,6 +547,20 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     d = esc ? *dst : NULL;
     from = p;
 
+    r = selecting ? *raw : NULL;
+    rfrom = p;
+    rstart = NULL;
+    mspan = NULL;
+    dmark = NULL;
+    sdepth = 0;
+    rdepth = 0;
+    kept = 0;
+    mdrop = 0;
+    first = 0;
+    items = 0;
+    cur = root;
+    msub = NULL;
+
     ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last) {
@@ -435,6 +569,12 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
 
     if (top) {
         *top = *p;
+    }
+
+    /* the depth of the records' members: object, array, list member */
+
+    if (selecting) {
+        rdepth = (*p == '[') ? 2 : (*p == '{') ? (n ? 3 : 1) : 0;
     }
 
 value:
@@ -462,6 +602,7 @@ value:
         }
 
         c = *p++;
+        pobj = obj;
 
         /* the enclosing container's kind is kept, this one's is in "obj" */
 
@@ -474,6 +615,32 @@ value:
 
         depth++;
         obj = (c == '{');
+
+        if (selecting && obj) {
+
+            if (msub && depth == sdepth + 1) {
+
+                /* a kept member's object with a selection of its own */
+
+                if (sdepth - rdepth < NGX_HTTP_FRESHDESK_SELECT_LEVELS) {
+                    levels[sdepth - rdepth].sel = cur;
+                    levels[sdepth - rdepth].kept = kept;
+                    cur = msub;
+                    sdepth = depth;
+                    kept = 0;
+                }
+
+            } else if (sdepth == 0 && depth == rdepth
+                       && (rdepth == 1 || (!pobj && (rdepth == 2 || items))))
+            {
+                /* a record */
+                cur = root;
+                sdepth = depth;
+                kept = 0;
+            }
+
+            msub = NULL;
+        }
 
         ngx_http_freshdesk_scan_ws(p, last);
 
@@ -488,6 +655,7 @@ value:
         }
 
         if (obj) {
+            first = 1;
             goto member;
         }
 
@@ -575,6 +743,26 @@ next:
 
     /* a value ended: the whole text, or a member or element of depth */
 
+    if (selecting && mdrop && depth == sdepth) {
+
+        /* a member not selected: the text from its comma (or the
+         * object's start) to here goes, from the escaped and raw texts */
+
+        if (esc) {
+            d = dmark;
+            from = p;
+        }
+
+        if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
+
+        rfrom = p;
+
+        mdrop = 0;
+    }
+
     if (key && depth == keyed) {
 
         if (!((firsts[key[0] >> 6] >> (key[0] & 63)) & 1)) {
@@ -594,8 +782,14 @@ next:
                     goto failed;
                 }
 
-                members[i].value.data = start;
-                members[i].value.len = p - start;
+                if (selecting) {
+                    members[i].value.data = rstart;
+                    members[i].value.len = r + (p - rfrom) - rstart;
+
+                } else {
+                    members[i].value.data = start;
+                    members[i].value.len = p - start;
+                }
 
                 if (count && *start == '[') {
                     members[i].elements = elems[2] - melems;
@@ -631,6 +825,11 @@ next:
             *count = elems[1];
         }
 
+        if (selecting) {
+            ngx_memcpy(r, rfrom, last - rfrom);
+            *raw = r + (last - rfrom);
+        }
+
         return NGX_OK;
     }
 
@@ -650,6 +849,7 @@ next:
             goto failed;
         }
 
+        first = 0;
         goto member;
     }
 
@@ -675,6 +875,18 @@ member:
 
     /* "key" : value */
 
+    if (selecting && depth == sdepth) {
+
+        /* the member's text starts at its comma, or where the first
+         * member starts; nothing was escaped since "from" */
+
+        mspan = first ? p : p - 1;
+
+        if (esc) {
+            dmark = d + (mspan - from);
+        }
+    }
+
     ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last || *p != '"') {
@@ -694,6 +906,46 @@ member:
         klen = p - 1 - name;
     }
 
+    if (selecting) {
+
+        if (depth == sdepth) {
+            e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
+                                               last);
+
+            if (e == NULL) {
+                mdrop = 1;
+                msub = NULL;
+
+            } else {
+                msub = e->sub;
+
+                if (!kept && !first) {
+
+                    /* the first member kept, after some that were not:
+                     * its comma goes (the key's quotes were escaped, so
+                     * the escaped text is written up to here) */
+
+                    if (esc) {
+                        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
+                        d--;
+                    }
+
+                    ngx_memcpy(r, rfrom, mspan - rfrom);
+                    r += mspan - rfrom;
+                    rfrom = mspan + 1;
+                }
+
+                kept = 1;
+            }
+        }
+
+        if (rdepth == 3 && depth == 1) {
+            items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
+                     && ngx_memcmp(name, members[0].name, p - 1 - name)
+                        == 0);
+        }
+    }
+
     ngx_http_freshdesk_scan_ws(p, last);
 
     if (p == last || *p++ != ':') {
@@ -709,6 +961,10 @@ member:
 
         if (esc) {
             dstart = d + (p - from);
+        }
+
+        if (selecting) {
+            rstart = r + (p - rfrom);
         }
     }
 

@@ -81,6 +81,7 @@ typedef struct {
     ngx_msec_t                     retry_deadline;
     void                          *oauth;         /* oauth.c's conf */
     ngx_uint_t                     result;        /* freshdesk_result */
+    void                          *fields;        /* fields.c's conf */
 } ngx_http_freshdesk_loc_conf_t;
 
 
@@ -177,6 +178,10 @@ typedef struct {
 
     ngx_http_freshdesk_call_t      call;            /* call, sub */
     ngx_uint_t                     page;            /* call */
+    ngx_str_t                      fields;          /* call: the call's
+                                                       "fields", joined */
+    void                          *select;          /* call: the result's
+                                                       selection, or NULL */
 
     ngx_int_t                      upstream_status; /* call */
 

@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_freshdesk_tools.h"
+#include "ngx_http_freshdesk_fields.h"
 
 
 #define FD_MAX_TOOLS  256
@@ -43,6 +44,11 @@ static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_cursor_arg = {
     "cursor", FD_STR, FD_IN_NONE, 1, 2048, NULL, NULL,
     "Opaque nextCursor from the previous page of this same call; omit for "
     "the first page"
+};
+
+
+static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_fields_arg = {
+    "fields", FD_FIELDS, FD_IN_NONE, 1, 64, NULL, NULL, "Fields"
 };
 
 
@@ -238,6 +244,12 @@ ngx_http_freshdesk_arg_find(const ngx_http_freshdesk_tool_t *t,
         return &ngx_http_freshdesk_per_page_arg;
     }
 
+    if (len == 6 && ngx_strncmp(name, "fields", 6) == 0
+        && ngx_http_freshdesk_fields_has(t))
+    {
+        return &ngx_http_freshdesk_fields_arg;
+    }
+
     return NULL;
 }
 
@@ -281,6 +293,13 @@ ngx_http_freshdesk_tool_schema(const ngx_http_freshdesk_tool_t *t)
     if (t->paging != FD_PAGE_NONE) {
         s = ngx_http_freshdesk_arg_schema(&ngx_http_freshdesk_cursor_arg);
         if (s == NULL || json_object_set_new(props, "cursor", s) != 0) {
+            goto failed;
+        }
+    }
+
+    if (ngx_http_freshdesk_fields_has(t)) {
+        s = ngx_http_freshdesk_fields_schema(t);
+        if (s == NULL || json_object_set_new(props, "fields", s) != 0) {
             goto failed;
         }
     }

@@ -45,6 +45,8 @@
 #define FD_STR_MAP     19  /* object: string -> string|number|bool; sent
                               as query parameters */
 #define FD_PATH        20  /* relative /api/v2 path (freshdesk_request) */
+#define FD_FIELDS      21  /* array of field names of the tool's records
+                              (fields.c) */
 
 /* argument flags: where the value goes */
 #define FD_IN_PATH     0x0001   /* {name} in the path template */

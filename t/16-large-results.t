@@ -32,7 +32,8 @@ sub check_sizes {
                        path_prefix => '/api/v2/tickets',
                        $o{chunked} ? (chunked => JSON::PP::true) : ());
 
-        my ($res, $r) = $t->call_tool('list_tickets', {});
+        # the whole records (by default a list keeps a few fields)
+        my ($res, $r) = $t->call_tool('list_tickets', { fields => ['*'] });
         my $items = $r->{structuredContent}{items} // [];
         my $what = "$name, $size bytes" . ($o{chunked} ? ', chunked' : '');
 
@@ -50,6 +51,24 @@ sub check_sizes {
         # once decoded: nothing left over from a larger result before
         my $text = $J->decode($r->{content}[0]{text});
         is_deeply($text, $r->{structuredContent}, "$what: text is the same");
+
+        # the default fields, selected in the same pass: every record,
+        # the text the same, nothing left over in the reused buffers
+        $t->fake_fault(mode => 'big', bytes => $size,
+                       path_prefix => '/api/v2/tickets',
+                       $o{chunked} ? (chunked => JSON::PP::true) : ());
+        my ($dres, $d) = $t->call_tool('list_tickets', {});
+        my $ditems = $d->{structuredContent}{items} // [];
+        is_deeply([map { $_->{id} } @$ditems], [1 .. scalar @$items],
+                  "$what, default fields: every item, in order");
+        is_deeply([map { $_->{subject} } @$ditems],
+                  [map { $_->{subject} } @$items],
+                  "$what, default fields: the subjects");
+        ok(!grep({ exists $_->{custom_fields} } @$ditems),
+           "$what, default fields: trimmed");
+        is_deeply($J->decode($d->{content}[0]{text} // 'null'),
+                  $d->{structuredContent},
+                  "$what, default fields: text is the same");
     }
 }
 
@@ -75,7 +94,8 @@ sub check_wrapped {
                        $o{chunked} ? (chunked => JSON::PP::true) : ());
 
         my ($res, $r) = $t->call_tool('search_tickets',
-                                      { query => 'priority:4' });
+                                      { query => 'priority:4',
+                                        fields => ['*'] });
         my $sc = $r->{structuredContent} // {};
         my $items = $sc->{items} // [];
         my $what = "$name, search, $size bytes"
