@@ -52,6 +52,7 @@ typedef struct {
     ngx_uint_t                         admitted;    /* no answer yet */
     ngx_uint_t                         waited;
     ngx_http_freshdesk_quota_guard_args_t  args;    /* Redis: asked too */
+    ngx_int_t                          ordinal;     /* Redis: its used */
     unsigned                           redis:1;     /* credit in Redis */
     unsigned                           local:1;     /* Redis failed */
 } ngx_http_freshdesk_quota_guard_t;
@@ -1002,6 +1003,7 @@ ngx_http_freshdesk_quota_guard_cleanup(void *data)
                     sizeof(ngx_http_freshdesk_quota_report_t));
         g->args.report.total = -1;
         g->args.report.remaining = -1;
+        g->args.report.ordinal = -1;
         g->args.report.back = g->ask.cost;
         ngx_http_freshdesk_quota_redis_report(g->qctx->redis,
                                               &g->ask.account, &g->args, 0);
@@ -1071,6 +1073,7 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
 
         g->args.report.total = ans.total;
         g->args.report.remaining = ans.remaining;
+        g->args.report.ordinal = g->ordinal;
 
         if (ans.used > (ngx_int_t) g->ask.cost) {
             g->args.report.extra = ans.used - g->ask.cost;
@@ -1193,6 +1196,7 @@ ngx_http_freshdesk_quota_guard_redis_done(ngx_http_request_t *r,
 
     if (res->counted) {
         g->redis = 1;
+        g->ordinal = res->guard_used;
 
     } else {
         /* the tenant's quota refused: the script took no credit */

@@ -38,7 +38,7 @@
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 #define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
-#define FD_QUOTA_GUARD_ARGS  17
+#define FD_QUOTA_GUARD_ARGS  18
 #define FD_QUOTA_ARGS        (12 + FD_QUOTA_OWED_ARGS + FD_QUOTA_GUARD_ARGS)
 #define FD_QUOTA_GUARD_BUF   (16 * NGX_INT64_LEN)
 #define FD_QUOTA_KEY_LEN     (64 + 255 + 255 + 8)
@@ -263,7 +263,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local ttl = mend + 35 * 86400\n"
 "local G = nil\n"
 "if mode == 'report' then G = 1\n"
-"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 17 end\n"
+"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 18 end\n"
 "if G and mode ~= 'report' and ARGV[G + 1] ~= '' then\n"
 "  for _, x in ipairs({':m:' .. ym, ':r:' .. ym}) do\n"
 "    local v = redis.pcall('GET', ARGV[G + 1] .. x)\n"
@@ -337,22 +337,25 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  end\n"
 "  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
 " tonumber(A(13))\n"
-"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(16))\n"
+"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(17))\n"
+"  local ord = tonumber(A(16))\n"
 "  S.inf = math.max(0, S.inf - done - back)\n"
 "  if back > 0 then S.rem, S.used = S.rem + back, math.max(0, S.used -"
 " back) end\n"
 "  if total > 0 then S.lim = total end\n"
 "  if pms > 0 then\n"
-"    S.n429 = S.n429 + tonumber(A(17))\n"
+"    S.n429 = S.n429 + tonumber(A(18))\n"
 "    if ms + pms > S.pause then S.pause = ms + pms end\n"
 "    S.wend, S.rem, S.probe = S.pause, 0, 0\n"
 "  elseif rr >= 0 then\n"
-"    local b = S.probe == 1 and S.before or S.rem + S.inf\n"
+"    local b = S.rem + S.inf\n"
+"    if S.probe == 1 then b = S.before\n"
+"    elseif ord >= 0 then b = S.rem + S.used - ord end\n"
 "    if rr > b + f(S.lim / 20) + 2 then\n"
 "      turn(true)\n"
 "      S.rem = rr\n"
-"    else\n"
-"      S.rem = math.min(S.probe == 1 and S.lim or S.rem, rr - S.inf)\n"
+"    elseif S.probe == 1 then S.rem = rr - S.inf\n"
+"    elseif ord >= 0 then S.rem = math.min(S.rem, rr + ord - S.used)\n"
 "    end\n"
 "    S.probe = 0\n"
 "  end\n"
@@ -417,7 +420,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  if S then\n"
 "    local n = #r\n"
 "    r[n + 1], r[n + 2], r[n + 3] = S.refuse, S.rem, S.lim\n"
-"    r[n + 4], r[n + 5] = S.sub, math.max(0, S.retry)\n"
+"    r[n + 4], r[n + 5], r[n + 6] = S.sub, math.max(0, S.retry), S.used\n"
 "  end\n"
 "  return r\n"
 "end\n"
@@ -772,6 +775,7 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
         ngx_memzero(&g->report, sizeof(ngx_http_freshdesk_quota_report_t));
         g->report.total = -1;
         g->report.remaining = -1;
+        g->report.ordinal = -1;
 
         slot = ngx_http_freshdesk_quota_redis_slot(rd, &ask->account, 0);
 
@@ -781,6 +785,7 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
                         sizeof(ngx_http_freshdesk_quota_report_t));
             slot->args.report.total = -1;
             slot->args.report.remaining = -1;
+            slot->args.report.ordinal = -1;
             slot->pending = 0;
             call->reported = 1;
         }
@@ -884,7 +889,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 {
     ngx_http_freshdesk_quota_call_t *call = data;
 
-    int64_t                             v[12];
+    int64_t                             v[13];
     ngx_uint_t                          i, n, base;
     ngx_http_freshdesk_redis_t         *rd;
     ngx_http_freshdesk_quota_result_t   res;
@@ -940,7 +945,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
     n = 0;
 
     if (reply->value.type == '*') {
-        n = ngx_min(reply->nelts, 12);
+        n = ngx_min(reply->nelts, 13);
 
         for (i = 0; i < n; i++) {
             if (reply->elts[i].type != ':') {
@@ -954,7 +959,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
     base = call->action ? 5 : 7;
 
-    if (n < base || (call->ask->guard && n < base + 5)) {
+    if (n < base || (call->ask->guard && n < base + 6)) {
 
         /*
          * An error (OOM, BUSY, ...), stale, or not ours: it has not
@@ -1010,13 +1015,14 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         res.month = (uint32_t) v[6];
     }
 
-    if (call->ask->guard && n >= base + 5) {
-        /* {refused, remaining, limit, sub-limit, retry ms} */
+    if (call->ask->guard && n >= base + 6) {
+        /* {refused, remaining, limit, sub-limit, retry ms, used} */
         res.guard_refuse = (ngx_uint_t) v[base];
         res.guard_remaining = (ngx_int_t) v[base + 1];
         res.guard_limit = (ngx_int_t) v[base + 2];
         res.guard_sub = (ngx_int_t) v[base + 3];
         res.guard_retry = (ngx_msec_t) (v[base + 4] > 0 ? v[base + 4] : 0);
+        res.guard_used = (ngx_int_t) v[base + 5];
 
         if (res.guard_refuse && !call->ask->guard->dry_run) {
             /* refused by the account: the tenant's quota counted nothing */
@@ -1332,8 +1338,9 @@ ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a, u_char *p,
     v[12] = g->report.extra;
     v[13] = g->report.total;
     v[14] = g->report.remaining;
-    v[15] = g->report.pause;
-    v[16] = g->report.too_many;
+    v[15] = g->report.ordinal;
+    v[16] = g->report.pause;
+    v[17] = g->report.too_many;
 
     for (i = 2; i < FD_QUOTA_GUARD_ARGS; i++) {
         a[i].data = p;
@@ -1442,6 +1449,7 @@ ngx_http_freshdesk_quota_redis_report_send(
     ngx_memzero(&slot->args.report, sizeof(ngx_http_freshdesk_quota_report_t));
     slot->args.report.total = -1;
     slot->args.report.remaining = -1;
+    slot->args.report.ordinal = -1;
     slot->pending = 0;
 
     return NGX_OK;
@@ -1515,6 +1523,7 @@ ngx_http_freshdesk_quota_redis_slot(ngx_http_freshdesk_redis_t *rd,
     ngx_memcpy(free->account, account->data, free->len);
     free->args.report.total = -1;
     free->args.report.remaining = -1;
+    free->args.report.ordinal = -1;
 
     return free;
 }
@@ -1538,6 +1547,7 @@ ngx_http_freshdesk_quota_redis_report_add(
 
     if (from->remaining >= 0) {
         to->remaining = from->remaining;
+        to->ordinal = from->ordinal;
     }
 
     if (from->pause > to->pause) {

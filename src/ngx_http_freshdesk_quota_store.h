@@ -71,6 +71,7 @@ typedef struct {
     ngx_int_t                   extra;         /* charged over estimate */
     ngx_int_t                   total;         /* X-RateLimit-Total; -1 */
     ngx_int_t                   remaining;     /* -Remaining; -1 */
+    ngx_int_t                   ordinal;       /* its call's, see below */
     ngx_msec_t                  pause;         /* a 429's Retry-After */
     ngx_uint_t                  too_many;      /* 429s */
 } ngx_http_freshdesk_quota_report_t;
@@ -128,6 +129,7 @@ typedef struct {
     ngx_int_t                   guard_limit;
     ngx_int_t                   guard_sub;
     ngx_msec_t                  guard_retry;
+    ngx_int_t                   guard_used;    /* the window's, after */
 } ngx_http_freshdesk_quota_result_t;
 
 
