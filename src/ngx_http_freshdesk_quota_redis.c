@@ -214,7 +214,7 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
  *
  * GUARD (freshdesk_account_guard; take and action with KEYS[2], the
- * account's key, then always the last 17 arguments): the tenant's old
+ * account's key, then always the last 18 arguments): the tenant's old
  * key "<prefix>{<tenant>}" (its month counters are moved over: read,
  * added, deleted, in the script, so atomic and idempotent; read with
  * redis.pcall, so that a Redis Cluster, which refuses another slot's key,
@@ -222,13 +222,17 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * (0-3, 4 none), the class's sub-limit (-1 none), the configured rate,
  * the window (ms), headroom (%), dry run, and the worker's report since
  * its last call: credits answered, credits never sent, credits charged
- * over the estimate, X-RateLimit-Total and -Remaining (-1: not said), a
- * 429's pause (ms) and the 429s.  The account's state is the hash
+ * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
+ * with the ordinal of the call it came with (the window's credits used
+ * after that call's admission: Redis subtracts its own credits sent
+ * since, and tells a late report from a window's turn), a 429's pause
+ * (ms) and the 429s.  The account's state is the hash
  * "<account key>:g" (limit, remaining, in flight, used in the window,
  * window end and pause on Redis's clock in ms, the turn probe, the
  * sub-limited classes' use, 429s), its shares "<account key>:h" (per
  * tenant "weight used last-second"); the verdict: refused (0, 1 credit,
- * 2 sub-limit, 3 pause), remaining, limit, sub-limit, retry (ms).  The
+ * 2 sub-limit, 3 pause), remaining, limit, sub-limit, retry (ms), the
+ * window's credits used (the call's ordinal).  The
  * rules are guard.c's, on Redis's clock; a call the guard refuses counts
  * nothing of the tenant's quota, one the quota refuses takes no credit.
  */
@@ -351,7 +355,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    local b = S.rem + S.inf\n"
 "    if S.probe == 1 then b = S.before\n"
 "    elseif ord >= 0 then b = S.rem + S.used - ord end\n"
-"    if rr > b + f(S.lim / 20) + 2 then\n"
+"    if rr > b + f(S.lim / 20) + 2 + S.inf then\n"
 "      turn(true)\n"
 "      S.rem = rr\n"
 "    elseif S.probe == 1 then S.rem = rr - S.inf\n"
@@ -760,7 +764,7 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
         nk = 2;
 
         empty.len = 0;
-        empty.data = NULL;
+        empty.data = (u_char *) "";
 
         if (ngx_http_freshdesk_quota_redis_key(pool, rd, &ask->account,
                                                &empty, &a[4])
@@ -1129,7 +1133,7 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
 
     a[3].data = key;
     none.len = 0;
-    none.data = NULL;
+    none.data = (u_char *) "";
 
     a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd, &none,
                                                         &owed->tenant)
@@ -1423,7 +1427,7 @@ ngx_http_freshdesk_quota_redis_report_send(
     account.data = slot->account;
     account.len = slot->len;
     none.len = 0;
-    none.data = NULL;
+    none.data = (u_char *) "";
 
     ngx_str_set(&a[0], "EVALSHA");
     a[1] = slot->rd->sha;

@@ -125,7 +125,7 @@ $a = scenario(rate => 100);
 ok(ok_call(call($nodes[0], $a)), 'node 1: a call goes');
 $main->fake_fault(mode => 'ratelimit', retry_after => 30, count => 1);
 my ($r4, $x4) = call($nodes[0], $a);
-like(FreshdeskTest::tool_text($x4), qr/429/, 'node 1: Freshdesk\'s 429 reaches that call');
+like(FreshdeskTest::tool_text($x4), qr/429/, 'node 1: Freshdesk\'s 429 reaches that call') or diag(FreshdeskTest::tool_text($x4) . ' ' . $main->json->encode($r4->{json} // {}));
 my $before = stats()->{requests};
 my $paused = 0;
 for my $k (1 .. 6) {
