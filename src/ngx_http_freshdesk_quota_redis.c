@@ -38,7 +38,7 @@
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 #define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
-#define FD_QUOTA_GUARD_ARGS  18
+#define FD_QUOTA_GUARD_ARGS  19
 #define FD_QUOTA_ARGS        (12 + FD_QUOTA_OWED_ARGS + FD_QUOTA_GUARD_ARGS)
 #define FD_QUOTA_GUARD_BUF   (16 * NGX_INT64_LEN)
 #define FD_QUOTA_KEY_LEN     (64 + 255 + 255 + 8)
@@ -214,7 +214,7 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
  *
  * GUARD (freshdesk_account_guard; take and action with KEYS[2], the
- * account's key, then always the last 18 arguments): the tenant's old
+ * account's key, then always the last 19 arguments): the tenant's old
  * key "<prefix>{<tenant>}" (its month counters are moved over: read,
  * added, deleted, in the script, so atomic and idempotent; read with
  * redis.pcall, so that a Redis Cluster, which refuses another slot's key,
@@ -225,14 +225,15 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
  * with the ordinal of the call it came with (the window's credits used
  * after that call's admission: Redis subtracts its own credits sent
- * since, and tells a late report from a window's turn), a 429's pause
- * (ms) and the 429s.  The account's state is the hash
+ * since) and the credits in flight then (which Freshdesk may not have
+ * counted yet: a late report is no window's turn), a 429's pause (ms)
+ * and the 429s.  The account's state is the hash
  * "<account key>:g" (limit, remaining, in flight, used in the window,
  * window end and pause on Redis's clock in ms, the turn probe, the
  * sub-limited classes' use, 429s), its shares "<account key>:h" (per
  * tenant "weight used last-second"); the verdict: refused (0, 1 credit,
  * 2 sub-limit, 3 pause), remaining, limit, sub-limit, retry (ms), the
- * window's credits used (the call's ordinal).  The
+ * window's credits used (the call's ordinal) and those in flight.  The
  * rules are guard.c's, on Redis's clock; a call the guard refuses counts
  * nothing of the tenant's quota, one the quota refuses takes no credit.
  */
@@ -267,7 +268,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local ttl = mend + 35 * 86400\n"
 "local G = nil\n"
 "if mode == 'report' then G = 1\n"
-"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 18 end\n"
+"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 19 end\n"
 "if G and mode ~= 'report' and ARGV[G + 1] ~= '' then\n"
 "  for _, x in ipairs({':m:' .. ym, ':r:' .. ym}) do\n"
 "    local v = redis.pcall('GET', ARGV[G + 1] .. x)\n"
@@ -341,21 +342,21 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  end\n"
 "  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
 " tonumber(A(13))\n"
-"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(17))\n"
-"  local ord = tonumber(A(16))\n"
+"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(18))\n"
+"  local ord, oinf = tonumber(A(16)), tonumber(A(17))\n"
 "  S.inf = math.max(0, S.inf - done - back)\n"
 "  if back > 0 then S.rem, S.used = S.rem + back, math.max(0, S.used -"
 " back) end\n"
 "  if total > 0 then S.lim = total end\n"
 "  if pms > 0 then\n"
-"    S.n429 = S.n429 + tonumber(A(18))\n"
+"    S.n429 = S.n429 + tonumber(A(19))\n"
 "    if ms + pms > S.pause then S.pause = ms + pms end\n"
 "    S.wend, S.rem, S.probe = S.pause, 0, 0\n"
 "  elseif rr >= 0 then\n"
 "    local b = S.rem + S.inf\n"
 "    if S.probe == 1 then b = S.before\n"
-"    elseif ord >= 0 then b = S.rem + S.used - ord end\n"
-"    if rr > b + f(S.lim / 20) + 2 + S.inf then\n"
+"    elseif ord >= 0 then b = S.rem + S.used - ord + oinf end\n"
+"    if rr > b + f(S.lim / 20) + 2 then\n"
 "      turn(true)\n"
 "      S.rem = rr\n"
 "    elseif S.probe == 1 then S.rem = rr - S.inf\n"
@@ -425,6 +426,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    local n = #r\n"
 "    r[n + 1], r[n + 2], r[n + 3] = S.refuse, S.rem, S.lim\n"
 "    r[n + 4], r[n + 5], r[n + 6] = S.sub, math.max(0, S.retry), S.used\n"
+"    r[n + 7] = S.inf\n"
 "  end\n"
 "  return r\n"
 "end\n"
@@ -893,7 +895,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 {
     ngx_http_freshdesk_quota_call_t *call = data;
 
-    int64_t                             v[13];
+    int64_t                             v[14];
     ngx_uint_t                          i, n, base;
     ngx_http_freshdesk_redis_t         *rd;
     ngx_http_freshdesk_quota_result_t   res;
@@ -949,7 +951,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
     n = 0;
 
     if (reply->value.type == '*') {
-        n = ngx_min(reply->nelts, 13);
+        n = ngx_min(reply->nelts, 14);
 
         for (i = 0; i < n; i++) {
             if (reply->elts[i].type != ':') {
@@ -963,7 +965,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
     base = call->action ? 5 : 7;
 
-    if (n < base || (call->ask->guard && n < base + 6)) {
+    if (n < base || (call->ask->guard && n < base + 7)) {
 
         /*
          * An error (OOM, BUSY, ...), stale, or not ours: it has not
@@ -1019,14 +1021,15 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         res.month = (uint32_t) v[6];
     }
 
-    if (call->ask->guard && n >= base + 6) {
-        /* {refused, remaining, limit, sub-limit, retry ms, used} */
+    if (call->ask->guard && n >= base + 7) {
+        /* {refused, remaining, limit, sub-limit, retry ms, used, out} */
         res.guard_refuse = (ngx_uint_t) v[base];
         res.guard_remaining = (ngx_int_t) v[base + 1];
         res.guard_limit = (ngx_int_t) v[base + 2];
         res.guard_sub = (ngx_int_t) v[base + 3];
         res.guard_retry = (ngx_msec_t) (v[base + 4] > 0 ? v[base + 4] : 0);
         res.guard_used = (ngx_int_t) v[base + 5];
+        res.guard_inflight = (ngx_int_t) v[base + 6];
 
         if (res.guard_refuse && !call->ask->guard->dry_run) {
             /* refused by the account: the tenant's quota counted nothing */
@@ -1343,8 +1346,9 @@ ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a, u_char *p,
     v[13] = g->report.total;
     v[14] = g->report.remaining;
     v[15] = g->report.ordinal;
-    v[16] = g->report.pause;
-    v[17] = g->report.too_many;
+    v[16] = g->report.inflight;
+    v[17] = g->report.pause;
+    v[18] = g->report.too_many;
 
     for (i = 2; i < FD_QUOTA_GUARD_ARGS; i++) {
         a[i].data = p;
@@ -1552,6 +1556,7 @@ ngx_http_freshdesk_quota_redis_report_add(
     if (from->remaining >= 0) {
         to->remaining = from->remaining;
         to->ordinal = from->ordinal;
+        to->inflight = from->inflight;
     }
 
     if (from->pause > to->pause) {
