@@ -164,15 +164,24 @@ sleep 1.5;                       # the sweep sends what no take carried
 my $e0 = evalsha();
 my $n = 10;
 my $good = 0;
+my $t0 = Time::HiRes::time();
 for my $k (1 .. $n) {
     $good++ if ok_call(call($nodes[$k % 2], $a));
 }
+my $secs = Time::HiRes::time() - $t0;
 is($good, $n, "$n calls admitted");
 my $during = evalsha() - $e0;
-is($during, $n, "$n EVALSHA for $n calls: admission (quota and account) is one script call");
+# besides the calls' own: a worker's sweep (4 workers, once a second each)
+# may send the one report its last call left, when no call carried it
+my $sweeps = 4 * (int($secs) + 1);
+ok($during >= $n && $during <= $n + $sweeps,
+   "$during EVALSHA for $n calls in ${secs}s: admission (quota and account) "
+   . "is one script call (at most $sweeps sweeps' reports beside)");
+
 sleep 1.5;
 my $after = evalsha() - $e0;
-ok($after <= $n + 4, "what came after the answers: at most one report a worker ($after in all)");
+ok($after <= $n + $sweeps + 4,
+   "what came after the answers: at most a report a worker a second ($after in all)");
 
 # --- the month counter under the old {tenant} key moves over -------------------
 
