@@ -1058,8 +1058,8 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
         /*
          * Admitted in Redis: what Freshdesk said goes there without
          * holding the client, with this worker's next take for the
-         * account or the sweep's report, a 429 at once; this zone's
-         * node mirrors it (a pause holds here at once)
+         * account or the sweep's report, a 429 at once; a 429 also
+         * pauses this zone's node at once (the fallback's guard)
          */
 
         ngx_memzero(&g->args.report,
@@ -1092,6 +1092,11 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
         ngx_http_freshdesk_quota_redis_report(g->qctx->redis,
                                    &g->ask.account, &g->args,
                                    ans.status == NGX_HTTP_TOO_MANY_REQUESTS);
+
+        if (ans.status != NGX_HTTP_TOO_MANY_REQUESTS) {
+            /* the rest is Redis's; $freshdesk_account_remaining is its */
+            return;
+        }
     }
 
     ngx_http_freshdesk_guard_answer(g->qctx, &g->ask, &ans, &res);
