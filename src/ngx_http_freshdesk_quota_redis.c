@@ -391,6 +391,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "          if share > x[2] then reserve = reserve + share - x[2] end\n"
 "        end\n"
 "      end\n"
+"      if e[2] + cost <= f(all * e[1] / weights) then reserve = 0 end\n"
 "    end\n"
 "    if avail - reserve < cost then\n"
 "      S.refuse = 1\n"
