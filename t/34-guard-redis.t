@@ -59,6 +59,15 @@ for my $i (1, 2) {
                 freshdesk_account_guard account=$http_x_account rate=20/m
                                         headroom=0%;
             }
+            location = /r/mcp {
+                freshdesk_mcp;
+                freshdesk_tenant $fd_t;
+                freshdesk_api_key fd-test-key;
+                freshdesk_quota fd;
+                freshdesk_retry tries=3 wait=2s;
+                freshdesk_account_guard account=$http_x_account rate=100/m
+                                        headroom=0%;
+            }
             location = /status {
                 freshdesk_status;
             }',
@@ -199,6 +208,19 @@ $main->redis('INCRBY', "freshdesk:{mover}:m:$month", 2);
 ok(ok_call(call($nodes[0], $a, tenant => 'mover')), 'a third call');
 is($main->redis('GET', "freshdesk:{acct:$a}:mover:m:$month"), 12,
    'what an old node counted meanwhile is moved too');
+
+# --- a retry's try takes a credit in Redis too (the "action" mode) ------------
+
+$a = scenario(rate => 1000);
+$main->fake_clear;
+$main->fake_fault(mode => 'status', status => 503);
+my ($rr, $xr) = call($nodes[1], $a, tenant => 'retrier', path => '/r/mcp');
+ok(ok_call($rr, $xr), '503 then 200: success');
+is($main->fake_count, 2, 'two tries');
+%g = split /\n/, $main->redis('HGETALL', "freshdesk:{acct:$a}:g");
+is($g{used}, 2, 'Redis: each try took a credit') or diag(join ' ', %g);
+is($main->redis('GET', "freshdesk:{acct:$a}:retrier:m:$month"), 2,
+   'Redis: each try an action of the tenant, under the account\'s tag');
 
 # --- Redis away: fail=local, the node's own guard -----------------------------
 
