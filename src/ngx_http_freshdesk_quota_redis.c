@@ -223,9 +223,10 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * the window (ms), headroom (%), dry run, and the worker's report since
  * its last call: credits answered, credits never sent, credits charged
  * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
- * with the ordinal of the call it came with (the window's credits used
- * after that call's admission: Redis subtracts its own credits sent
- * since) and the credits in flight then (which Freshdesk may not have
+ * with the ordinal of the call it came with (the window's number times
+ * 2^24 plus its credits used after that call's admission: Redis
+ * subtracts its own credits sent since, and ignores a Remaining of a
+ * window before the last turn) and the credits in flight then (which Freshdesk may not have
  * counted yet: a late report is no window's turn), a 429's pause (ms)
  * and the 429s.  The account's state is the hash
  * "<account key>:g" (limit, remaining, in flight, used in the window,
@@ -311,7 +312,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
 "  local win = tonumber(A(8))\n"
 "  local st = redis.call('HMGET', gk, 'lim', 'rem', 'inf', 'used', 'wend',\n"
-"    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429')\n"
+"    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429', 'win')\n"
 "  local S = {lim = tonumber(st[1]) or tonumber(A(7))}\n"
 "  S.rem = tonumber(st[2]) or S.lim\n"
 "  S.inf = tonumber(st[3]) or 0\n"
@@ -321,6 +322,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  S.probe = tonumber(st[7]) or 0\n"
 "  S.before = tonumber(st[8]) or 0\n"
 "  S.n429 = tonumber(st[13]) or 0\n"
+"  S.win = tonumber(st[14]) or 0\n"
 "  S.c = {}\n"
 "  for i = 1, 4 do S.c[i] = tonumber(st[8 + i]) or 0 end\n"
 "  S.sh, S.reset = {}, false\n"
@@ -339,11 +341,13 @@ static char  ngx_http_freshdesk_quota_script[] =
 " 0, true\n"
 "    for i = 1, 4 do S.c[i] = 0 end\n"
 "    for t, x in pairs(S.sh) do x[2] = 0 end\n"
+"    S.win = S.win + 1\n"
 "  end\n"
 "  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
 " tonumber(A(13))\n"
 "  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(18))\n"
-"  local ord, oinf = tonumber(A(16)), tonumber(A(17))\n"
+"  local ord, oinf, ow = tonumber(A(16)), tonumber(A(17)), -1\n"
+"  if ord >= 0 then ow, ord = f(ord / 16777216), ord % 16777216 end\n"
 "  S.inf = math.max(0, S.inf - done - back)\n"
 "  if back > 0 then S.rem, S.used = S.rem + back, math.max(0, S.used -"
 " back) end\n"
@@ -354,7 +358,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    S.n429 = S.n429 + tonumber(A(19))\n"
 "    if ms + pms > S.pause then S.pause = ms + pms end\n"
 "    S.wend, S.rem, S.probe = S.pause, 0, 0\n"
-"  elseif rr >= 0 then\n"
+"  elseif rr >= 0 and (S.probe == 1 or ow < 0 or ow == S.win) then\n"
 "    local b = S.rem + S.inf\n"
 "    if S.probe == 1 then b = S.before\n"
 "    elseif ord >= 0 then b = S.rem + S.used - ord + oinf end\n"
@@ -414,7 +418,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  redis.call('HSET', gk, 'lim', S.lim, 'rem', S.rem, 'inf', S.inf,\n"
 "    'used', S.used, 'wend', S.wend, 'pause', S.pause, 'probe', S.probe,\n"
 "    'before', S.before, 'c1', S.c[1], 'c2', S.c[2], 'c3', S.c[3],\n"
-"    'c4', S.c[4], 'n429', S.n429)\n"
+"    'c4', S.c[4], 'n429', S.n429, 'win', S.win)\n"
 "  redis.call('PEXPIRE', gk, 3 * win + math.max(0, S.pause - ms))\n"
 "  for t, x in pairs(S.sh) do\n"
 "    if now - x[3] >= 2 * win / 1000 then redis.call('HDEL', hk, t)\n"
@@ -428,7 +432,8 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  if S then\n"
 "    local n = #r\n"
 "    r[n + 1], r[n + 2], r[n + 3] = S.refuse, S.rem, S.lim\n"
-"    r[n + 4], r[n + 5], r[n + 6] = S.sub, math.max(0, S.retry), S.used\n"
+"    r[n + 4], r[n + 5] = S.sub, math.max(0, S.retry)\n"
+"    r[n + 6] = S.win * 16777216 + S.used\n"
 "    r[n + 7] = S.inf\n"
 "  end\n"
 "  return r\n"
