@@ -226,9 +226,10 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * with the ordinal of the call it came with (the window's number times
  * 2^24 plus its credits used after that call's admission: Redis
  * subtracts its own credits sent since, and ignores a Remaining of a
- * window before the last turn) and the credits in flight then (which Freshdesk may not have
- * counted yet: a late report is no window's turn), a 429's pause (ms)
- * and the 429s.  The account's state is the hash
+ * window before the last turn) and the credits in flight then (which
+ * Freshdesk may not have counted yet: a late report is no window's
+ * turn), a 429's pause (ms) and the 429s.  The account's state is the
+ * hash
  * "<account key>:g" (limit, remaining, in flight, used in the window,
  * window end and pause on Redis's clock in ms, the turn probe, the
  * sub-limited classes' use, 429s), its shares "<account key>:h" (per
