@@ -128,6 +128,24 @@ fi
 echo "| case | instructions per request | ratio |"
 echo "|---|---|---|"
 
+# CG_ONLY=quota: the quota and guard rows alone
+if [ "${CG_ONLY:-}" = quota ]; then
+    g=$(count /mcp)
+    o=$(count /mcp-quota)
+    ga=$(count /mcp-guard)
+    rq=$(count /mcp-redis)
+    rg=$(count /mcp-redis-guard)
+    ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
+    echo "| quota (get_ticket, 1 KB) | instructions per request | ratio |"
+    echo "|---|---|---|"
+    echo "| quota off | $g | 1.000 |"
+    echo "| quota on, 1 tenant | $o | $(ratio $o $g) |"
+    echo "| quota on and the account guard, 1 tenant | $ga | $(ratio $ga $g) ($(ratio $ga $o) of quota on) |"
+    echo "| quota on Redis, 1 tenant | $rq | $(ratio $rq $g) |"
+    echo "| quota on Redis and the account guard, 1 tenant | $rg | $(ratio $rg $g) ($(ratio $rg $rq) of Redis) |"
+    exit 0
+fi
+
 g=$(count /mcp)
 g26=$(count /mcp-2026)
 b=$(count /rest/tickets/1)
@@ -143,6 +161,7 @@ b500=$(count '/rest/tickets?per_page=99')
 o=$(count /mcp-quota)
 ga=$(count /mcp-guard)
 rq=$(count /mcp-redis)
+rg=$(count /mcp-redis-guard)
 q=$(count /mcp-many 1)
 m=$(count /mcp-many 10000)
 
@@ -170,6 +189,7 @@ echo "| quota off | $g | 1.000 |"
 echo "| quota on, 1 tenant | $o | $(ratio $o $g) |"
 echo "| quota on and the account guard, 1 tenant | $ga | $(ratio $ga $g) ($(ratio $ga $o) of quota on) |"
 echo "| quota on Redis, 1 tenant | $rq | $(ratio $rq $g) |"
+echo "| quota on Redis and the account guard, 1 tenant | $rg | $(ratio $rg $g) ($(ratio $rg $rq) of Redis) |"
 echo
 echo "| quota, zone holding 10,000 tenants | instructions per request | ratio |"
 echo "|---|---|---|"

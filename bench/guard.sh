@@ -6,9 +6,13 @@
 # 150 credits a minute on the account (--outside-rate 150).  Two layouts:
 # every tenant on one connection, and one tenant on eight.  Prints, per
 # run: Freshdesk's 429s, the gateway's credits a minute, each tenant's
-# calls against its fair share.  Bounded: 4 x MINUTES minutes.
+# calls against its fair share.  Then two nodes sharing the account
+# through Redis (freshdesk_quota_redis: the guard's budget, shares and
+# pause in Redis), every tenant on one connection to each node.  Bounded:
+# 6 x MINUTES minutes (2 x with ROWS=redis, the two-node rows alone).
 #
-# env: MINUTES (default 3), PORT (default 18480)
+# env: MINUTES (default 3), PORT (default 18480; uses PORT..PORT+3),
+#      ROWS (all, default; or redis)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,9 @@ FAKE=$((PORT + 1))
 NGINX=${NGINX:-/usr/sbin/nginx}
 MODULE=${MODULE:-$ROOT/build/ngx_http_freshdesk_module.so}
 TENANTS="t1 t2 t3 t4 t5"
+PORT2=$((PORT + 2))
+REDIS=$((PORT + 3))
+ROWS=${ROWS:-all}
 
 D=$(mktemp -d /tmp/fdguard.XXXXXX)
 chmod 755 "$D"
@@ -28,15 +35,18 @@ FAKE_PID=""
 
 cleanup() {
     [ -f "$D/nginx.pid" ] && kill -QUIT "$(cat "$D/nginx.pid")" 2>/dev/null
+    [ -f "$D/nginx2.pid" ] && kill -QUIT "$(cat "$D/nginx2.pid")" 2>/dev/null
+    [ -f "$D/redis.pid" ] && kill "$(cat "$D/redis.pid")" 2>/dev/null
     [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
     sleep 0.3
     rm -rf "$D"
 }
 trap cleanup EXIT
 
-cat > "$D/nginx.conf" <<CONF
+conf() {   # conf FILE PORT PIDFILE REDIS-LINE
+cat > "$1" <<CONF
 load_module $MODULE;
-pid $D/nginx.pid;
+pid $3;
 error_log $D/logs/error.log warn;
 worker_processes 2;
 user nobody nogroup;
@@ -51,11 +61,12 @@ http {
 
     freshdesk_quota_zone fd:10m calls=100/m actions=1000000/month;
     freshdesk_quota_log_level info;
+    $4
 
     upstream freshdesk { server 127.0.0.1:$FAKE; keepalive 16; }
 
     server {
-        listen 127.0.0.1:$PORT;
+        listen 127.0.0.1:$2;
         location = /mcp {
             freshdesk_mcp;
             freshdesk_tenant \$http_x_tenant;
@@ -74,9 +85,13 @@ http {
     }
 }
 CONF
+}
 
-run() {   # run LABEL OUTSIDE BIG-CONNS
-    local label=$1 outside=$2 big=$3 t c pids="" start
+conf "$D/nginx.conf" "$PORT" "$D/nginx.pid" ""
+
+run() {   # run LABEL OUTSIDE BIG-CONNS [NODES]
+    local label=$1 outside=$2 big=$3 nodes=${4:-1} t c p pids="" start
+    local month counts
 
     python3 "$ROOT/t/fake_freshdesk.py" --port "$FAKE" --account-rate 400 \
         --outside-rate "$outside" > "$D/logs/fake.log" 2>&1 &
@@ -86,29 +101,50 @@ run() {   # run LABEL OUTSIDE BIG-CONNS
         sleep 0.1
     done
 
-    rm -f "$D/nginx.pid"
-    "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
+    rm -f "$D/nginx.pid" "$D/nginx2.pid"
+    if [ "$nodes" = 2 ]; then
+        redis-cli -p "$REDIS" FLUSHALL > /dev/null
+        "$NGINX" -p "$D/" -c "$D/nginx-r1.conf" -e "$D/logs/error.log"
+        "$NGINX" -p "$D/" -c "$D/nginx-r2.conf" -e "$D/logs/error2.log"
+    else
+        "$NGINX" -p "$D/" -c "$D/nginx.conf" -e "$D/logs/error.log"
+    fi
     sleep 0.5
 
     start=$(date +%s)
     for t in $TENANTS; do
         c=1
         [ "$t" = t1 ] && c=$big
-        TOOL=get_ticket wrk -t1 -c"$c" -d"$((MINUTES * 60))s" --timeout 10s \
-            -s "$ROOT/bench/call.lua" -H "X-Tenant: $t" \
-            "http://127.0.0.1:$PORT/mcp" > "$D/logs/wrk-$t.log" 2>&1 &
-        pids="$pids $!"
+        for p in $PORT $([ "$nodes" = 2 ] && echo $PORT2); do
+            TOOL=get_ticket wrk -t1 -c"$c" -d"$((MINUTES * 60))s" \
+                --timeout 10s -s "$ROOT/bench/call.lua" -H "X-Tenant: $t" \
+                "http://127.0.0.1:$p/mcp" > "$D/logs/wrk-$t-$p.log" 2>&1 &
+            pids="$pids $!"
+        done
     done
     wait $pids
 
+    # two nodes: each tenant's calls are the cluster's month in Redis
+    counts=""
+    if [ "$nodes" = 2 ]; then
+        month=$(date -u +%Y%m)
+        for t in $TENANTS; do
+            counts="$counts $t=$(redis-cli -p "$REDIS" GET \
+                                 "freshdesk:{acct:bench}:$t:m:$month")"
+        done
+    fi
+
     python3 - "$label" "$MINUTES" "$outside" \
         "$(curl -s "http://127.0.0.1:$FAKE/__control/stats")" \
-        "$(curl -s "http://127.0.0.1:$PORT/status")" <<'PY'
+        "$(curl -s "http://127.0.0.1:$PORT/status")" "$counts" <<'PY'
 import json, sys
 label, minutes, outside = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 fake, status = json.loads(sys.argv[4]), json.loads(sys.argv[5])
 tenants = {t["tenant"]: t["actions_month"]
            for z in status["zones"] for t in z["tenants"]}
+if sys.argv[6].strip():
+    tenants = {k: int(v or 0) for k, v in
+               (kv.split("=") for kv in sys.argv[6].split())}
 total = sum(tenants.values())
 fair = total / max(len(tenants), 1)
 worst = max(abs(v - fair) / fair for v in tenants.values()) if fair else 0
@@ -117,6 +153,7 @@ print(f"| {label} | {fake['too_many']} | {fake['requests'] / minutes:.0f} "
       f"| {worst * 100:.1f}% |")
 PY
     kill -QUIT "$(cat "$D/nginx.pid")"
+    [ -f "$D/nginx2.pid" ] && kill -QUIT "$(cat "$D/nginx2.pid")"
     kill "$FAKE_PID"
     wait "$FAKE_PID" 2>/dev/null || true
     FAKE_PID=""
@@ -128,7 +165,20 @@ echo "## Account guard: 5 tenants (100 calls/min each), Pro account (400/min), h
 echo
 echo "| run | Freshdesk 429s | gateway credits / min | calls per tenant (t1..t5) | worst distance from fair |"
 echo "| --- | ---: | ---: | --- | ---: |"
-run "1 connection each" 0 1
-run "t1 on 8 connections" 0 8
-run "outside 150/min, 1 each" 150 1
-run "outside 150/min, t1 on 8" 150 8
+if [ "$ROWS" = all ]; then
+    run "1 connection each" 0 1
+    run "t1 on 8 connections" 0 8
+    run "outside 150/min, 1 each" 150 1
+    run "outside 150/min, t1 on 8" 150 8
+fi
+
+# two nodes, one Redis: the account guarded by both together
+redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$D" --daemonize yes --pidfile "$D/redis.pid" \
+    --logfile "$D/logs/redis.log"
+sleep 0.3
+RL="freshdesk_quota_redis fd 127.0.0.1:$REDIS timeout=100ms;"
+conf "$D/nginx-r1.conf" "$PORT" "$D/nginx.pid" "$RL"
+conf "$D/nginx-r2.conf" "$PORT2" "$D/nginx2.pid" "$RL"
+run "2 nodes + Redis, 1 each per node" 0 1 2
+run "2 nodes + Redis, outside 150/min" 150 1 2

@@ -692,6 +692,88 @@ ngx_http_freshdesk_guard_count(ngx_http_freshdesk_quota_ctx_t *qctx,
 
 
 /*
+ * With Redis: the class's sub-limit at the account's limit last learned
+ * (mirrored here from Redis's answers), the configured rate before
+ */
+
+ngx_int_t
+ngx_http_freshdesk_guard_redis_sub(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_guard_ask_t *ask)
+{
+    ngx_int_t                         limit;
+    ngx_http_freshdesk_guard_node_t  *gn;
+
+    if (ask->cls == NGX_HTTP_FRESHDESK_GUARD_NONE) {
+        return -1;
+    }
+
+    limit = ask->conf->rate;
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    gn = ngx_http_freshdesk_guard_node(qctx, ask, 0);
+
+    if (gn && gn->limit > 0) {
+        limit = gn->limit;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+
+    return ngx_http_freshdesk_guard_sub(ask->conf, limit, ask->cls);
+}
+
+
+/*
+ * With Redis: its verdict kept in the account's node, so that the status
+ * page shows the cluster's budget and a fallback to this zone (Redis
+ * down, fail=local) starts from it: the limit, what remains, a pause,
+ * the tenant's weight and last call (the window's use is Redis's)
+ */
+
+void
+ngx_http_freshdesk_guard_redis_mirror(ngx_http_freshdesk_quota_ctx_t *qctx,
+    ngx_http_freshdesk_guard_ask_t *ask, ngx_http_freshdesk_guard_result_t *res)
+{
+    time_t                              sec;
+    ngx_msec_t                          now;
+    ngx_http_freshdesk_guard_node_t    *gn;
+    ngx_http_freshdesk_guard_tenant_t  *gt;
+
+    now = ngx_current_msec;
+    sec = ngx_time();
+
+    ngx_shmtx_lock(&qctx->shpool->mutex);
+
+    gn = ngx_http_freshdesk_guard_node(qctx, ask, 1);
+
+    if (gn == NULL) {
+        ngx_shmtx_unlock(&qctx->shpool->mutex);
+        return;
+    }
+
+    if (res->limit > 0 && res->limit <= 10000000) {
+        gn->limit = (int32_t) res->limit;
+    }
+
+    gn->remaining = (int32_t) ngx_max(ngx_min(res->remaining, 10000000),
+                                      -10000000);
+    gn->synced = sec;
+
+    if (res->refuse == NGX_HTTP_FRESHDESK_GUARD_PAUSE) {
+        gn->paused_until = now + res->retry;
+    }
+
+    gt = ngx_http_freshdesk_guard_tenant(gn, &ask->tenant, sec, 1);
+
+    if (gt) {
+        gt->weight = (uint32_t) ask->weight;
+    }
+
+    ngx_shmtx_unlock(&qctx->shpool->mutex);
+}
+
+
+/*
  * Under the lock: a new window.  Confirmed by an answer, the gateway's
  * counts of the window start over; by the clock alone, the account's
  * credits are taken for full again, a few at a time until an answer

@@ -99,6 +99,17 @@ void ngx_http_freshdesk_guard_answer(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_guard_answer_t *ans,
     ngx_http_freshdesk_guard_result_t *res);
 
+/*
+ * With Redis (freshdesk_quota_redis): the budget is decided there; the
+ * sub-limit of the call's class at the limit last learned, and what
+ * Redis said, mirrored here (the status page, and the fallback's start)
+ */
+ngx_int_t ngx_http_freshdesk_guard_redis_sub(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_http_freshdesk_guard_ask_t *ask);
+void ngx_http_freshdesk_guard_redis_mirror(
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_http_freshdesk_guard_ask_t *ask,
+    ngx_http_freshdesk_guard_result_t *res);
+
 /* the counters of a call that waited or was refused */
 void ngx_http_freshdesk_guard_count(ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_guard_ask_t *ask, ngx_uint_t waited,

@@ -51,6 +51,11 @@ typedef struct {
     ngx_msec_t                         started;     /* of the wait */
     ngx_uint_t                         admitted;    /* no answer yet */
     ngx_uint_t                         waited;
+    ngx_http_freshdesk_quota_guard_args_t  args;    /* Redis: asked too */
+    ngx_int_t                          ordinal;     /* Redis: its used */
+    ngx_int_t                          inflight;    /* Redis: then out */
+    unsigned                           redis:1;     /* credit in Redis */
+    unsigned                           local:1;     /* Redis failed */
 } ngx_http_freshdesk_quota_guard_t;
 
 
@@ -72,6 +77,16 @@ static ngx_int_t ngx_http_freshdesk_quota_guard(ngx_http_request_t *r,
 static ngx_int_t ngx_http_freshdesk_quota_guard_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_guard_t *g,
     ngx_uint_t wait);
+static ngx_int_t ngx_http_freshdesk_quota_guard_verdict(
+    ngx_http_request_t *r, ngx_http_freshdesk_ctx_t *ctx,
+    ngx_http_freshdesk_quota_guard_t *g, ngx_uint_t wait,
+    ngx_http_freshdesk_guard_result_t *res);
+static ngx_int_t ngx_http_freshdesk_quota_guard_redis(ngx_http_request_t *r,
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_http_freshdesk_quota_ask_t *ask);
+static ngx_int_t ngx_http_freshdesk_quota_guard_redis_done(
+    ngx_http_request_t *r, ngx_http_freshdesk_ctx_t *ctx,
+    ngx_http_freshdesk_quota_pending_t *p,
+    ngx_http_freshdesk_quota_result_t *res);
 static void ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev);
 static void ngx_http_freshdesk_quota_guard_cleanup(void *data);
 static void ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
@@ -499,7 +514,7 @@ void
 ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx)
 {
-    ngx_str_t                         tenant;
+    ngx_str_t                         tenant, account;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_quota_req_t   *q;
     ngx_http_freshdesk_quota_ctx_t   *qctx;
@@ -533,7 +548,16 @@ ngx_http_freshdesk_quota_settle(ngx_http_request_t *r,
     tenant.len = ngx_min(ctx->tenant.len, 255);
 
     if (q->redis) {
-        if (ngx_http_freshdesk_quota_redis_refund(qctx->redis, &tenant, 0,
+        ngx_str_null(&account);
+
+        if (q->guard) {
+            /* the tenant's keys are under the account's tag */
+            account = ((ngx_http_freshdesk_quota_guard_t *) q->guard)
+                      ->ask.account;
+        }
+
+        if (ngx_http_freshdesk_quota_redis_refund(qctx->redis, &account,
+                                                  &tenant, 0,
                                                   q->redis_sec,
                                                   q->redis_month)
             == NGX_DECLINED)
@@ -796,6 +820,11 @@ ngx_http_freshdesk_quota_guard(ngx_http_request_t *r,
         ctx->quota.guard = g;
     }
 
+    if (qctx->redis && !g->local) {
+        /* in Redis, in the tenant's quota's script call (remote) */
+        return NGX_OK;
+    }
+
     return ngx_http_freshdesk_quota_guard_take(r, ctx, g, !action);
 }
 
@@ -804,6 +833,25 @@ static ngx_int_t
 ngx_http_freshdesk_quota_guard_take(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_guard_t *g,
     ngx_uint_t wait)
+{
+    ngx_http_freshdesk_guard_result_t  res;
+
+    ngx_http_freshdesk_guard_take(g->qctx, &g->ask, &res);
+
+    return ngx_http_freshdesk_quota_guard_verdict(r, ctx, g, wait, &res);
+}
+
+
+/*
+ * What the guard's answer (this zone's or Redis's) means for the call:
+ * NGX_OK, a credit out (g->admitted); NGX_AGAIN, it waits (a timer looks
+ * again); NGX_DECLINED, refused, ctx->quota.text says why
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_guard_verdict(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_guard_t *g,
+    ngx_uint_t wait, ngx_http_freshdesk_guard_result_t *rp)
 {
     u_char                             *p;
     time_t                              secs;
@@ -820,8 +868,7 @@ ngx_http_freshdesk_quota_guard_take(ngx_http_request_t *r,
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
     q = &ctx->quota;
     now = ngx_current_msec;
-
-    ngx_http_freshdesk_guard_take(g->qctx, &g->ask, &res);
+    res = *rp;
 
     q->account_remaining = res.remaining > 0 ? res.remaining : 0;
     q->account_waited = g->started ? now - g->started : 0;
@@ -956,6 +1003,19 @@ ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev)
 
     ngx_http_set_log_request(c->log, r);
 
+    if (g->qctx->redis && !g->local) {
+
+        /* Redis decides again, the credit with the tenant's quota */
+
+        rc = ngx_http_freshdesk_quota_tenant(r, ctx, g->qctx);
+
+        if (rc == NGX_AGAIN) {
+            return;
+        }
+
+        goto posted;
+    }
+
     rc = ngx_http_freshdesk_quota_guard_take(r, ctx, g, 1);
 
     if (rc == NGX_AGAIN) {
@@ -975,6 +1035,8 @@ ngx_http_freshdesk_quota_guard_timer(ngx_event_t *ev)
             return;
         }
     }
+
+posted:
 
     ctx->quota.rc = rc;
     ctx->quota.busy = 0;
@@ -999,10 +1061,26 @@ ngx_http_freshdesk_quota_guard_cleanup(void *data)
         ngx_del_timer(&g->timer);
     }
 
-    if (g->admitted) {
-        g->admitted = 0;
-        ngx_http_freshdesk_guard_release(g->qctx, &g->ask);
+    if (!g->admitted) {
+        return;
     }
+
+    g->admitted = 0;
+
+    if (g->redis) {
+        /* Redis's credit back, with the worker's next report */
+        ngx_memzero(&g->args.report,
+                    sizeof(ngx_http_freshdesk_quota_report_t));
+        g->args.report.total = -1;
+        g->args.report.remaining = -1;
+        g->args.report.ordinal = -1;
+        g->args.report.back = g->ask.cost;
+        ngx_http_freshdesk_quota_redis_report(g->qctx->redis,
+                                              &g->ask.account, &g->args, 0);
+        return;
+    }
+
+    ngx_http_freshdesk_guard_release(g->qctx, &g->ask);
 }
 
 
@@ -1044,6 +1122,52 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
                                  call->retry_after.len)
                       : -1;
 
+    if (g->redis) {
+
+        /*
+         * Admitted in Redis: what Freshdesk said goes there without
+         * holding the client, with this worker's next take for the
+         * account or the sweep's report, a 429 at once; a 429 also
+         * pauses this zone's node at once (the fallback's guard)
+         */
+
+        ngx_memzero(&g->args.report,
+                    sizeof(ngx_http_freshdesk_quota_report_t));
+
+        if (ans.status == 0) {
+            g->args.report.back = g->ask.cost;
+
+        } else {
+            g->args.report.done = g->ask.cost;
+        }
+
+        g->args.report.total = ans.total;
+        g->args.report.remaining = ans.remaining;
+        g->args.report.ordinal = g->ordinal;
+        g->args.report.inflight = g->inflight;
+
+        if (ans.used > (ngx_int_t) g->ask.cost) {
+            g->args.report.extra = ans.used - g->ask.cost;
+        }
+
+        if (ans.status == NGX_HTTP_TOO_MANY_REQUESTS) {
+            g->args.report.pause = (ans.retry_after > 0
+                                    && ans.retry_after <= 3600)
+                                   ? (ngx_msec_t) ans.retry_after * 1000
+                                   : 60000;
+            g->args.report.too_many = 1;
+        }
+
+        ngx_http_freshdesk_quota_redis_report(g->qctx->redis,
+                                   &g->ask.account, &g->args,
+                                   ans.status == NGX_HTTP_TOO_MANY_REQUESTS);
+
+        if (ans.status != NGX_HTTP_TOO_MANY_REQUESTS) {
+            /* the rest is Redis's; $freshdesk_account_remaining is its */
+            return;
+        }
+    }
+
     ngx_http_freshdesk_guard_answer(g->qctx, &g->ask, &ans, &res);
 
     ctx->quota.account_remaining = res.remaining > 0 ? res.remaining : 0;
@@ -1055,6 +1179,108 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
                       &g->ask.account,
                       ans.retry_after > 0 ? ans.retry_after : 60);
     }
+}
+
+
+/*
+ * With Redis, the account's credit is asked in the tenant's quota's
+ * script call: the guard's part of the question (the tenant's keys then
+ * carry the account's hash tag, also once the credit came from this zone)
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_guard_redis(ngx_http_request_t *r,
+    ngx_http_freshdesk_quota_ctx_t *qctx, ngx_http_freshdesk_quota_ask_t *ask)
+{
+    ngx_http_freshdesk_ctx_t          *ctx;
+    ngx_http_freshdesk_quota_guard_t  *g;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_freshdesk_module);
+
+    ask->guard = NULL;
+    g = ctx->quota.guard;
+
+    if (g == NULL) {
+        return NGX_OK;
+    }
+
+    ask->account = g->ask.account;
+
+    if (g->local || g->admitted) {
+        return NGX_OK;
+    }
+
+    g->args.weight = g->ask.weight;
+    g->args.cost = g->ask.cost;
+    g->args.cls = g->ask.cls;
+    g->args.sub = ngx_http_freshdesk_guard_redis_sub(qctx, &g->ask);
+    g->args.rate = g->ask.conf->rate;
+    g->args.window = g->ask.conf->window;
+    g->args.headroom = g->ask.conf->headroom;
+    g->args.dry_run = g->ask.dry_run;
+
+    ask->guard = &g->args;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Redis's verdict on the account's credit: NGX_OK, admitted (or no guard
+ * asked; g->admitted when the script took the credit, which it does only
+ * when the tenant's quota admitted the call too); NGX_AGAIN, the call
+ * waits; NGX_DECLINED, refused.  The zone's node mirrors the account.
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_guard_redis_done(ngx_http_request_t *r,
+    ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_pending_t *p,
+    ngx_http_freshdesk_quota_result_t *res)
+{
+    ngx_int_t                           rc;
+    ngx_http_freshdesk_quota_guard_t   *g;
+    ngx_http_freshdesk_guard_result_t   gres;
+
+    g = ctx->quota.guard;
+
+    if (p->ask.guard == NULL || g == NULL) {
+        return NGX_OK;
+    }
+
+    p->ask.guard = NULL;
+
+    ngx_memzero(&gres, sizeof(ngx_http_freshdesk_guard_result_t));
+    gres.refuse = res->guard_refuse;
+    gres.remaining = res->guard_remaining;
+    gres.limit = res->guard_limit;
+    gres.sub = res->guard_sub;
+    gres.retry = res->guard_retry;
+
+    ngx_http_freshdesk_guard_redis_mirror(p->qctx, &g->ask, &gres);
+
+    if (gres.refuse && !g->ask.dry_run) {
+        return ngx_http_freshdesk_quota_guard_verdict(r, ctx, g, !p->action,
+                                                      &gres);
+    }
+
+    rc = ngx_http_freshdesk_quota_guard_verdict(r, ctx, g, 0, &gres);
+
+    if (g->waited) {
+        ngx_http_freshdesk_guard_count(p->qctx, &g->ask, 1, 0);
+        g->waited = 0;
+    }
+
+    if (res->counted) {
+        g->redis = 1;
+        g->ordinal = res->guard_used;
+        g->inflight = res->guard_inflight;
+
+    } else {
+        /* the tenant's quota refused: the script took no credit */
+        g->admitted = 0;
+    }
+
+    return rc;
 }
 
 
@@ -1102,6 +1328,10 @@ ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
     p->action = action;
 
     p->ask.carries = 0;
+
+    if (ngx_http_freshdesk_quota_guard_redis(r, qctx, &p->ask) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (!action) {
         p->ask.carries = ngx_http_freshdesk_quota_shm_owed_take(qctx,
@@ -1178,7 +1408,9 @@ ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
     ngx_http_freshdesk_ctx_t *ctx, ngx_http_freshdesk_quota_ctx_t *qctx,
     ngx_http_freshdesk_quota_ask_t *ask, ngx_uint_t action)
 {
-    ngx_http_freshdesk_redis_t  *rd;
+    ngx_int_t                          rc;
+    ngx_http_freshdesk_redis_t        *rd;
+    ngx_http_freshdesk_quota_guard_t  *g;
 
     rd = qctx->redis;
 
@@ -1205,10 +1437,28 @@ ngx_http_freshdesk_quota_fallback(ngx_http_request_t *r,
         return NGX_DECLINED;
 
     default:
-        return action ? ngx_http_freshdesk_quota_action_local(r, ctx, qctx,
-                                                              ask)
-                      : NGX_DONE;
+        break;
     }
+
+    g = ctx->quota.guard;
+
+    if (ask->guard && g) {
+
+        /* the account's credit from this zone too (fail=local) */
+
+        g->local = 1;
+        g->redis = 0;
+
+        rc = ngx_http_freshdesk_quota_guard_take(r, ctx, g, !action);
+
+        if (rc != NGX_OK) {
+            /* NGX_AGAIN: it waits, a timer asks this zone again */
+            return rc;
+        }
+    }
+
+    return action ? ngx_http_freshdesk_quota_action_local(r, ctx, qctx, ask)
+                  : NGX_DONE;
 }
 
 
@@ -1258,10 +1508,26 @@ ngx_http_freshdesk_quota_remote_done(void *data,
                           res->outcome == NGX_HTTP_FRESHDESK_QUOTA_UNSURE
                           ? &res->tag : NULL, before);
 
+        if (rc == NGX_AGAIN) {
+            /* waits for the account's credit in this zone */
+            return;
+        }
+
         goto done;
     }
 
     p->ask.carries = 0;
+
+    rc = ngx_http_freshdesk_quota_guard_redis_done(r, ctx, p, res);
+
+    if (rc == NGX_AGAIN) {
+        /* no credit: the call waits, a timer asks Redis again */
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        goto done;
+    }
 
     if (p->action) {
         q->actions_remaining = q->actions_limit > (ngx_int_t) res->actions

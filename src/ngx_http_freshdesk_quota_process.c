@@ -5,7 +5,8 @@
  * The quota's per-worker life: at start each Redis zone's connections and
  * its sweep, and worker 0's maintenance timer (the state file and the
  * metrics beside it, idle entries expired); every second the sweep sends
- * Redis what this node counted while it was away; at exit what is still
+ * Redis what this node counted while it was away, and what Freshdesk
+ * said of the guarded accounts that no take has carried; at exit what is still
  * on its way goes back to the zone, and the state is written last.
  */
 
@@ -221,6 +222,12 @@ ngx_http_freshdesk_quota_sweep(ngx_event_t *ev)
 
     if (!ngx_exiting) {
         ngx_add_timer(ev, FD_QUOTA_SWEEP);
+    }
+
+    /* what Freshdesk said of guarded accounts, not carried by a take */
+
+    if (ngx_http_freshdesk_redis_ready(rd)) {
+        ngx_http_freshdesk_quota_redis_flush(rd);
     }
 
     if (qctx->syncing || qctx->sh->redis.unsynced == 0

@@ -38,7 +38,11 @@
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 #define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
-#define FD_QUOTA_ARGS        (10 + FD_QUOTA_OWED_ARGS)
+#define FD_QUOTA_GUARD_ARGS  19
+#define FD_QUOTA_ARGS        (12 + FD_QUOTA_OWED_ARGS + FD_QUOTA_GUARD_ARGS)
+#define FD_QUOTA_GUARD_BUF   (16 * NGX_INT64_LEN)
+#define FD_QUOTA_KEY_LEN     (64 + 255 + 255 + 8)
+#define FD_QUOTA_REPORTS     16       /* accounts a worker reports on */
 #define FD_QUOTA_OWED_BUF    (4 * NGX_INT64_LEN                             \
                               + NGX_HTTP_FRESHDESK_QUOTA_DOUBTS              \
                                 * (16 + 3 * NGX_INT64_LEN))
@@ -54,9 +58,12 @@ typedef struct {
     void                                    *data;
     ngx_str_t                                args[FD_QUOTA_ARGS];
     ngx_uint_t                               nargs;
+    ngx_uint_t                               tagarg;
     ngx_http_freshdesk_redis_tag_t           tag;
     u_char                                   buf[FD_QUOTA_OWED_BUF];
+    u_char                                   gbuf[FD_QUOTA_GUARD_BUF];
     unsigned                                 action:1;
+    unsigned                                 reported:1;
     unsigned                                 eval:1;
 } ngx_http_freshdesk_quota_call_t;
 
@@ -68,6 +75,19 @@ typedef struct {
     void                                      *data;
     ngx_http_freshdesk_redis_tag_t             tag;
 } ngx_http_freshdesk_quota_sync_t;
+
+
+/*
+ * What Freshdesk said of a guarded account since this worker's last
+ * command for it: carried by the next take, or sent by the sweep
+ */
+typedef struct {
+    ngx_http_freshdesk_redis_t              *rd;
+    ngx_http_freshdesk_quota_guard_args_t    args;    /* conf, report */
+    ngx_uint_t                               pending;
+    size_t                                   len;
+    u_char                                   account[255];
+} ngx_http_freshdesk_quota_report_slot_t;
 
 
 /* freshdesk_quota_redis's parameters, parsed by the shared parser */
@@ -91,9 +111,23 @@ static void ngx_http_freshdesk_quota_redis_ignore(void *data,
 static void ngx_http_freshdesk_quota_redis_synced(void *data,
     ngx_http_freshdesk_resp_t *reply);
 static ngx_int_t ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
-    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant, ngx_str_t *key);
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *account, ngx_str_t *tenant,
+    ngx_str_t *key);
 static u_char *ngx_http_freshdesk_quota_redis_key_write(u_char *p,
-    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant);
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *account, ngx_str_t *tenant);
+static ngx_uint_t ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a,
+    u_char *p, ngx_str_t *old, ngx_str_t *tenant,
+    ngx_http_freshdesk_quota_guard_args_t *g);
+static ngx_http_freshdesk_quota_report_slot_t *
+    ngx_http_freshdesk_quota_redis_slot(ngx_http_freshdesk_redis_t *rd,
+    ngx_str_t *account, ngx_uint_t create);
+static void ngx_http_freshdesk_quota_redis_report_add(
+    ngx_http_freshdesk_quota_report_t *to,
+    ngx_http_freshdesk_quota_report_t *from);
+static ngx_int_t ngx_http_freshdesk_quota_redis_report_send(
+    ngx_http_freshdesk_quota_report_slot_t *slot);
+static void ngx_http_freshdesk_quota_redis_unreport(
+    ngx_http_freshdesk_quota_call_t *call);
 static ngx_int_t ngx_http_freshdesk_quota_redis_num(ngx_pool_t *pool,
     ngx_str_t *s, int64_t n);
 static char *ngx_http_freshdesk_quota_redis_password(ngx_conf_t *cf,
@@ -102,6 +136,11 @@ static ngx_uint_t ngx_http_freshdesk_quota_redis_owed_args(ngx_str_t *a,
     u_char *p, ngx_http_freshdesk_quota_owed_t *owed);
 static ngx_uint_t ngx_http_freshdesk_quota_redis_stale(
     ngx_http_freshdesk_resp_t *reply);
+
+
+/* per worker: the guarded accounts' reports on their way */
+static ngx_http_freshdesk_quota_report_slot_t
+    ngx_http_freshdesk_quota_redis_reports[FD_QUOTA_REPORTS];
 
 
 static const char  *ngx_http_freshdesk_quota_redis_fail[] = {
@@ -151,18 +190,21 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
 
 
 /*
- * KEYS[1]: "<prefix>{<tenant>}"; ARGV[1]: the mode.  TAG is the command's
- * connection id and number; OWED is what the node owes: actions, their
- * YYYYMM, calls (recent ones), the number of doubts, and per doubt its
- * tag, actions and calls.
- *   take   TAG calls_limit actions_limit dry_run OWED
+ * KEYS[1]: "<prefix>{<tenant>}", or with an account guard
+ * "<prefix>{acct:<account>}:<tenant>"; ARGV[1]: the mode.  TAG is the
+ * command's connection id and number; OWED is what the node owes:
+ * actions, their YYYYMM, calls (recent ones), the number of doubts, and
+ * per doubt its tag, actions and calls.
+ *   take   TAG calls_limit actions_limit dry_run OWED [GUARD]
  *          -> {refused (0, 1 calls, 2 actions), calls, actions,
  *              seconds until a call frees, seconds until the month ends,
- *              now, YYYYMM}
- *   action TAG actions_limit dry_run -> {counted (0/1), actions,
- *                                        month end, now, YYYYMM}
+ *              now, YYYYMM [, GUARD's verdict]}
+ *   action TAG actions_limit dry_run [GUARD] -> {counted (0/1), actions,
+ *              month end, now, YYYYMM [, GUARD's verdict]}
  *   refund call (0/1) second YYYYMM -> {actions}
  *   sync   TAG OWED -> {added (0/1, a past month), actions, counted}
+ *   report GUARD (KEYS[1] the account's "<prefix>{acct:<account>}")
+ *          -> {remaining, limit}
  * A command whose number has run on its connection for this tenant (or
  * was claimed by a doubt) answers {-1}: stale, nothing counted.
  * "<base>:s" holds per connection the highest number run; it expires six
@@ -170,17 +212,45 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * one (an EXPIRE per command would cost a third call).
  * The month of TIME is worked out in Lua (no os.date in Redis's Lua):
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
+ *
+ * GUARD (freshdesk_account_guard; take and action with KEYS[2], the
+ * account's key, then always the last 19 arguments): the tenant's old
+ * key "<prefix>{<tenant>}" (its month counters are moved over: read,
+ * added, deleted, in the script, so atomic and idempotent; read with
+ * redis.pcall, so that a Redis Cluster, which refuses another slot's key,
+ * just skips it), the tenant, its weight, the call's credits, its class
+ * (0-3, 4 none), the class's sub-limit (-1 none), the configured rate,
+ * the window (ms), headroom (%), dry run, and the worker's report since
+ * its last call: credits answered, credits never sent, credits charged
+ * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
+ * with the ordinal of the call it came with (the window's number times
+ * 2^24 plus its credits used after that call's admission: Redis
+ * subtracts its own credits sent since, and ignores a Remaining of a
+ * window before the last turn) and the credits in flight then (which
+ * Freshdesk may not have counted yet: a late report is no window's
+ * turn), a 429's pause (ms) and the 429s.  The account's state is the
+ * hash
+ * "<account key>:g" (limit, remaining, in flight, used in the window,
+ * window end and pause on Redis's clock in ms, the turn probe, the
+ * sub-limited classes' use, 429s), its shares "<account key>:h" (per
+ * tenant "weight used last-second"); the verdict: refused (0, 1 credit,
+ * 2 sub-limit, 3 pause), remaining, limit, sub-limit, retry (ms), the
+ * window's credits used (the call's ordinal) and those in flight.  The
+ * rules are guard.c's, on Redis's clock; a call the guard refuses counts
+ * nothing of the tenant's quota, one the quota refuses takes no credit.
  */
 
 static char  ngx_http_freshdesk_quota_script[] =
 "local base, mode = KEYS[1], ARGV[1]\n"
-"local now = tonumber(redis.call('TIME')[1])\n"
+"local tm = redis.call('TIME')\n"
+"local now = tonumber(tm[1])\n"
+"local ms = now * 1000 + math.floor(tonumber(tm[2]) / 1000)\n"
 "local f = math.floor\n"
 "local z = f(now / 86400) + 719468\n"
 "local era = f(z / 146097)\n"
 "local doe = z - era * 146097\n"
-"local yoe = f((doe - f(doe / 1460) + f(doe / 36524) - f(doe / 146096))"
-" / 365)\n"
+"local yoe = f((doe - f(doe / 1460) + f(doe / 36524) - f(doe /"
+" 146096)) / 365)\n"
 "local doy = doe - (365 * yoe + f(yoe / 4) - f(yoe / 100))\n"
 "local mp = f((5 * doy + 2) / 153)\n"
 "local y, m = yoe + era * 400, mp < 10 and mp + 3 or mp - 9\n"
@@ -190,14 +260,27 @@ static char  ngx_http_freshdesk_quota_script[] =
 "if nm <= 2 then ny = ny - 1 end\n"
 "local nera = f(ny / 400)\n"
 "local nyoe = ny - nera * 400\n"
-"local ndoe = nyoe * 365 + f(nyoe / 4) - f(nyoe / 100)"
-" + f((153 * ((nm + 9) % 12) + 2) / 5)\n"
+"local ndoe = nyoe * 365 + f(nyoe / 4) - f(nyoe / 100) + f((153 * ((nm"
+" + 9) % 12) + 2) / 5)\n"
 "local mend = (nera * 146097 + ndoe - 719468) * 86400\n"
 "local ym = y * 100 + m\n"
 "local mk = base .. ':m:' .. ym\n"
 "local wk = base .. ':w'\n"
 "local sk = base .. ':s'\n"
 "local ttl = mend + 35 * 86400\n"
+"local G = nil\n"
+"if mode == 'report' then G = 1\n"
+"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 19 end\n"
+"if G and mode ~= 'report' and ARGV[G + 1] ~= '' then\n"
+"  for _, x in ipairs({':m:' .. ym, ':r:' .. ym}) do\n"
+"    local v = redis.pcall('GET', ARGV[G + 1] .. x)\n"
+"    if type(v) == 'string' then\n"
+"      redis.call('INCRBY', base .. x, v)\n"
+"      redis.call('EXPIREAT', base .. x, ttl)\n"
+"      redis.call('DEL', ARGV[G + 1] .. x)\n"
+"    end\n"
+"  end\n"
+"end\n"
 "local actions = tonumber(redis.call('GET', mk) or '0')\n"
 "local function fresh(c, s)\n"
 "  s = tonumber(s)\n"
@@ -225,6 +308,142 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  end\n"
 "  return n\n"
 "end\n"
+"local function guard(ak, decide)\n"
+"  local function A(i) return ARGV[G + i] end\n"
+"  local gk, hk = ak .. ':g', ak .. ':h'\n"
+"  local win = tonumber(A(8))\n"
+"  local st = redis.call('HMGET', gk, 'lim', 'rem', 'inf', 'used', 'wend',\n"
+"    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429', 'win')\n"
+"  local S = {lim = tonumber(st[1]) or tonumber(A(7))}\n"
+"  S.rem = tonumber(st[2]) or S.lim\n"
+"  S.inf = tonumber(st[3]) or 0\n"
+"  S.used = tonumber(st[4]) or 0\n"
+"  S.wend = tonumber(st[5]) or ms + win + 1000\n"
+"  S.pause = tonumber(st[6]) or 0\n"
+"  S.probe = tonumber(st[7]) or 0\n"
+"  S.before = tonumber(st[8]) or 0\n"
+"  S.n429 = tonumber(st[13]) or 0\n"
+"  S.win = tonumber(st[14]) or 0\n"
+"  S.c = {}\n"
+"  for i = 1, 4 do S.c[i] = tonumber(st[8 + i]) or 0 end\n"
+"  S.sh, S.reset = {}, false\n"
+"  local h = redis.call('HGETALL', hk)\n"
+"  for i = 1, #h, 2 do\n"
+"    local w, u, s = string.match(h[i + 1], '(%d+) (%d+) (%d+)')\n"
+"    S.sh[h[i]] = {tonumber(w), tonumber(u), tonumber(s)}\n"
+"  end\n"
+"  local function turn(ok)\n"
+"    if not ok then\n"
+"      S.before, S.rem, S.probe, S.wend = S.rem + S.inf, S.lim, 1, ms"
+" + 1000\n"
+"      return\n"
+"    end\n"
+"    S.wend, S.used, S.probe, S.inf, S.reset = ms + win + 1000, 0, 0,"
+" 0, true\n"
+"    for i = 1, 4 do S.c[i] = 0 end\n"
+"    for t, x in pairs(S.sh) do x[2] = 0 end\n"
+"    S.win = S.win + 1\n"
+"  end\n"
+"  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
+" tonumber(A(13))\n"
+"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(18))\n"
+"  local ord, oinf, ow = tonumber(A(16)), tonumber(A(17)), -1\n"
+"  if ord >= 0 then ow, ord = f(ord / 16777216), ord % 16777216 end\n"
+"  S.inf = math.max(0, S.inf - done - back)\n"
+"  if back > 0 then S.rem, S.used = S.rem + back, math.max(0, S.used -"
+" back) end\n"
+"  if total > 0 and total ~= S.lim then\n"
+"    S.rem, S.lim = S.rem + total - S.lim, total\n"
+"  end\n"
+"  if pms > 0 then\n"
+"    S.n429 = S.n429 + tonumber(A(19))\n"
+"    if ms + pms > S.pause then S.pause = ms + pms end\n"
+"    S.wend, S.rem, S.probe = S.pause, 0, 0\n"
+"  elseif rr >= 0 and (S.probe == 1 or ow < 0 or ow == S.win) then\n"
+"    local b = S.rem + S.inf\n"
+"    if S.probe == 1 then b = S.before\n"
+"    elseif ord >= 0 then b = S.rem + S.used - ord + oinf end\n"
+"    if rr > b + f(S.lim / 20) + 2 then\n"
+"      turn(true)\n"
+"      S.rem = rr\n"
+"    elseif S.probe == 1 then S.rem = rr - S.inf\n"
+"    elseif ord >= 0 then S.rem = math.min(S.rem, rr + ord - S.used)\n"
+"    end\n"
+"    S.probe = 0\n"
+"  end\n"
+"  if extra > 0 then S.rem, S.used = S.rem - extra, S.used + extra end\n"
+"  S.refuse, S.retry, S.sub = 0, 0, -1\n"
+"  if not decide then return S end\n"
+"  if ms >= S.wend then turn(false) end\n"
+"  local me, cost, cl = A(2), tonumber(A(4)), tonumber(A(5))\n"
+"  local e = S.sh[me] or {1, 0, now}\n"
+"  e[1], e[3] = tonumber(A(3)), now\n"
+"  S.sh[me], S.me, S.cost, S.cl = e, e, cost, cl\n"
+"  local avail = S.rem - f(S.lim * tonumber(A(9)) / 100)\n"
+"  S.sub = tonumber(A(6))\n"
+"  if ms < S.pause then S.refuse, S.retry = 3, S.pause - ms\n"
+"  elseif cl < 4 and S.sub >= 0 and S.c[cl + 1] + cost > S.sub then\n"
+"    S.refuse, S.retry = 2, S.wend - ms\n"
+"  elseif S.probe == 1 and S.inf + cost > 2 then S.refuse, S.retry = 1, 100\n"
+"  else\n"
+"    local reserve, weights, active = 0, 0, win / 1000\n"
+"    if avail > 0 then\n"
+"      for t, x in pairs(S.sh) do\n"
+"        if now - x[3] < active then weights = weights + x[1] end\n"
+"      end\n"
+"      local all = S.used + avail\n"
+"      for t, x in pairs(S.sh) do\n"
+"        if t ~= me and now - x[3] < active then\n"
+"          local share = f(all * x[1] / weights)\n"
+"          if share > x[2] then reserve = reserve + share - x[2] end\n"
+"        end\n"
+"      end\n"
+"      if e[2] + cost <= f(all * e[1] / weights) then reserve = 0 end\n"
+"    end\n"
+"    if avail - reserve < cost then\n"
+"      S.refuse = 1\n"
+"      S.retry = avail < cost and S.wend - ms or 100\n"
+"    end\n"
+"  end\n"
+"  S.dry = A(10) == '1'\n"
+"  return S\n"
+"end\n"
+"local function gcommit(S)\n"
+"  S.rem, S.inf, S.used = S.rem - S.cost, S.inf + S.cost, S.used + S.cost\n"
+"  if S.cl < 4 then S.c[S.cl + 1] = S.c[S.cl + 1] + S.cost end\n"
+"  S.me[2] = S.me[2] + S.cost\n"
+"end\n"
+"local function gsave(S, ak)\n"
+"  local gk, hk = ak .. ':g', ak .. ':h'\n"
+"  local win = tonumber(ARGV[G + 8])\n"
+"  redis.call('HSET', gk, 'lim', S.lim, 'rem', S.rem, 'inf', S.inf,\n"
+"    'used', S.used, 'wend', S.wend, 'pause', S.pause, 'probe', S.probe,\n"
+"    'before', S.before, 'c1', S.c[1], 'c2', S.c[2], 'c3', S.c[3],\n"
+"    'c4', S.c[4], 'n429', S.n429, 'win', S.win)\n"
+"  redis.call('PEXPIRE', gk, 3 * win + math.max(0, S.pause - ms))\n"
+"  for t, x in pairs(S.sh) do\n"
+"    if now - x[3] >= 2 * win / 1000 then redis.call('HDEL', hk, t)\n"
+"    elseif S.reset or x == S.me then\n"
+"      redis.call('HSET', hk, t, x[1] .. ' ' .. x[2] .. ' ' .. x[3])\n"
+"    end\n"
+"  end\n"
+"  redis.call('PEXPIRE', hk, 3 * win)\n"
+"end\n"
+"local function gret(r, S)\n"
+"  if S then\n"
+"    local n = #r\n"
+"    r[n + 1], r[n + 2], r[n + 3] = S.refuse, S.rem, S.lim\n"
+"    r[n + 4], r[n + 5] = S.sub, math.max(0, S.retry)\n"
+"    r[n + 6] = S.win * 16777216 + S.used\n"
+"    r[n + 7] = S.inf\n"
+"  end\n"
+"  return r\n"
+"end\n"
+"if mode == 'report' then\n"
+"  local S = guard(KEYS[1], false)\n"
+"  gsave(S, KEYS[1])\n"
+"  return {S.rem, S.lim}\n"
+"end\n"
 "if mode ~= 'refund' and not fresh(ARGV[2], ARGV[3]) then\n"
 "  return {-1}\n"
 "end\n"
@@ -242,6 +461,12 @@ static char  ngx_http_freshdesk_quota_script[] =
 "      if s < oldest then oldest = s end\n"
 "    end\n"
 "  end\n"
+"  local S = G and guard(KEYS[2], true)\n"
+"  if S and S.refuse > 0 and not S.dry then\n"
+"    gsave(S, KEYS[2])\n"
+"    return gret({0, calls, actions, oldest + 60 - now, mend - now,"
+" now, ym}, S)\n"
+"  end\n"
 "  local refused = 0\n"
 "  if calls >= climit then refused = 1\n"
 "  elseif actions + 1 > alimit then refused = 2 end\n"
@@ -256,15 +481,25 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    actions = redis.call('INCR', mk)\n"
 "    redis.call('EXPIREAT', mk, ttl)\n"
 "    calls = calls + 1\n"
+"    if S then gcommit(S) end\n"
 "  end\n"
-"  return {refused, calls, actions, oldest + 60 - now, mend - now, now, ym}\n"
+"  if S then gsave(S, KEYS[2]) end\n"
+"  return gret({refused, calls, actions, oldest + 60 - now, mend -"
+" now, now, ym}, S)\n"
 "elseif mode == 'action' then\n"
-"  if actions + 1 > tonumber(ARGV[4]) and ARGV[5] ~= '1' then\n"
-"    return {0, actions, mend - now, now, ym}\n"
+"  local S = G and guard(KEYS[2], true)\n"
+"  if (S and S.refuse > 0 and not S.dry)\n"
+"     or (actions + 1 > tonumber(ARGV[4]) and ARGV[5] ~= '1') then\n"
+"    if S then gsave(S, KEYS[2]) end\n"
+"    return gret({0, actions, mend - now, now, ym}, S)\n"
 "  end\n"
 "  actions = redis.call('INCR', mk)\n"
 "  redis.call('EXPIREAT', mk, ttl)\n"
-"  return {1, actions, mend - now, now, ym}\n"
+"  if S then\n"
+"    gcommit(S)\n"
+"    gsave(S, KEYS[2])\n"
+"  end\n"
+"  return gret({1, actions, mend - now, now, ym}, S)\n"
 "elseif mode == 'refund' then\n"
 "  local k = base .. ':m:' .. ARGV[4]\n"
 "  local a = tonumber(redis.call('GET', k) or '0')\n"
@@ -492,8 +727,11 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
     ngx_uint_t action, ngx_http_freshdesk_quota_redis_done_pt done,
     void *data, void **handle)
 {
-    ngx_str_t                        *a;
-    ngx_http_freshdesk_quota_call_t  *call;
+    ngx_str_t                                *a, old, empty;
+    ngx_uint_t                                n, nk, o;
+    ngx_http_freshdesk_quota_call_t          *call;
+    ngx_http_freshdesk_quota_guard_args_t    *g;
+    ngx_http_freshdesk_quota_report_slot_t   *slot;
 
     call = *handle;
 
@@ -513,35 +751,83 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
     call->data = data;
     call->action = action;
     call->eval = 0;
+    call->reported = 0;
 
     a = call->args;
-
-    /* a[5], a[6]: the tag, filled in by ngx_http_freshdesk_redis_send() */
+    g = NULL;
+    nk = 1;
 
     ngx_str_set(&a[0], "EVALSHA");
     a[1] = rd->sha;
-    ngx_str_set(&a[2], "1");
 
-    if (ngx_http_freshdesk_quota_redis_key(pool, rd, &ask->tenant, &a[3])
+    if (ngx_http_freshdesk_quota_redis_key(pool, rd, &ask->account,
+                                           &ask->tenant, &a[3])
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (!action) {
-        ngx_str_set(&a[4], "take");
+    if (ask->guard && ask->account.len) {
 
-        if (ngx_http_freshdesk_quota_redis_num(pool, &a[7], ask->calls_limit)
+        /* the account's key, same hash tag; the worker's report */
+
+        g = ask->guard;
+        nk = 2;
+
+        empty.len = 0;
+        empty.data = (u_char *) "";
+
+        if (ngx_http_freshdesk_quota_redis_key(pool, rd, &ask->account,
+                                               &empty, &a[4])
             != NGX_OK
-            || ngx_http_freshdesk_quota_redis_num(pool, &a[8],
+            || ngx_http_freshdesk_quota_redis_key(pool, rd, &empty,
+                                                  &ask->tenant, &old)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(&g->report, sizeof(ngx_http_freshdesk_quota_report_t));
+        g->report.total = -1;
+        g->report.remaining = -1;
+        g->report.ordinal = -1;
+
+        slot = ngx_http_freshdesk_quota_redis_slot(rd, &ask->account, 0);
+
+        if (slot && slot->pending) {
+            g->report = slot->args.report;
+            ngx_memzero(&slot->args.report,
+                        sizeof(ngx_http_freshdesk_quota_report_t));
+            slot->args.report.total = -1;
+            slot->args.report.remaining = -1;
+            slot->args.report.ordinal = -1;
+            slot->pending = 0;
+            call->reported = 1;
+        }
+    }
+
+    a[2].data = (u_char *) (nk == 2 ? "2" : "1");
+    a[2].len = 1;
+
+    /* o: the mode; o + 1, o + 2: the tag, filled in by redis_send() */
+
+    o = 3 + nk;
+
+    if (!action) {
+        ngx_str_set(&a[o], "take");
+
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[o + 3],
+                                               ask->calls_limit)
+            != NGX_OK
+            || ngx_http_freshdesk_quota_redis_num(pool, &a[o + 4],
                                                   ask->actions_limit)
                != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[9].data = (u_char *) (ask->dry_run ? "1" : "0");
-        a[9].len = 1;
+        a[o + 5].data = (u_char *) (ask->dry_run ? "1" : "0");
+        a[o + 5].len = 1;
 
         if (!ask->carries) {
             ask->owed.n = 0;
@@ -550,30 +836,43 @@ ngx_http_freshdesk_quota_redis_ask(ngx_http_freshdesk_redis_t *rd,
             ask->owed.ndoubt = 0;
         }
 
-        call->nargs = 10 + ngx_http_freshdesk_quota_redis_owed_args(&a[10],
+        n = o + 6 + ngx_http_freshdesk_quota_redis_owed_args(&a[o + 6],
                                                       call->buf, &ask->owed);
 
     } else {
-        ngx_str_set(&a[4], "action");
+        ngx_str_set(&a[o], "action");
 
-        if (ngx_http_freshdesk_quota_redis_num(pool, &a[7],
+        if (ngx_http_freshdesk_quota_redis_num(pool, &a[o + 3],
                                                ask->actions_limit)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        a[8].data = (u_char *) (ask->dry_run ? "1" : "0");
-        a[8].len = 1;
-        call->nargs = 9;
+        a[o + 4].data = (u_char *) (ask->dry_run ? "1" : "0");
+        a[o + 4].len = 1;
+        n = o + 5;
     }
 
-    call->cmd = ngx_http_freshdesk_redis_send(rd, a, call->nargs, 5,
-                                   &call->tag,
+    if (g) {
+        n += ngx_http_freshdesk_quota_redis_guard_args(&a[n], call->gbuf,
+                                                       &old, &ask->tenant, g);
+    }
+
+    call->nargs = n;
+    call->tagarg = o + 1;
+
+    call->cmd = ngx_http_freshdesk_redis_send(rd, a, call->nargs,
+                                   call->tagarg, &call->tag,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
 
-    return call->cmd ? NGX_AGAIN : NGX_DECLINED;
+    if (call->cmd == NULL) {
+        ngx_http_freshdesk_quota_redis_unreport(call);
+        return NGX_DECLINED;
+    }
+
+    return NGX_AGAIN;
 }
 
 
@@ -605,8 +904,8 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 {
     ngx_http_freshdesk_quota_call_t *call = data;
 
-    int64_t                             v[7];
-    ngx_uint_t                          i, n;
+    int64_t                             v[14];
+    ngx_uint_t                          i, n, base;
     ngx_http_freshdesk_redis_t         *rd;
     ngx_http_freshdesk_quota_result_t   res;
 
@@ -632,7 +931,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         /* nothing ran: a new tag */
 
         call->cmd = ngx_http_freshdesk_redis_send(rd, call->args,
-                                   call->nargs, 5, &call->tag,
+                                   call->nargs, call->tagarg, &call->tag,
                                    ngx_http_freshdesk_quota_redis_handler,
                                    call);
         if (call->cmd) {
@@ -640,6 +939,8 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         }
 
         /* no connection: certainly not run */
+
+        ngx_http_freshdesk_quota_redis_unreport(call);
 
         res.outcome = NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN;
         call->done(call->data, &res);
@@ -659,7 +960,7 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
     n = 0;
 
     if (reply->value.type == '*') {
-        n = ngx_min(reply->nelts, 7);
+        n = ngx_min(reply->nelts, 14);
 
         for (i = 0; i < n; i++) {
             if (reply->elts[i].type != ':') {
@@ -671,7 +972,9 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         }
     }
 
-    if (n < (call->action ? 5 : 7)) {
+    base = call->action ? 5 : 7;
+
+    if (n < base || (call->ask->guard && n < base + 7)) {
 
         /*
          * An error (OOM, BUSY, ...), stale, or not ours: it has not
@@ -693,6 +996,8 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
                           ? ngx_min(reply->value.str.len, 200) : 0,
                           reply->value.str.data);
         }
+
+        ngx_http_freshdesk_quota_redis_unreport(call);
 
         res.outcome = NGX_HTTP_FRESHDESK_QUOTA_NOT_RUN;
         call->done(call->data, &res);
@@ -725,6 +1030,22 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         res.month = (uint32_t) v[6];
     }
 
+    if (call->ask->guard && n >= base + 7) {
+        /* {refused, remaining, limit, sub-limit, retry ms, used, out} */
+        res.guard_refuse = (ngx_uint_t) v[base];
+        res.guard_remaining = (ngx_int_t) v[base + 1];
+        res.guard_limit = (ngx_int_t) v[base + 2];
+        res.guard_sub = (ngx_int_t) v[base + 3];
+        res.guard_retry = (ngx_msec_t) (v[base + 4] > 0 ? v[base + 4] : 0);
+        res.guard_used = (ngx_int_t) v[base + 5];
+        res.guard_inflight = (ngx_int_t) v[base + 6];
+
+        if (res.guard_refuse && !call->ask->guard->dry_run) {
+            /* refused by the account: the tenant's quota counted nothing */
+            res.counted = 0;
+        }
+    }
+
     call->done(call->data, &res);
 }
 
@@ -739,9 +1060,11 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
 ngx_int_t
 ngx_http_freshdesk_quota_redis_refund(ngx_http_freshdesk_redis_t *rd,
-    ngx_str_t *tenant, ngx_uint_t call, time_t sec, uint32_t month)
+    ngx_str_t *account, ngx_str_t *tenant, ngx_uint_t call, time_t sec,
+    uint32_t month)
 {
-    u_char     key[64 + 255 + 2], secs[NGX_INT64_LEN], ym[NGX_INT64_LEN];
+    u_char     key[FD_QUOTA_KEY_LEN], secs[NGX_INT64_LEN],
+               ym[NGX_INT64_LEN];
     ngx_str_t  a[8];
 
     ngx_str_set(&a[0], "EVALSHA");
@@ -750,7 +1073,8 @@ ngx_http_freshdesk_quota_redis_refund(ngx_http_freshdesk_redis_t *rd,
     ngx_str_set(&a[4], "refund");
 
     a[3].data = key;
-    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd, tenant)
+    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd, account,
+                                                        tenant)
                - key;
 
     a[5].data = (u_char *) (call ? "1" : "0");
@@ -789,8 +1113,9 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
     ngx_http_freshdesk_quota_owed_t *owed, ngx_http_freshdesk_quota_tag_t *tag,
     ngx_http_freshdesk_quota_redis_synced_pt synced, void *data)
 {
-    u_char                            key[64 + 255 + 2],
+    u_char                            key[FD_QUOTA_KEY_LEN],
                                       buf[FD_QUOTA_OWED_BUF];
+    ngx_str_t                         none;
     ngx_str_t                         a[7 + FD_QUOTA_OWED_ARGS];
     ngx_uint_t                        i, n;
     ngx_http_freshdesk_quota_sync_t  *sync;
@@ -819,7 +1144,10 @@ ngx_http_freshdesk_quota_redis_sync(ngx_http_freshdesk_redis_t *rd,
     ngx_str_set(&a[4], "sync");
 
     a[3].data = key;
-    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd,
+    none.len = 0;
+    none.data = (u_char *) "";
+
+    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, rd, &none,
                                                         &owed->tenant)
                - key;
 
@@ -944,18 +1272,25 @@ ngx_http_freshdesk_quota_redis_stale(ngx_http_freshdesk_resp_t *reply)
 }
 
 
-/* "<prefix>{<tenant>}": a tenant's keys share one Redis Cluster slot */
+/*
+ * "<prefix>{<tenant>}": a tenant's keys share one Redis Cluster slot;
+ * with an account guard, "<prefix>{acct:<account>}:<tenant>" and the
+ * account's own "<prefix>{acct:<account>}" share the account's
+ */
 
 static ngx_int_t
 ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
-    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant, ngx_str_t *key)
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *account, ngx_str_t *tenant,
+    ngx_str_t *key)
 {
-    key->data = ngx_pnalloc(pool, rd->prefix.len + tenant->len + 2);
+    key->data = ngx_pnalloc(pool, rd->prefix.len + account->len
+                                  + tenant->len + 8);
     if (key->data == NULL) {
         return NGX_ERROR;
     }
 
-    key->len = ngx_http_freshdesk_quota_redis_key_write(key->data, rd, tenant)
+    key->len = ngx_http_freshdesk_quota_redis_key_write(key->data, rd,
+                                                        account, tenant)
                - key->data;
 
     return NGX_OK;
@@ -964,14 +1299,278 @@ ngx_http_freshdesk_quota_redis_key(ngx_pool_t *pool,
 
 static u_char *
 ngx_http_freshdesk_quota_redis_key_write(u_char *p,
-    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant)
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *account, ngx_str_t *tenant)
 {
     p = ngx_cpymem(p, rd->prefix.data, rd->prefix.len);
-    *p++ = '{';
-    p = ngx_cpymem(p, tenant->data, tenant->len);
+
+    if (account->len == 0) {
+        *p++ = '{';
+        p = ngx_cpymem(p, tenant->data, tenant->len);
+        *p++ = '}';
+
+        return p;
+    }
+
+    p = ngx_cpymem(p, "{acct:", sizeof("{acct:") - 1);
+    p = ngx_cpymem(p, account->data, account->len);
     *p++ = '}';
 
+    if (tenant->len) {
+        *p++ = ':';
+        p = ngx_cpymem(p, tenant->data, tenant->len);
+    }
+
     return p;
+}
+
+
+/*
+ * GUARD for the script: the tenant's old key, the tenant, its weight,
+ * the credits, class, sub-limit, rate, window, headroom, dry run, and the
+ * report (see the script)
+ */
+
+static ngx_uint_t
+ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a, u_char *p,
+    ngx_str_t *old, ngx_str_t *tenant,
+    ngx_http_freshdesk_quota_guard_args_t *g)
+{
+    int64_t     v[FD_QUOTA_GUARD_ARGS];
+    ngx_uint_t  i;
+
+    a[0] = *old;
+    a[1] = *tenant;
+
+    v[2] = g->weight;
+    v[3] = g->cost;
+    v[4] = g->cls;
+    v[5] = g->sub;
+    v[6] = g->rate;
+    v[7] = g->window;
+    v[8] = g->headroom;
+    v[9] = g->dry_run ? 1 : 0;
+    v[10] = g->report.done;
+    v[11] = g->report.back;
+    v[12] = g->report.extra;
+    v[13] = g->report.total;
+    v[14] = g->report.remaining;
+    v[15] = g->report.ordinal;
+    v[16] = g->report.inflight;
+    v[17] = g->report.pause;
+    v[18] = g->report.too_many;
+
+    for (i = 2; i < FD_QUOTA_GUARD_ARGS; i++) {
+        a[i].data = p;
+        p = ngx_http_freshdesk_resp_num(p, v[i]);
+        a[i].len = p - a[i].data;
+    }
+
+    return FD_QUOTA_GUARD_ARGS;
+}
+
+
+/*
+ * What Freshdesk answered a call the guard admitted in Redis, kept for
+ * the account until this worker's next take carries it or the sweep
+ * sends it; at once when now (a 429: every node must stop)
+ */
+
+void
+ngx_http_freshdesk_quota_redis_report(ngx_http_freshdesk_redis_t *rd,
+    ngx_str_t *account, ngx_http_freshdesk_quota_guard_args_t *args,
+    ngx_uint_t now)
+{
+    ngx_http_freshdesk_quota_report_slot_t  *slot;
+
+    slot = ngx_http_freshdesk_quota_redis_slot(rd, account, 1);
+
+    if (slot == NULL) {
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "freshdesk: quota zone \"%V\": more than %d "
+                      "accounts to report on, account \"%V\"'s report "
+                      "dropped", &rd->zone, FD_QUOTA_REPORTS, account);
+        return;
+    }
+
+    slot->args.weight = 1;
+    slot->args.cls = 4;
+    slot->args.sub = -1;
+    slot->args.rate = args->rate;
+    slot->args.window = args->window;
+    slot->args.headroom = args->headroom;
+
+    ngx_http_freshdesk_quota_redis_report_add(&slot->args.report,
+                                              &args->report);
+    slot->pending = 1;
+
+    if (now) {
+        (void) ngx_http_freshdesk_quota_redis_report_send(slot);
+    }
+}
+
+
+/* every second, from the sweep: the reports no take has carried */
+
+void
+ngx_http_freshdesk_quota_redis_flush(ngx_http_freshdesk_redis_t *rd)
+{
+    ngx_uint_t                               i;
+    ngx_http_freshdesk_quota_report_slot_t  *slot;
+
+    for (i = 0; i < FD_QUOTA_REPORTS; i++) {
+        slot = &ngx_http_freshdesk_quota_redis_reports[i];
+
+        if (slot->rd == rd && slot->pending) {
+            (void) ngx_http_freshdesk_quota_redis_report_send(slot);
+        }
+    }
+}
+
+
+/* not waited for; lost with Redis, the next answers correct it */
+
+static ngx_int_t
+ngx_http_freshdesk_quota_redis_report_send(
+    ngx_http_freshdesk_quota_report_slot_t *slot)
+{
+    u_char      key[FD_QUOTA_KEY_LEN], buf[FD_QUOTA_GUARD_BUF];
+    ngx_str_t   a[5 + FD_QUOTA_GUARD_ARGS], account, none;
+    ngx_uint_t  n;
+
+    account.data = slot->account;
+    account.len = slot->len;
+    none.len = 0;
+    none.data = (u_char *) "";
+
+    ngx_str_set(&a[0], "EVALSHA");
+    a[1] = slot->rd->sha;
+    ngx_str_set(&a[2], "1");
+    ngx_str_set(&a[4], "report");
+
+    a[3].data = key;
+    a[3].len = ngx_http_freshdesk_quota_redis_key_write(key, slot->rd,
+                                                        &account, &none)
+               - key;
+
+    n = 5 + ngx_http_freshdesk_quota_redis_guard_args(&a[5], buf, &none,
+                                                      &none, &slot->args);
+
+    if (ngx_http_freshdesk_redis_send(slot->rd, a, n, 0, NULL,
+                                      ngx_http_freshdesk_quota_redis_ignore,
+                                      slot->rd)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_memzero(&slot->args.report, sizeof(ngx_http_freshdesk_quota_report_t));
+    slot->args.report.total = -1;
+    slot->args.report.remaining = -1;
+    slot->args.report.ordinal = -1;
+    slot->pending = 0;
+
+    return NGX_OK;
+}
+
+
+/* a take that carried the report has not run: the report comes back */
+
+static void
+ngx_http_freshdesk_quota_redis_unreport(ngx_http_freshdesk_quota_call_t *call)
+{
+    ngx_http_freshdesk_quota_report_slot_t  *slot;
+
+    if (!call->reported) {
+        return;
+    }
+
+    call->reported = 0;
+
+    slot = ngx_http_freshdesk_quota_redis_slot(call->rd, &call->ask->account,
+                                               1);
+    if (slot == NULL) {
+        return;
+    }
+
+    if (slot->pending == 0) {
+        slot->args.rate = call->ask->guard->rate;
+        slot->args.window = call->ask->guard->window;
+        slot->args.headroom = call->ask->guard->headroom;
+        slot->args.weight = 1;
+        slot->args.cls = 4;
+        slot->args.sub = -1;
+    }
+
+    ngx_http_freshdesk_quota_redis_report_add(&slot->args.report,
+                                              &call->ask->guard->report);
+    slot->pending = 1;
+}
+
+
+static ngx_http_freshdesk_quota_report_slot_t *
+ngx_http_freshdesk_quota_redis_slot(ngx_http_freshdesk_redis_t *rd,
+    ngx_str_t *account, ngx_uint_t create)
+{
+    ngx_uint_t                               i;
+    ngx_http_freshdesk_quota_report_slot_t  *slot, *free;
+
+    free = NULL;
+
+    for (i = 0; i < FD_QUOTA_REPORTS; i++) {
+        slot = &ngx_http_freshdesk_quota_redis_reports[i];
+
+        if (slot->rd == rd && slot->len == account->len
+            && ngx_memcmp(slot->account, account->data, account->len) == 0)
+        {
+            return slot;
+        }
+
+        if (free == NULL && (slot->rd == NULL || !slot->pending)) {
+            free = slot;
+        }
+    }
+
+    if (!create || free == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(free, sizeof(ngx_http_freshdesk_quota_report_slot_t));
+    free->rd = rd;
+    free->len = ngx_min(account->len, sizeof(free->account));
+    ngx_memcpy(free->account, account->data, free->len);
+    free->args.report.total = -1;
+    free->args.report.remaining = -1;
+    free->args.report.ordinal = -1;
+
+    return free;
+}
+
+
+/* the later answer's Total and Remaining, the sums of the rest */
+
+static void
+ngx_http_freshdesk_quota_redis_report_add(
+    ngx_http_freshdesk_quota_report_t *to,
+    ngx_http_freshdesk_quota_report_t *from)
+{
+    to->done += from->done;
+    to->back += from->back;
+    to->extra += from->extra;
+    to->too_many += from->too_many;
+
+    if (from->total > 0) {
+        to->total = from->total;
+    }
+
+    if (from->remaining >= 0) {
+        to->remaining = from->remaining;
+        to->ordinal = from->ordinal;
+        to->inflight = from->inflight;
+    }
+
+    if (from->pause > to->pause) {
+        to->pause = from->pause;
+    }
 }
 
 

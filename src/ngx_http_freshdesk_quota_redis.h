@@ -68,8 +68,19 @@ ngx_uint_t ngx_http_freshdesk_quota_redis_cancel(void *handle,
  * sent twice; no pool (it may run from a pool's cleanup)
  */
 ngx_int_t ngx_http_freshdesk_quota_redis_refund(
-    ngx_http_freshdesk_redis_t *rd, ngx_str_t *tenant, ngx_uint_t call,
-    time_t sec, uint32_t month);
+    ngx_http_freshdesk_redis_t *rd, ngx_str_t *account, ngx_str_t *tenant,
+    ngx_uint_t call, time_t sec, uint32_t month);
+
+/*
+ * The account guard in Redis: what Freshdesk answered a call admitted
+ * there (args->report; args' rate, window and headroom), kept per worker
+ * and account, carried by the next guarded take or sent by the sweep
+ * (flush), at once when now (a 429)
+ */
+void ngx_http_freshdesk_quota_redis_report(ngx_http_freshdesk_redis_t *rd,
+    ngx_str_t *account, ngx_http_freshdesk_quota_guard_args_t *args,
+    ngx_uint_t now);
+void ngx_http_freshdesk_quota_redis_flush(ngx_http_freshdesk_redis_t *rd);
 
 /*
  * What was counted while Redis was away (and the doubts): NGX_OK, synced()

@@ -59,9 +59,42 @@ typedef struct {
 } ngx_http_freshdesk_quota_owed_t;
 
 
+/*
+ * With an account guard on a Redis zone: the account's part of the same
+ * script call (its credit, decided with the tenant's quota), and what
+ * Freshdesk's answers said since this worker's last call for it (the
+ * report, carried; quota_redis.c fills it in)
+ */
+typedef struct {
+    ngx_int_t                   done;          /* credits answered */
+    ngx_int_t                   back;          /* credits never sent */
+    ngx_int_t                   extra;         /* charged over estimate */
+    ngx_int_t                   total;         /* X-RateLimit-Total; -1 */
+    ngx_int_t                   remaining;     /* -Remaining; -1 */
+    ngx_int_t                   ordinal;       /* its call's, see below */
+    ngx_int_t                   inflight;      /* credits out then */
+    ngx_msec_t                  pause;         /* a 429's Retry-After */
+    ngx_uint_t                  too_many;      /* 429s */
+} ngx_http_freshdesk_quota_report_t;
+
+typedef struct {
+    ngx_uint_t                  weight;
+    ngx_uint_t                  cost;
+    ngx_uint_t                  cls;           /* 4: none */
+    ngx_int_t                   sub;           /* the class's; -1 none */
+    ngx_int_t                   rate;          /* configured */
+    ngx_msec_t                  window;
+    ngx_int_t                   headroom;      /* percent */
+    ngx_http_freshdesk_quota_report_t  report;
+    unsigned                    dry_run:1;
+} ngx_http_freshdesk_quota_guard_args_t;
+
+
 /* the question: a tenant, its limits */
 typedef struct {
     ngx_str_t                   tenant;        /* at most 255 bytes */
+    ngx_str_t                   account;       /* Redis: the keys' tag */
+    ngx_http_freshdesk_quota_guard_args_t  *guard;  /* Redis: asked too */
     ngx_int_t                   calls_limit;   /* applied */
     ngx_int_t                   calls_shown;   /* the tenant's own */
     ngx_int_t                   actions_limit;
@@ -90,6 +123,15 @@ typedef struct {
     uint32_t                    month;         /* the month counted in */
     ngx_uint_t                  outcome;       /* Redis: see above */
     ngx_http_freshdesk_quota_tag_t  tag;       /* Redis: UNSURE's command */
+
+    /* Redis, asked with ask->guard: the account's verdict */
+    ngx_uint_t                  guard_refuse;  /* guard.h's reasons */
+    ngx_int_t                   guard_remaining;
+    ngx_int_t                   guard_limit;
+    ngx_int_t                   guard_sub;
+    ngx_msec_t                  guard_retry;
+    ngx_int_t                   guard_used;    /* the window's, after */
+    ngx_int_t                   guard_inflight;
 } ngx_http_freshdesk_quota_result_t;
 
 

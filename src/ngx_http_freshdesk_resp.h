@@ -12,7 +12,7 @@
 #include <ngx_core.h>
 
 
-#define NGX_HTTP_FRESHDESK_RESP_ELTS     8         /* kept of an array */
+#define NGX_HTTP_FRESHDESK_RESP_ELTS     16        /* kept of an array */
 #define NGX_HTTP_FRESHDESK_RESP_DEPTH    8         /* nesting skipped */
 #define NGX_HTTP_FRESHDESK_RESP_MAX      65536     /* longest string */
 

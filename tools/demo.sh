@@ -6,7 +6,8 @@
 # build/, never the system's service).
 # make demo ACCOUNT_RATE=N: the fake limits its account to N credits a
 # minute, like Freshdesk, and the gateway guards it (headroom 20%, calls
-# wait up to 2 s for a credit).
+# wait up to 2 s for a credit); with NODES=2 the two nodes guard it
+# together, the account's budget in the same Redis as the quotas.
 # make demo AUTH=oauth: the gateway is also an OAuth 2.1 resource server
 # for http://127.0.0.1:PORT/mcp; t/js/oidc.mjs (oidc-provider) runs the
 # authorization server on 127.0.0.1:PORT+2 with two registered clients
@@ -152,8 +153,8 @@ GUARD_MSG=""
 if [ -n "$GUARD_LINE" ]; then
     GUARD_MSG="  account: the fake allows $ACCOUNT_RATE credits a minute; the gateway guards it
            (headroom 20%, a 2 s wait for a credit)"
-    [ "$NODES" = 2 ] && GUARD_MSG="$GUARD_MSG; each node guards alone
-           (the guard's Redis mode is not built yet: keep the rate per node)"
+    [ "$NODES" = 2 ] && GUARD_MSG="$GUARD_MSG; both nodes share
+           one budget, its shares and a 429's pause in Redis"
 fi
 
 OAUTH_MSG=""
