@@ -411,6 +411,7 @@ ngx_http_freshdesk_guard_take(ngx_http_freshdesk_quota_ctx_t *qctx,
 {
     time_t                              sec;
     uint64_t                            w, weights, share, total, reserve;
+    uint64_t                            own;
     ngx_int_t                           avail, headroom, sub;
     ngx_uint_t                          i, refuse;
     ngx_msec_t                          now;
@@ -478,6 +479,7 @@ ngx_http_freshdesk_guard_take(ngx_http_freshdesk_quota_ctx_t *qctx,
     /* what the other active tenants have not yet used of their shares */
 
     reserve = 0;
+    own = 0;
 
     if (gt && avail > 0) {
         weights = 0;
@@ -497,7 +499,7 @@ ngx_http_freshdesk_guard_take(ngx_http_freshdesk_quota_ctx_t *qctx,
         for (i = 0; weights && i < NGX_HTTP_FRESHDESK_GUARD_TENANTS; i++) {
             st = &gn->tenants[i];
 
-            if (st == gt || st->hash == 0
+            if (st->hash == 0
                 || sec - (time_t) st->seen
                    >= (time_t) (ask->conf->window / 1000))
             {
@@ -507,13 +509,28 @@ ngx_http_freshdesk_guard_take(ngx_http_freshdesk_quota_ctx_t *qctx,
             w = st->weight;
             share = total * w / weights;
 
+            if (st == gt) {
+                own = share;
+                continue;
+            }
+
             if (share > st->used) {
                 reserve += share - st->used;
             }
         }
     }
 
-    if (avail - (ngx_int_t) reserve < (ngx_int_t) ask->cost) {
+    /*
+     * a tenant still under its own share gets a credit while one is left
+     * above the headroom, whatever the others' reserves: else tenants that
+     * came late, their reserves adding up to all that is left, would each
+     * lock the others out (as Redis's script does, quota_redis.c)
+     */
+
+    if (avail < (ngx_int_t) ask->cost
+        || (avail - (ngx_int_t) reserve < (ngx_int_t) ask->cost
+            && (gt == NULL || gt->used + ask->cost > own)))
+    {
         refuse = NGX_HTTP_FRESHDESK_GUARD_CREDIT;
         res->retry = (avail < (ngx_int_t) ask->cost) ? gn->window_end - now
                                                       : 100;

@@ -60,6 +60,14 @@ $t->start_fake('--account-rate', '20')->standard_conf(
             freshdesk_account_guard_dry_run on;
             access_log ' . "$d/logs/guard.log" . ' guard;
         }
+        location = /third/mcp {
+            freshdesk_mcp;
+            freshdesk_tenant initech;
+            freshdesk_api_key fd-test-key;
+            freshdesk_quota fd;
+            freshdesk_account_guard account=$http_x_account rate=100/m
+                                    headroom=20%;
+        }
         location = /status {
             freshdesk_status;
         }',
@@ -186,6 +194,29 @@ for (1 .. 40) {
     $globex++;
 }
 ok($globex >= 23 && $globex <= 25, "weight 3 of 4: globex took $globex");
+
+# --- tenants that come late do not lock each other out ---------------------
+
+# acme alone takes 24 of 32 (no other tenant active: nothing reserved);
+# then globex and initech come: each is under its share (32 / 3), and the
+# 8 credits left go to them both, though their reserves add up to more
+$a = scenario(rate => 40);
+$acme = 0;
+for (1 .. 24) {
+    my ($r, $x) = call($a);
+    $acme++ if ok_call($r, $x);
+}
+is($acme, 24, 'acme alone took 24 of 32');
+my ($gl, $in) = (0, 0);
+for (1 .. 8) {
+    my ($r, $x) = call($a, headers => { Authorization => $FreshdeskTest::TOKEN2 });
+    $gl++ if ok_call($r, $x);
+    ($r, $x) = call($a, path => '/third/mcp');
+    $in++ if ok_call($r, $x);
+}
+is($gl + $in, 8, "the two late tenants spent the 8 credits left ($gl + $in)");
+ok($gl >= 3 && $in >= 3, "neither late tenant was locked out: $gl and $in");
+is(stats()->{too_many}, 0, 'late tenants: no 429');
 
 # --- sub-limits of list endpoints, from the plan ---------------------------
 
