@@ -44,7 +44,7 @@ VALGRIND_TESTS = t/01-protocol.t t/02-upstream.t t/05-subrequest.t \
                  t/11-pagination.t t/12-search-query.t t/14-freshdesk-request.t \
                  t/15-tools-scope.t t/16-large-results.t \
                  t/17-subrequest-headers.t t/22-quota-redis.t \
-                 t/24-metrics.t t/29-oauth.t \
+                 t/24-metrics.t t/29-oauth.t t/37-fields.t \
                  t/30-hostile.t
 
 .PHONY: all deps build demo test test-deps test-normal test-asan \
