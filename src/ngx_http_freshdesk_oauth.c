@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_oauth.h"
 #include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
+#include "ngx_http_freshdesk_variables.h"
 
 
 #define FD_OAUTH_NONE       0      /* no bearer JWT in the request */
@@ -739,19 +740,8 @@ ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t
 ngx_http_freshdesk_oauth_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_freshdesk_oauth_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_freshdesk_add_variable_table(cf,
+                                                 ngx_http_freshdesk_oauth_vars);
 }
 
 
