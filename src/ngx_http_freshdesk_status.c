@@ -32,6 +32,10 @@ typedef struct {
 static ngx_int_t ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows);
 static u_char *ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s);
+static u_char *ngx_http_freshdesk_status_prom_series(u_char *p,
+    const char *metric, ngx_str_t *zone, const char *label, ngx_str_t *value);
+static u_char *ngx_http_freshdesk_status_json_open(u_char *p, ngx_uint_t n,
+    const char *key, ngx_str_t *value);
 static void ngx_http_freshdesk_status_stats(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_atomic_uint_t *v);
 static u_char *ngx_http_freshdesk_status_redis(u_char *p,
@@ -155,10 +159,9 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
                 row = rows[i].elts;
 
                 for (j = 0; j < rows[i].nelts; j++) {
-                    p = ngx_sprintf(p, "%s{zone=\"", help[k]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",tenant=\"", 10);
-                    p = ngx_http_freshdesk_prom_label(p, &row[j].tenant);
+                    p = ngx_http_freshdesk_status_prom_series(p, help[k],
+                                                &ctx->name, "tenant",
+                                                &row[j].tenant);
                     p = ngx_sprintf(p, "\"} %ui\n",
                                     k == 0 ? row[j].calls
                                     : k == 2 ? row[j].calls_limit
@@ -183,9 +186,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
             row = rows[i].elts;
 
-            p = ngx_cpymem(p, i ? ",{\"name\":\"" : "{\"name\":\"", i ? 10 : 9);
-            p = ngx_http_freshdesk_json_escape(p, ctx->name.data,
-                                               ctx->name.len);
+            p = ngx_http_freshdesk_status_json_open(p, i, "name", &ctx->name);
             p = ngx_sprintf(p, "\",\"calls_limit\":%i,\"actions_limit\":%i,"
                             "\"month\":%uD,",
                             ctx->calls, ctx->actions,
@@ -195,10 +196,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             p = ngx_cpymem(p, "\"tenants\":[", 11);
 
             for (k = 0; k < rows[i].nelts; k++) {
-                p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
-                               k ? 12 : 11);
-                p = ngx_http_freshdesk_json_escape(p, row[k].tenant.data,
-                                                   row[k].tenant.len);
+                p = ngx_http_freshdesk_status_json_open(p, k, "tenant",
+                                                        &row[k].tenant);
                 p = ngx_sprintf(p, "\",\"calls_window\":%ui,"
                                 "\"calls_limit\":%ui,\"actions_month\":%ui,"
                                 "\"actions_limit\":%ui,\"refused\":%ui",
@@ -436,8 +435,8 @@ ngx_http_freshdesk_status_redis_prom(u_char *p, ngx_array_t *zones)
 
             ngx_http_freshdesk_status_stats(ctx, v);
 
-            p = ngx_sprintf(p, "%s{zone=\"", names[k]);
-            p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+            p = ngx_http_freshdesk_status_prom_series(p, names[k], &ctx->name,
+                                                      NULL, NULL);
 
             if (k / 3 == 0) {
                 p = ngx_sprintf(p, "\"} %d\n", v[0] ? 1 : 0);
@@ -479,6 +478,41 @@ ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s)
 }
 
 
+/* metric{zone="...",label="...": the caller writes the rest of the series */
+
+static u_char *
+ngx_http_freshdesk_status_prom_series(u_char *p, const char *metric,
+    ngx_str_t *zone, const char *label, ngx_str_t *value)
+{
+    p = ngx_sprintf(p, "%s{zone=\"", metric);
+    p = ngx_http_freshdesk_prom_label(p, zone);
+
+    if (label == NULL) {
+        return p;
+    }
+
+    p = ngx_sprintf(p, "\",%s=\"", label);
+
+    return ngx_http_freshdesk_prom_label(p, value);
+}
+
+
+/* [,]{"key":"value: the n-th object of a JSON array, its first member open */
+
+static u_char *
+ngx_http_freshdesk_status_json_open(u_char *p, ngx_uint_t n, const char *key,
+    ngx_str_t *value)
+{
+    if (n) {
+        *p++ = ',';
+    }
+
+    p = ngx_sprintf(p, "{\"%s\":\"", key);
+
+    return ngx_http_freshdesk_json_escape(p, value->data, value->len);
+}
+
+
 /* "accounts": each guarded account's window, pause and shares */
 
 static u_char *
@@ -493,10 +527,8 @@ ngx_http_freshdesk_status_accounts(u_char *p, ngx_array_t *accounts)
     p = ngx_cpymem(p, ",\"accounts\":[", 13);
 
     for (i = 0; i < accounts->nelts; i++) {
-        p = ngx_cpymem(p, i ? ",{\"account\":\"" : "{\"account\":\"",
-                       i ? 13 : 12);
-        p = ngx_http_freshdesk_json_escape(p, a[i].account.data,
-                                           a[i].account.len);
+        p = ngx_http_freshdesk_status_json_open(p, i, "account",
+                                                &a[i].account);
         p = ngx_sprintf(p, "\",\"limit\":%i,\"remaining\":%i,"
                         "\"in_flight\":%i,\"used_window\":%i,"
                         "\"window_ends_in_ms\":%M,\"paused_for_ms\":%M,"
@@ -517,9 +549,7 @@ ngx_http_freshdesk_status_accounts(u_char *p, ngx_array_t *accounts)
             name.data = a[i].tenants[k].name;
             name.len = a[i].tenants[k].len;
 
-            p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
-                           k ? 12 : 11);
-            p = ngx_http_freshdesk_json_escape(p, name.data, name.len);
+            p = ngx_http_freshdesk_status_json_open(p, k, "tenant", &name);
             p = ngx_sprintf(p, "\",\"weight\":%ui,\"used_window\":%ui,"
                             "\"idle_s\":%T,\"waited\":%ui,\"refused\":%ui}",
                             a[i].tenants[k].weight, a[i].tenants[k].used,
@@ -568,10 +598,9 @@ ngx_http_freshdesk_status_accounts_prom(u_char *p, ngx_array_t *zones,
             for (j = 0; j < accounts[i].nelts; j++) {
 
                 if (m < 9) {
-                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",account=\"", 11);
-                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
+                    p = ngx_http_freshdesk_status_prom_series(p, help[m],
+                                                &ctx->name, "account",
+                                                &a[j].account);
                     p = ngx_sprintf(p, "\"} %i\n",
                                     m == 0 ? a[j].limit
                                     : m == 3 ? a[j].remaining
@@ -583,10 +612,9 @@ ngx_http_freshdesk_status_accounts_prom(u_char *p, ngx_array_t *zones,
                     name.data = a[j].tenants[k].name;
                     name.len = a[j].tenants[k].len;
 
-                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",account=\"", 11);
-                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
+                    p = ngx_http_freshdesk_status_prom_series(p, help[m],
+                                                &ctx->name, "account",
+                                                &a[j].account);
                     p = ngx_cpymem(p, "\",tenant=\"", 10);
                     p = ngx_http_freshdesk_prom_label(p, &name);
                     p = ngx_sprintf(p, "\"} %ui\n",
