@@ -35,6 +35,8 @@ static ngx_inline u_char *ngx_http_freshdesk_rpc_key(u_char *p, u_char *last,
     ngx_str_t *name);
 static void ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc);
+static void ngx_http_freshdesk_rpc_params_not_object(
+    ngx_http_freshdesk_rpc_t *rpc);
 
 
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
@@ -199,14 +201,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
     }
 
     if (v->data[0] != '{') {
-        if (rpc->notification) {
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
-                                    "Invalid params: params must be an "
-                                    "object");
+        ngx_http_freshdesk_rpc_params_not_object(rpc);
         return;
     }
 
@@ -745,15 +740,7 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
     v = json_object_get(root, "params");
 
     if (v != NULL && !json_is_object(v)) {
-        if (rpc->notification) {
-            /* never answered anyway */
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
-                                    "Invalid params: params must be an "
-                                    "object");
+        ngx_http_freshdesk_rpc_params_not_object(rpc);
         return;
     }
 
@@ -949,4 +936,20 @@ ngx_http_freshdesk_rpc_result(ngx_pool_t *pool, ngx_str_t *id,
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+/* params that are not an object, for both parsers */
+
+static void
+ngx_http_freshdesk_rpc_params_not_object(ngx_http_freshdesk_rpc_t *rpc)
+{
+    if (rpc->notification) {
+        /* never answered anyway */
+        return;
+    }
+
+    ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
+                                NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                "Invalid params: params must be an object");
 }
