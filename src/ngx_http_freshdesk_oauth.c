@@ -483,8 +483,9 @@ failed:
 
 
 /*
- * A standard slot applied to flcf->oauth: cmd->post names the slot, and
- * the slot sees a copy of cmd without it (a slot runs cmd->post as a
+ * Every freshdesk_oauth_* directive comes here: cmd->post names its
+ * handler (a standard slot or one below), which gets flcf->oauth as its
+ * conf and a copy of cmd without post (a slot runs cmd->post as a
  * ngx_conf_post_t)
  */
 
@@ -512,13 +513,11 @@ char *
 ngx_http_freshdesk_oauth_set_list(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
     ngx_str_t     *value, *s;
     ngx_uint_t     i;
     ngx_array_t  **a;
 
-    a = (ngx_array_t **) ((char *) flcf->oauth + cmd->offset);
+    a = (ngx_array_t **) ((char *) conf + cmd->offset);
 
     if (*a == NGX_CONF_UNSET_PTR) {
         *a = ngx_array_create(cf->pool, cf->args->nelts, sizeof(ngx_str_t));
@@ -552,15 +551,13 @@ char *
 ngx_http_freshdesk_oauth_scope_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     u_char                            *p;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
-    ngx_http_freshdesk_oauth_conf_t   *ocf;
     ngx_http_freshdesk_oauth_scope_t  *s;
 
-    ocf = flcf->oauth;
     value = cf->args->elts;
 
     if (value[1].len == 0 || value[2].len == 0) {
@@ -616,7 +613,7 @@ char *
 ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     size_t                            len;
     ngx_str_t                        *value, name, *skipped;
@@ -624,9 +621,6 @@ ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                        i;
     u_char                           *buf;
     ngx_http_freshdesk_jwks_t        *jwks;
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
 
     if (ocf->jwks != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -697,11 +691,7 @@ char *
 ngx_http_freshdesk_oauth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     if (ocf->fetch != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -717,12 +707,9 @@ char *
 ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     ngx_http_core_loc_conf_t         *clcf;
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
 
     if (ocf->metadata != NGX_CONF_UNSET) {
         return "is duplicate";
