@@ -60,10 +60,7 @@ static const ngx_http_freshdesk_arg_t
       "Company ID" },
     { "tag", FD_STR, FD_IN_SEARCH, 1, 100, NULL, "tag",
       "A tag the contacts carry, e.g. \"vip\"" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -207,10 +204,7 @@ static const ngx_http_freshdesk_arg_t
       "Exact company name" },
     { "domain", FD_STR, FD_IN_SEARCH, 1, 255, NULL, "domain",
       "A domain of the company, e.g. \"acme.com\"" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 

@@ -78,10 +78,7 @@ static const ngx_http_freshdesk_arg_t
       "A tag the tickets carry, e.g. \"vip\"" },
     { "type", FD_STR, FD_IN_SEARCH, 1, 100, NULL, "type",
       "Ticket type, e.g. \"Incident\" (choices in list_ticket_fields)" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { "due_before", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "due_by:<",
       "Resolution due on or before this ISO-8601 date \"2024-05-01\"" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
