@@ -40,6 +40,26 @@ sub val {
     return ref $v eq 'CODE' ? $v->(@a) : $v;
 }
 
+# a delete_* tool: "DELETE $path/$id" answers "$what $id $done" (then
+# check), and the same for the id missing answers 404
+sub delete_spec {
+    my (%o) = @_;
+    my ($arg, $what, $path, $id, $missing) = @o{qw(arg what path id missing)};
+
+    return {
+        kind => 'D',
+        ok => [ { args => { $arg => $id },
+                  method => 'DELETE', path => "$path/$id",
+                  query => '', shape => 'ok',
+                  message => "$what $id " . ($o{done} // 'deleted'),
+                  ($o{check} ? (check => $o{check}) : ()) } ],
+        fail => [ { name => $o{fail},
+                    args => { $arg => $missing },
+                    method => 'DELETE', path => "$path/$missing",
+                    error => qr/^Freshdesk: $what $missing was not found \(HTTP 404\)\.$RID/ } ],
+    };
+}
+
 # (readOnly, destructive, idempotent) of the annotation classes
 my %KIND = (R => [1, 0, 1], A => [0, 0, 0], S => [0, 0, 1],
             U => [0, 1, 1], D => [0, 1, 1], X => [0, 1, 0]);
@@ -288,19 +308,13 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: id: Spam or deleted tickets cannot be updated \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_ticket => {
-        kind => 'D',
-        ok => [ { args => { ticket_id => 4 },
-                  method => 'DELETE', path => '/tickets/4', query => '',
-                  shape => 'ok', message => 'ticket 4 moved to trash',
-                  check => sub {
-                      ok(state_obj('tickets', 4)->{deleted}, 'in the trash');
-                  } } ],
-        fail => [ { name => 'already deleted',
-                    args => { ticket_id => 21 },
-                    method => 'DELETE', path => '/tickets/21',
-                    error => qr/^Freshdesk: ticket 21 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_ticket => delete_spec(
+        arg => 'ticket_id', what => 'ticket', path => '/tickets',
+        id => 4, done => 'moved to trash',
+        check => sub {
+            ok(state_obj('tickets', 4)->{deleted}, 'in the trash');
+        },
+        missing => 21, fail => 'already deleted'),
 
     restore_ticket => {
         kind => 'S',
@@ -510,20 +524,11 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: id: Only notes can be updated \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_conversation => {
-        kind => 'D',
-        ok => [ { args => { conversation_id => 5002 },
-                  method => 'DELETE', path => '/conversations/5002',
-                  query => '', shape => 'ok',
-                  message => 'conversation 5002 deleted',
-                  check => sub {
-                      ok(!state_obj('conversations', 5002), 'gone');
-                  } } ],
-        fail => [ { name => 'unknown conversation',
-                    args => { conversation_id => 999999 },
-                    method => 'DELETE', path => '/conversations/999999',
-                    error => qr/^Freshdesk: conversation 999999 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_conversation => delete_spec(
+        arg => 'conversation_id', what => 'conversation',
+        path => '/conversations', id => 5002,
+        check => sub { ok(!state_obj('conversations', 5002), 'gone') },
+        missing => 999999, fail => 'unknown conversation'),
 
     list_time_entries => {
         kind => 'R',
@@ -602,17 +607,10 @@ my %cases = (
                     error => qr/^Invalid arguments: time_entry_id is required\.$/ } ],
     },
 
-    delete_time_entry => {
-        kind => 'D',
-        ok => [ { args => { time_entry_id => 3010 },
-                  method => 'DELETE', path => '/time_entries/3010',
-                  query => '', shape => 'ok',
-                  message => 'time entry 3010 deleted' } ],
-        fail => [ { name => 'unknown entry',
-                    args => { time_entry_id => 999999 },
-                    method => 'DELETE', path => '/time_entries/999999',
-                    error => qr/^Freshdesk: time entry 999999 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_time_entry => delete_spec(
+        arg => 'time_entry_id', what => 'time entry',
+        path => '/time_entries', id => 3010,
+        missing => 999999, fail => 'unknown entry'),
 
     list_satisfaction_ratings => {
         kind => 'R',
@@ -786,19 +784,13 @@ my %cases = (
                     error => qr/^Freshdesk: contact 9999 was not found \(HTTP 404\)\.$RID/ } ],
     },
 
-    delete_contact => {
-        kind => 'D',
-        ok => [ { args => { contact_id => 1003 },
-                  method => 'DELETE', path => '/contacts/1003', query => '',
-                  shape => 'ok', message => 'contact 1003 deleted',
-                  check => sub {
-                      ok(state_obj('contacts', 1003)->{deleted}, 'soft-deleted');
-                  } } ],
-        fail => [ { name => 'already deleted',
-                    args => { contact_id => 1019 },
-                    method => 'DELETE', path => '/contacts/1019',
-                    error => qr/^Freshdesk: contact 1019 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_contact => delete_spec(
+        arg => 'contact_id', what => 'contact', path => '/contacts',
+        id => 1003,
+        check => sub {
+            ok(state_obj('contacts', 1003)->{deleted}, 'soft-deleted');
+        },
+        missing => 1019, fail => 'already deleted'),
 
     restore_contact => {
         kind => 'S',
@@ -986,16 +978,11 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: health_score: It should be one of these values: 'At risk,Doing okay,Happy' \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_company => {
-        kind => 'D',
-        ok => [ { args => { company_id => 3 }, method => 'DELETE',
-                  path => '/companies/3', query => '', shape => 'ok',
-                  message => 'company 3 deleted',
-                  check => sub { ok(!state_obj('companies', 3), 'gone') } } ],
-        fail => [ { name => 'unknown company', args => { company_id => 99 },
-                    method => 'DELETE', path => '/companies/99',
-                    error => qr/^Freshdesk: company 99 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_company => delete_spec(
+        arg => 'company_id', what => 'company', path => '/companies',
+        id => 3,
+        check => sub { ok(!state_obj('companies', 3), 'gone') },
+        missing => 99, fail => 'unknown company'),
 
     list_company_fields => {
         kind => 'R',
