@@ -40,6 +40,14 @@ sub val {
     return ref $v eq 'CODE' ? $v->(@a) : $v;
 }
 
+# a fail case: the tool's request reached Freshdesk, which had no such thing
+sub not_found {
+    my ($name, $args, $method, $path, $what) = @_;
+
+    return { name => $name, args => $args, method => $method, path => $path,
+             error => qr/^Freshdesk: \Q$what\E was not found \(HTTP 404\)\.$RID/ };
+}
+
 # a delete_* tool: "DELETE $path/$id" answers "$what $id $done" (then
 # check), and the same for the id missing answers 404
 sub delete_spec {
@@ -53,10 +61,8 @@ sub delete_spec {
                   query => '', shape => 'ok',
                   message => "$what $id " . ($o{done} // 'deleted'),
                   ($o{check} ? (check => $o{check}) : ()) } ],
-        fail => [ { name => $o{fail},
-                    args => { $arg => $missing },
-                    method => 'DELETE', path => "$path/$missing",
-                    error => qr/^Freshdesk: $what $missing was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found($o{fail}, { $arg => $missing },
+                            'DELETE', "$path/$missing", "$what $missing") ],
     };
 }
 
@@ -97,10 +103,8 @@ my %cases = (
         fail => [ { name => 'include=notes', arg => 'include',
                     args => { ticket_id => 1, include => ['notes'] },
                     error => qr/^Invalid arguments: include must be an array of values from: conversations, requester, company, stats, got \["notes"\]\.$/ },
-                  { name => 'unknown ticket',
-                    args => { ticket_id => 424242 },
-                    method => 'GET', path => '/tickets/424242',
-                    error => qr/^Freshdesk: ticket 424242 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown ticket', { ticket_id => 424242 },
+                            'GET', '/tickets/424242', 'ticket 424242') ],
     },
 
     list_tickets => {
@@ -180,10 +184,8 @@ my %cases = (
                   method => 'GET', path => '/tickets/2/conversations',
                   query => 'per_page=10', shape => 'list', next => 1,
                   count => 10 } ],
-        fail => [ { name => 'unknown ticket',
-                    args => { ticket_id => 424242 },
-                    method => 'GET', path => '/tickets/424242/conversations',
-                    error => qr/^Freshdesk: ticket 424242 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown ticket', { ticket_id => 424242 },
+                            'GET', '/tickets/424242/conversations', 'ticket 424242') ],
     },
 
     list_ticket_watchers => {
@@ -241,10 +243,8 @@ my %cases = (
         fail => [ { name => 'slash in job id', arg => 'job_id',
                     args => { job_id => '../tickets' },
                     error => qr/^Invalid arguments: job_id must be an identifier of 1 to 64 letters, digits, "_" or "-", got "\.\.\/tickets"\.$/ },
-                  { name => 'unknown job',
-                    args => { job_id => 'no-such-job' },
-                    method => 'GET', path => '/jobs/no-such-job',
-                    error => qr/^Freshdesk: job no-such-job was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown job', { job_id => 'no-such-job' },
+                            'GET', '/jobs/no-such-job', 'job no-such-job') ],
     },
 
     create_ticket => {
@@ -589,10 +589,8 @@ my %cases = (
                       is($_[0]{note}, 'Remote diagnosis', 'note changed');
                       is($_[0]{time_spent}, '00:45', 'time changed');
                   } } ],
-        fail => [ { name => 'unknown entry',
-                    args => { time_entry_id => 999999, note => 'x' },
-                    method => 'PUT', path => '/time_entries/999999',
-                    error => qr/^Freshdesk: time entry 999999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown entry', { time_entry_id => 999999, note => 'x' },
+                            'PUT', '/time_entries/999999', 'time entry 999999') ],
     },
 
     toggle_time_entry_timer => {
@@ -631,11 +629,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{items}[0]{id}, 2001, 'rating of the ticket');
                   } } ],
-        fail => [ { name => 'unknown ticket',
-                    args => { ticket_id => 999999 },
-                    method => 'GET',
-                    path => '/tickets/999999/satisfaction_ratings',
-                    error => qr/^Freshdesk: ticket 999999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown ticket', { ticket_id => 999999 },
+                            'GET', '/tickets/999999/satisfaction_ratings', 'ticket 999999') ],
     },
 
     create_satisfaction_rating => {
@@ -700,10 +695,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{name}, 'Emily Garcia', 'the contact');
                   } } ],
-        fail => [ { name => 'unknown contact',
-                    args => { contact_id => 9999 },
-                    method => 'GET', path => '/contacts/9999',
-                    error => qr/^Freshdesk: contact 9999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown contact', { contact_id => 9999 },
+                            'GET', '/contacts/9999', 'contact 9999') ],
     },
 
     search_contacts => {
@@ -778,10 +771,8 @@ my %cases = (
         fail => [ { name => 'nothing to change', arg => 'name',
                     args => { contact_id => 1002 },
                     error => qr/^Invalid arguments: give at least one of: name, email, phone,/ },
-                  { name => 'unknown contact',
-                    args => { contact_id => 9999, job_title => 'x' },
-                    method => 'PUT', path => '/contacts/9999',
-                    error => qr/^Freshdesk: contact 9999 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown contact', { contact_id => 9999, job_title => 'x' },
+                            'PUT', '/contacts/9999', 'contact 9999') ],
     },
 
     delete_contact => delete_spec(
@@ -902,9 +893,8 @@ my %cases = (
         ok => [ { args => { company_id => 2 }, method => 'GET',
                   path => '/companies/2', query => '', shape => 'object',
                   check => sub { is($_[0]{name}, 'Globex', 'the company') } } ],
-        fail => [ { name => 'unknown company', args => { company_id => 99 },
-                    method => 'GET', path => '/companies/99',
-                    error => qr/^Freshdesk: company 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown company', { company_id => 99 },
+                            'GET', '/companies/99', 'company 99') ],
     },
 
     search_companies => {
@@ -1022,9 +1012,8 @@ my %cases = (
         fail => [ { name => 'you', arg => 'agent_id',
                     args => { agent_id => 'you' },
                     error => qr/^Invalid arguments: agent_id must be a positive integer or "me", got "you"\.$/ },
-                  { name => 'unknown agent', args => { agent_id => 99 },
-                    method => 'GET', path => '/agents/99',
-                    error => qr/^Freshdesk: agent 99 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown agent', { agent_id => 99 },
+                            'GET', '/agents/99', 'agent 99') ],
     },
 
     list_groups => {
@@ -1047,9 +1036,8 @@ my %cases = (
                       is($_[0]{name}, 'Billing', 'the group');
                       is_deeply($_[0]{agent_ids}, [1, 2], 'members');
                   } } ],
-        fail => [ { name => 'unknown group', args => { group_id => 99 },
-                    method => 'GET', path => '/groups/99',
-                    error => qr/^Freshdesk: group 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown group', { group_id => 99 },
+                            'GET', '/groups/99', 'group 99') ],
     },
 
     list_roles => {
@@ -1069,9 +1057,8 @@ my %cases = (
         ok => [ { args => { role_id => 23 }, method => 'GET',
                   path => '/roles/23', query => '', shape => 'object',
                   check => sub { is($_[0]{name}, 'Supervisor', 'the role') } } ],
-        fail => [ { name => 'unknown role', args => { role_id => 99 },
-                    method => 'GET', path => '/roles/99',
-                    error => qr/^Freshdesk: role 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown role', { role_id => 99 },
+                            'GET', '/roles/99', 'role 99') ],
     },
 
     list_skills => {
@@ -1116,10 +1103,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{time_zone}, 'Dublin', 'one calendar');
                   } } ],
-        fail => [ { name => 'unknown calendar',
-                    args => { business_hour_id => 99 },
-                    method => 'GET', path => '/business_hours/99',
-                    error => qr/^Freshdesk: business hour 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown calendar', { business_hour_id => 99 },
+                            'GET', '/business_hours/99', 'business hour 99') ],
     },
 
     list_sla_policies => {
@@ -1154,10 +1139,8 @@ my %cases = (
         fail => [ { name => 'type 2', arg => 'automation_type_id',
                     args => { automation_type_id => 2 },
                     error => qr/^Invalid arguments: automation_type_id must be one of 1, 3, 4, got 2\.$/ },
-                  { name => 'rule of another type',
-                    args => { automation_type_id => 4, rule_id => 83 },
-                    method => 'GET', path => '/automations/4/rules/83',
-                    error => qr/^Freshdesk: rule 83 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('rule of another type', { automation_type_id => 4, rule_id => 83 },
+                            'GET', '/automations/4/rules/83', 'rule 83') ],
     },
 
     list_email_configs => {
@@ -1195,10 +1178,8 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [903, 904], 'responses');
                   } } ],
-        fail => [ { name => 'unknown folder', args => { folder_id => 99 },
-                    method => 'GET',
-                    path => '/canned_response_folders/99/responses',
-                    error => qr/^Freshdesk: folder 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown folder', { folder_id => 99 },
+                            'GET', '/canned_response_folders/99/responses', 'folder 99') ],
     },
 
     get_canned_response => {
@@ -1209,10 +1190,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{title}, 'Thanks for reaching out', 'title');
                   } } ],
-        fail => [ { name => 'unknown response',
-                    args => { canned_response_id => 999 },
-                    method => 'GET', path => '/canned_responses/999',
-                    error => qr/^Freshdesk: canned response 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown response', { canned_response_id => 999 },
+                            'GET', '/canned_responses/999', 'canned response 999') ],
     },
 
     create_canned_response => {
@@ -1268,10 +1247,8 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [122], 'folders');
                   } } ],
-        fail => [ { name => 'unknown category',
-                    args => { category_id => 999 },
-                    method => 'GET', path => '/solutions/categories/999/folders',
-                    error => qr/^Freshdesk: category 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown category', { category_id => 999 },
+                            'GET', '/solutions/categories/999/folders', 'category 999') ],
     },
 
     list_solution_articles => {
@@ -1295,9 +1272,8 @@ my %cases = (
                       is($_[0]{title},
                          'What to do when your printer is on fire', 'title');
                   } } ],
-        fail => [ { name => 'unknown article', args => { article_id => 999 },
-                    method => 'GET', path => '/solutions/articles/999',
-                    error => qr/^Freshdesk: article 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown article', { article_id => 999 },
+                            'GET', '/solutions/articles/999', 'article 999') ],
     },
 
     search_solution_articles => {
@@ -1334,11 +1310,9 @@ my %cases = (
                     args => { folder_id => 123, title => 't',
                               description => 'd', status => 3 },
                     error => qr/^Invalid arguments: status must be one of 1, 2, got 3\.$/ },
-                  { name => 'unknown folder',
-                    args => { folder_id => 999, title => 't',
+                  not_found('unknown folder', { folder_id => 999, title => 't',
                               description => 'd', status => 1 },
-                    method => 'POST', path => '/solutions/folders/999/articles',
-                    error => qr/^Freshdesk: folder 999 was not found \(HTTP 404\)\.$RID/ } ],
+                            'POST', '/solutions/folders/999/articles', 'folder 999') ],
     },
 
     update_solution_article => {
@@ -1411,11 +1385,8 @@ my %cases = (
         fail => [ { name => 'space in id', arg => 'record_id',
                     args => { schema_id => 30, record_id => 'BKG 7' },
                     error => qr/^Invalid arguments: record_id must be an identifier of 1 to 64 letters/ },
-                  { name => 'record of another schema',
-                    args => { schema_id => 31, record_id => 'BKG-7' },
-                    method => 'GET',
-                    path => '/custom_objects/schemas/31/records/BKG-7',
-                    error => qr/^Freshdesk: record BKG-7 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('record of another schema', { schema_id => 31, record_id => 'BKG-7' },
+                            'GET', '/custom_objects/schemas/31/records/BKG-7', 'record BKG-7') ],
     },
 
     upsert_custom_object_record => {
@@ -1467,11 +1438,8 @@ my %cases = (
                       ok(!state_obj('custom_object_records', 'BKG-50'),
                          'gone');
                   } } ],
-        fail => [ { name => 'unknown record',
-                    args => { schema_id => 30, record_id => 'BKG-999' },
-                    method => 'DELETE',
-                    path => '/custom_objects/schemas/30/records/BKG-999',
-                    error => qr/^Freshdesk: record BKG-999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown record', { schema_id => 30, record_id => 'BKG-999' },
+                            'DELETE', '/custom_objects/schemas/30/records/BKG-999', 'record BKG-999') ],
     },
 
     # --- escape hatch ----------------------------------------------------
@@ -1489,10 +1457,8 @@ my %cases = (
         fail => [ { name => 'dot-dot path', arg => 'path',
                     args => { path => '/tickets/../admin' },
                     error => qr/^Invalid arguments: path must be a relative API path/ },
-                  { name => 'unknown endpoint',
-                    args => { path => '/no_such_endpoint' },
-                    method => 'GET', path => '/no_such_endpoint',
-                    error => qr/^Freshdesk: the requested resource was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown endpoint', { path => '/no_such_endpoint' },
+                            'GET', '/no_such_endpoint', 'the requested resource') ],
     },
 );
 
