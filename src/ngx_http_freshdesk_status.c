@@ -29,6 +29,18 @@ typedef struct {
 } ngx_http_freshdesk_status_row_t;
 
 
+typedef struct {
+    const char                      *name;
+    const char                      *help;
+    const char                      *type;
+} ngx_http_freshdesk_status_metric_t;
+
+
+/* writes the series of one row for the metric-th metric */
+typedef u_char *(*ngx_http_freshdesk_status_series_pt)(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *row);
+
+
 static ngx_int_t ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows);
 static u_char *ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s);
@@ -36,6 +48,14 @@ static u_char *ngx_http_freshdesk_status_prom_series(u_char *p,
     const char *metric, ngx_str_t *zone, const char *label, ngx_str_t *value);
 static u_char *ngx_http_freshdesk_status_json_open(u_char *p, ngx_uint_t n,
     const char *key, ngx_str_t *value);
+static u_char *ngx_http_freshdesk_status_prom_walk(u_char *p,
+    const ngx_http_freshdesk_status_metric_t *metrics, ngx_array_t *zones,
+    ngx_uint_t nzones, ngx_array_t *rows, size_t size,
+    ngx_http_freshdesk_status_series_pt series);
+static u_char *ngx_http_freshdesk_status_tenant_series(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *data);
+static u_char *ngx_http_freshdesk_status_account_series(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *data);
 static void ngx_http_freshdesk_status_stats(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_atomic_uint_t *v);
 static u_char *ngx_http_freshdesk_status_redis(u_char *p,
@@ -57,7 +77,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     ngx_uint_t                        i;
     ngx_str_t                         fmt;
     ngx_buf_t                        *b;
-    ngx_uint_t                        j, k, prom, nzones;
+    ngx_uint_t                        k, prom, nzones;
     ngx_array_t                      *zones;
     ngx_array_t                      *rows, *accounts;
     ngx_chain_t                       out;
@@ -141,37 +161,24 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     p = b->last;
 
     if (prom) {
-        static const char  *help[] = {
-            "freshdesk_calls_window", "Tool calls admitted in the last 60 s",
-            "freshdesk_calls_limit", "Tool calls allowed per 60 s",
-            "freshdesk_actions_month", "Upstream actions this month (UTC)",
-            "freshdesk_actions_limit", "Upstream actions allowed per month",
-            "freshdesk_refused_month", "Tool calls refused this month",
-            NULL
+        static const ngx_http_freshdesk_status_metric_t  metrics[] = {
+            { "freshdesk_calls_window",
+              "Tool calls admitted in the last 60 s", "gauge" },
+            { "freshdesk_calls_limit", "Tool calls allowed per 60 s",
+              "gauge" },
+            { "freshdesk_actions_month", "Upstream actions this month (UTC)",
+              "gauge" },
+            { "freshdesk_actions_limit",
+              "Upstream actions allowed per month", "gauge" },
+            { "freshdesk_refused_month", "Tool calls refused this month",
+              "gauge" },
+            { NULL, NULL, NULL }
         };
 
-        for (k = 0; help[k]; k += 2) {
-            p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s gauge\n",
-                            help[k], help[k + 1], help[k]);
-
-            for (i = 0; i < nzones; i++) {
-                ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-                row = rows[i].elts;
-
-                for (j = 0; j < rows[i].nelts; j++) {
-                    p = ngx_http_freshdesk_status_prom_series(p, help[k],
-                                                &ctx->name, "tenant",
-                                                &row[j].tenant);
-                    p = ngx_sprintf(p, "\"} %ui\n",
-                                    k == 0 ? row[j].calls
-                                    : k == 2 ? row[j].calls_limit
-                                    : k == 4 ? row[j].actions
-                                    : k == 6 ? row[j].actions_limit
-                                    : row[j].refused);
-                }
-            }
-        }
-
+        p = ngx_http_freshdesk_status_prom_walk(p, metrics, zones, nzones,
+                                     rows,
+                                     sizeof(ngx_http_freshdesk_status_row_t),
+                                     ngx_http_freshdesk_status_tenant_series);
         p = ngx_http_freshdesk_status_redis_prom(p, zones);
         p = ngx_http_freshdesk_status_accounts_prom(p, zones, accounts);
         p = ngx_http_freshdesk_metrics_prometheus(r, p);
@@ -568,61 +575,110 @@ static u_char *
 ngx_http_freshdesk_status_accounts_prom(u_char *p, ngx_array_t *zones,
     ngx_array_t *accounts)
 {
-    ngx_str_t                         name;
-    ngx_uint_t                        i, j, k, m;
-    ngx_http_freshdesk_guard_row_t   *a;
-    ngx_http_freshdesk_quota_ctx_t   *ctx;
-
-    static const char  *help[] = {
-        "freshdesk_account_credits_limit",
-        "The account's API credits a window, as Freshdesk says", "gauge",
-        "freshdesk_account_credits_remaining",
-        "The account's API credits left, less what is in flight", "gauge",
-        "freshdesk_account_upstream_429_total",
-        "HTTP 429 answers of Freshdesk for the account", "counter",
-        "freshdesk_account_waited_total",
-        "Tool calls that waited for an account credit", "counter",
-        "freshdesk_account_refused_total",
-        "Tool calls the account guard refused", "counter",
-        NULL
+    static const ngx_http_freshdesk_status_metric_t  metrics[] = {
+        { "freshdesk_account_credits_limit",
+          "The account's API credits a window, as Freshdesk says", "gauge" },
+        { "freshdesk_account_credits_remaining",
+          "The account's API credits left, less what is in flight", "gauge" },
+        { "freshdesk_account_upstream_429_total",
+          "HTTP 429 answers of Freshdesk for the account", "counter" },
+        { "freshdesk_account_waited_total",
+          "Tool calls that waited for an account credit", "counter" },
+        { "freshdesk_account_refused_total",
+          "Tool calls the account guard refused", "counter" },
+        { NULL, NULL, NULL }
     };
 
-    for (m = 0; zones && help[m]; m += 3) {
-        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", help[m],
-                        help[m + 1], help[m], help[m + 2]);
+    if (zones == NULL) {
+        return p;
+    }
 
-        for (i = 0; i < zones->nelts; i++) {
+    return ngx_http_freshdesk_status_prom_walk(p, metrics, zones,
+                                     zones->nelts, accounts,
+                                     sizeof(ngx_http_freshdesk_guard_row_t),
+                                     ngx_http_freshdesk_status_account_series);
+}
+
+
+/* each metric: its HELP and TYPE, then the series of each row of each zone */
+
+static u_char *
+ngx_http_freshdesk_status_prom_walk(u_char *p,
+    const ngx_http_freshdesk_status_metric_t *metrics, ngx_array_t *zones,
+    ngx_uint_t nzones, ngx_array_t *rows, size_t size,
+    ngx_http_freshdesk_status_series_pt series)
+{
+    ngx_uint_t                       i, j, k;
+    ngx_http_freshdesk_quota_ctx_t  *ctx;
+
+    for (k = 0; metrics[k].name; k++) {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", metrics[k].name,
+                        metrics[k].help, metrics[k].name, metrics[k].type);
+
+        for (i = 0; i < nzones; i++) {
             ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-            a = accounts[i].elts;
 
-            for (j = 0; j < accounts[i].nelts; j++) {
-
-                if (m < 9) {
-                    p = ngx_http_freshdesk_status_prom_series(p, help[m],
-                                                &ctx->name, "account",
-                                                &a[j].account);
-                    p = ngx_sprintf(p, "\"} %i\n",
-                                    m == 0 ? a[j].limit
-                                    : m == 3 ? a[j].remaining
-                                    : (ngx_int_t) a[j].upstream_429);
-                    continue;
-                }
-
-                for (k = 0; k < a[j].ntenants; k++) {
-                    name.data = a[j].tenants[k].name;
-                    name.len = a[j].tenants[k].len;
-
-                    p = ngx_http_freshdesk_status_prom_series(p, help[m],
-                                                &ctx->name, "account",
-                                                &a[j].account);
-                    p = ngx_cpymem(p, "\",tenant=\"", 10);
-                    p = ngx_http_freshdesk_prom_label(p, &name);
-                    p = ngx_sprintf(p, "\"} %ui\n",
-                                    m == 9 ? a[j].tenants[k].waited
-                                           : a[j].tenants[k].refused);
-                }
+            for (j = 0; j < rows[i].nelts; j++) {
+                p = series(p, k, metrics[k].name, &ctx->name,
+                           (u_char *) rows[i].elts + j * size);
             }
         }
+    }
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_freshdesk_status_tenant_series(u_char *p, ngx_uint_t metric,
+    const char *name, ngx_str_t *zone, void *data)
+{
+    ngx_http_freshdesk_status_row_t *row = data;
+
+    p = ngx_http_freshdesk_status_prom_series(p, name, zone, "tenant",
+                                              &row->tenant);
+
+    return ngx_sprintf(p, "\"} %ui\n",
+                       metric == 0 ? row->calls
+                       : metric == 1 ? row->calls_limit
+                       : metric == 2 ? row->actions
+                       : metric == 3 ? row->actions_limit
+                       : row->refused);
+}
+
+
+/* the first three metrics are the account's, the others its tenants' */
+
+static u_char *
+ngx_http_freshdesk_status_account_series(u_char *p, ngx_uint_t metric,
+    const char *name, ngx_str_t *zone, void *data)
+{
+    ngx_http_freshdesk_guard_row_t *a = data;
+
+    ngx_str_t   tenant;
+    ngx_uint_t  k;
+
+    if (metric < 3) {
+        p = ngx_http_freshdesk_status_prom_series(p, name, zone, "account",
+                                                  &a->account);
+
+        return ngx_sprintf(p, "\"} %i\n",
+                           metric == 0 ? a->limit
+                           : metric == 1 ? a->remaining
+                           : (ngx_int_t) a->upstream_429);
+    }
+
+    for (k = 0; k < a->ntenants; k++) {
+        tenant.data = a->tenants[k].name;
+        tenant.len = a->tenants[k].len;
+
+        p = ngx_http_freshdesk_status_prom_series(p, name, zone, "account",
+                                                  &a->account);
+        p = ngx_cpymem(p, "\",tenant=\"", 10);
+        p = ngx_http_freshdesk_prom_label(p, &tenant);
+        p = ngx_sprintf(p, "\"} %ui\n",
+                        metric == 3 ? a->tenants[k].waited
+                                    : a->tenants[k].refused);
     }
 
     return p;
