@@ -80,6 +80,8 @@ typedef struct {
 
 static ngx_http_freshdesk_oauth_req_t *ngx_http_freshdesk_oauth_get(
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_freshdesk_oauth_request(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_req_t **req);
 static ngx_int_t ngx_http_freshdesk_oauth_token(ngx_http_request_t *r,
     ngx_str_t *token);
 static ngx_uint_t ngx_http_freshdesk_oauth_is_jwt(ngx_str_t *token);
@@ -1179,21 +1181,41 @@ ngx_http_freshdesk_oauth_store(ngx_uint_t conf, ngx_str_t *token,
 }
 
 
-ngx_int_t
-ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
+/*
+ * The request's verdict, for the functions below: NGX_DECLINED where the
+ * location does not check JWTs, NGX_ERROR when out of memory
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_oauth_request(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_req_t **req)
 {
-    ngx_http_freshdesk_loc_conf_t   *flcf;
-    ngx_http_freshdesk_oauth_req_t  *req;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
-    if (!((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable) {
-        return NGX_OK;
+    if (flcf == NULL
+        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
+    {
+        return NGX_DECLINED;
     }
 
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    *req = ngx_http_freshdesk_oauth_get(r);
+
+    return (*req == NULL) ? NGX_ERROR : NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc;
+    ngx_http_freshdesk_oauth_req_t  *req;
+
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     return (req->state == FD_OAUTH_REFUSED) ? NGX_DECLINED : NGX_OK;
@@ -1507,23 +1529,21 @@ ngx_http_freshdesk_oauth_challenge(ngx_http_request_t *r, ngx_str_t *value)
 {
     u_char                           *p;
     size_t                            len;
+    ngx_int_t                         rc;
     ngx_str_t                         desc;
     ngx_uint_t                        i;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_oauth_req_t   *req;
     ngx_http_freshdesk_oauth_conf_t  *ocf;
 
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    ocf = flcf->oauth;
-
-    if (!ocf->enable) {
-        return NGX_DECLINED;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
-    }
+    ocf = req->conf;
 
     ngx_str_null(&desc);
 
@@ -1576,23 +1596,19 @@ ngx_http_freshdesk_oauth_grants(ngx_http_request_t *r, ngx_array_t **maps,
     uint64_t *granted)
 {
     u_char                            *p, *last, *w;
+    ngx_int_t                          rc;
     ngx_uint_t                         i;
-    ngx_http_freshdesk_loc_conf_t     *flcf;
     ngx_http_freshdesk_oauth_req_t    *req;
     ngx_http_freshdesk_oauth_conf_t   *ocf;
     ngx_http_freshdesk_oauth_scope_t  *s;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    ocf = flcf->oauth;
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (!ocf->enable) {
-        return NGX_DECLINED;
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
-    }
+    ocf = req->conf;
 
     if (req->state != FD_OAUTH_VALID) {
         return NGX_DECLINED;
@@ -1681,23 +1697,16 @@ static ngx_int_t
 ngx_http_freshdesk_oauth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
+    ngx_int_t                        rc;
     ngx_str_t                        s;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
     ngx_http_freshdesk_oauth_req_t  *req;
 
     v->not_found = 1;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (flcf == NULL
-        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
-    {
-        return NGX_OK;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     if (data == FD_JWT_VAR_STATUS) {
@@ -1754,22 +1763,14 @@ ngx_http_freshdesk_oauth_claim_variable(ngx_http_request_t *r,
     ngx_int_t                        rc;
     ngx_str_t                        name, value;
     ngx_http_freshdesk_jwt_t         jwt;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
     ngx_http_freshdesk_oauth_req_t  *req;
 
     v->not_found = 1;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (flcf == NULL
-        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
-    {
-        return NGX_OK;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     if (req->state != FD_OAUTH_VALID) {
