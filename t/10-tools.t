@@ -48,6 +48,14 @@ sub not_found {
              error => qr/^Freshdesk: \Q$what\E was not found \(HTTP 404\)\.$RID/ };
 }
 
+# a fail case of a tool without arguments: given $arg => $value anyway
+sub no_args {
+    my ($arg, $value) = @_;
+
+    return { name => 'unknown argument', arg => $arg, args => { $arg => $value },
+             error => qr/^Invalid arguments: unknown argument "\Q$arg\E"; this tool takes no arguments\.$/ };
+}
+
 # a delete_* tool: "DELETE $path/$id" answers "$what $id $done" (then
 # check), and the same for the id missing answers 404
 sub delete_spec {
@@ -663,9 +671,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [141, 142], 'surveys');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'state',
-                    args => { state => 'active' },
-                    error => qr/^Invalid arguments: unknown argument "state"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('state', 'active') ],
     },
 
     # --- contacts -------------------------------------------------------
@@ -868,9 +874,7 @@ my %cases = (
                       ok((grep { $_->{name} eq 'cf_customer_tier' }
                           @{$_[0]{items}}), 'custom field listed');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'type',
-                    args => { type => 'custom_text' },
-                    error => qr/^Invalid arguments: unknown argument "type"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('type', 'custom_text') ],
     },
 
     # --- companies ------------------------------------------------------
@@ -978,9 +982,7 @@ my %cases = (
         kind => 'R',
         ok => [ { args => {}, method => 'GET', path => '/company_fields',
                   query => '', shape => 'list', next => 0, count => 9 } ],
-        fail => [ { name => 'unknown argument', arg => 'page',
-                    args => { page => 2 },
-                    error => qr/^Invalid arguments: unknown argument "page"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('page', 2) ],
     },
 
     # --- agents, groups, roles, skills ----------------------------------
@@ -1047,9 +1049,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [21, 22, 23, 24], 'roles');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'role_id',
-                    args => { role_id => 21 },
-                    error => qr/^Invalid arguments: unknown argument "role_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('role_id', 21) ],
     },
 
     get_role => {
@@ -1069,9 +1069,7 @@ my %cases = (
                       is_deeply([map { $_->{name} } @{$_[0]{items}}],
                                 ['Spanish', 'Hardware'], 'skills');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'name',
-                    args => { name => 'Spanish' },
-                    error => qr/^Invalid arguments: unknown argument "name"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('name', 'Spanish') ],
     },
 
     # --- account configuration -------------------------------------------
@@ -1083,9 +1081,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [41, 42], 'products');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'product_id',
-                    args => { product_id => 41 },
-                    error => qr/^Invalid arguments: unknown argument "product_id"; this tool takes no arguments\.$/ },
+        fail => [ no_args('product_id', 41),
                   { name => 'arguments not an object',
                     raw_args => [1], rpc_error => qr/^Invalid params: "arguments" must be an object$/ } ],
     },
@@ -1116,9 +1112,7 @@ my %cases = (
                       is($_[0]{items}[1]{sla_target}{priority_4}
                              {respond_within}, 1800, 'targets passed on');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'active',
-                    args => { active => $T },
-                    error => qr/^Invalid arguments: unknown argument "active"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('active', $T) ],
     },
 
     list_automation_rules => {
@@ -1150,9 +1144,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [71, 72], 'mailboxes');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'id',
-                    args => { id => 71 },
-                    error => qr/^Invalid arguments: unknown argument "id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('id', 71) ],
     },
 
     # --- canned responses -------------------------------------------------
@@ -1165,9 +1157,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [91, 92], 'folders');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'folder_id',
-                    args => { folder_id => 91 },
-                    error => qr/^Invalid arguments: unknown argument "folder_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('folder_id', 91) ],
     },
 
     list_canned_responses => {
@@ -1234,9 +1224,7 @@ my %cases = (
                       is_deeply(ids($_[0]{items}), [111, 112, 113],
                                 'categories');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'category_id',
-                    args => { category_id => 111 },
-                    error => qr/^Invalid arguments: unknown argument "category_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('category_id', 111) ],
     },
 
     list_solution_folders => {
@@ -1341,9 +1329,7 @@ my %cases = (
                       is_deeply(ids($_[0]{items}), [30, 31],
                                 'schemas member unwrapped');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'schema_id',
-                    args => { schema_id => 30 },
-                    error => qr/^Invalid arguments: unknown argument "schema_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('schema_id', 30) ],
     },
 
     list_custom_object_records => {
