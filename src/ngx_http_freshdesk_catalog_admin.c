@@ -10,8 +10,9 @@
 #include "ngx_http_freshdesk_tools.h"
 
 
+/* tools without arguments */
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_products_args[] =
+    ngx_http_freshdesk_none_args[] =
 {
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -27,13 +28,6 @@ static const ngx_http_freshdesk_arg_t
 
 
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_sla_policies_args[] =
-{
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_list_automation_rules_args[] =
 {
     { "automation_type_id", FD_INT_ENUM, FD_IN_PATH|FD_REQUIRED, 0, 0,
@@ -41,20 +35,6 @@ static const ngx_http_freshdesk_arg_t
       "Rule type: 1 ticket creation, 3 time triggers, 4 ticket updates" },
     { "rule_id", FD_ID, FD_IN_PATH, 0, 0, NULL, NULL,
       "Fetch only this rule" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_email_configs_args[] =
-{
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_canned_response_folders_args[] =
-{
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -122,7 +102,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_admin[] = {
       "use the id as product_id on tickets.",
       NGX_HTTP_GET, "/products", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_products_args },
+      ngx_http_freshdesk_none_args },
 
     { "list_business_hours", "List business hours",
       "List the business hours calendars, or fetch one when business_hour_id "
@@ -139,7 +119,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_admin[] = {
       "types, products) and escalation rules.",
       NGX_HTTP_GET, "/sla_policies", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_sla_policies_args },
+      ngx_http_freshdesk_none_args },
 
     { "list_automation_rules", "List automation rules",
       "List the automation rules of one type, or fetch one when rule_id is "
@@ -156,7 +136,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_admin[] = {
       "as from_email in replies.",
       NGX_HTTP_GET, "/email_configs", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_email_configs_args },
+      ngx_http_freshdesk_none_args },
 
     /* canned responses */
 
@@ -165,7 +145,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_admin[] = {
       "their response counts; then use list_canned_responses with a folder ID.",
       NGX_HTTP_GET, "/canned_response_folders", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_canned_response_folders_args },
+      ngx_http_freshdesk_none_args },
 
     { "list_canned_responses", "List canned responses",
       "List the canned responses (saved reply templates) of a folder: id, "

@@ -9,8 +9,9 @@
 #include "ngx_http_freshdesk_tools.h"
 
 
+/* tools without arguments */
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_solution_categories_args[] =
+    ngx_http_freshdesk_none_args[] =
 {
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
@@ -98,13 +99,6 @@ static const ngx_http_freshdesk_arg_t
 
 
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_custom_object_schemas_args[] =
-{
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_list_custom_object_records_args[] =
 {
     { "schema_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
@@ -119,8 +113,9 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* the two arguments that name one custom object record */
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_get_custom_object_record_args[] =
+    ngx_http_freshdesk_custom_object_record_args[] =
 {
     { "schema_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Custom object schema ID (from list_custom_object_schemas)" },
@@ -148,17 +143,6 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_delete_custom_object_record_args[] =
-{
-    { "schema_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Custom object schema ID (from list_custom_object_schemas)" },
-    { "record_id", FD_KEY, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Record display_id, e.g. \"BKG-1\"" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
 const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_kb[] = {
 
     /* knowledge base */
@@ -168,7 +152,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_kb[] = {
       "list_solution_folders with a category ID.",
       NGX_HTTP_GET, "/solutions/categories", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_solution_categories_args },
+      ngx_http_freshdesk_none_args },
 
     { "list_solution_folders", "List solution folders",
       "List the folders of a knowledge base category: id, name, description "
@@ -223,7 +207,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_kb[] = {
       "custom object record tools.",
       NGX_HTTP_GET, "/custom_objects/schemas", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, "schemas", NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_custom_object_schemas_args },
+      ngx_http_freshdesk_none_args },
 
     { "list_custom_object_records", "List custom object records",
       "List the records of a custom object schema page by page (pages are "
@@ -239,7 +223,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_kb[] = {
       NGX_HTTP_GET, "/custom_objects/schemas/{schema_id}/records/{record_id}",
       0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_get_custom_object_record_args },
+      ngx_http_freshdesk_custom_object_record_args },
 
     { "upsert_custom_object_record", "Create or update custom object record",
       "Create a custom object record (without record_id), or overwrite an "
@@ -258,7 +242,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_kb[] = {
       0, NULL,
       FD_PAGE_NONE, FD_D, NULL, NULL, "record {record_id} deleted",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_delete_custom_object_record_args },
+      ngx_http_freshdesk_custom_object_record_args },
 
     { NULL, NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, NULL }
 };

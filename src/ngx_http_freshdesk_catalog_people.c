@@ -31,7 +31,10 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
-static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_contact_args[] = {
+/* the one argument of the tools that act on a whole contact */
+static const ngx_http_freshdesk_arg_t
+    ngx_http_freshdesk_contact_id_args[] =
+{
     { "contact_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric contact ID" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -57,10 +60,7 @@ static const ngx_http_freshdesk_arg_t
       "Company ID" },
     { "tag", FD_STR, FD_IN_SEARCH, 1, 100, NULL, "tag",
       "A tag the contacts carry, e.g. \"vip\"" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -74,35 +74,40 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* the contact properties create_contact and update_contact both set */
+#define NGX_HTTP_FRESHDESK_CONTACT_FIELDS_ARGS  \
+    { "email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,             \
+      "Primary email address (unique among contacts)" },             \
+    { "phone", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,                \
+      "Phone number" },                                              \
+    { "mobile", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,               \
+      "Mobile number" },                                             \
+    { "twitter_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,          \
+      "Twitter handle" },                                            \
+    { "unique_external_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,  \
+      "External ID from another system (unique)" },                  \
+    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,             \
+      "ID of the contact's primary company" },                       \
+    { "other_emails", FD_EMAILS, FD_IN_BODY, 1, 10, NULL, NULL,      \
+      "Additional email addresses (up to 10)" },                     \
+    { "job_title", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,           \
+      "Job title" },                                                 \
+    { "language", FD_STR, FD_IN_BODY, 2, 10, NULL, NULL,             \
+      "Language code, e.g. \"en\", \"fr\", \"pt-BR\"" },             \
+    { "time_zone", FD_STR, FD_IN_BODY, 1, 100, NULL, NULL,           \
+      "Time zone name, e.g. \"Eastern Time (US & Canada)\"" },       \
+    { "address", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,             \
+      "Postal address" },                                            \
+    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,       \
+      "Notes about the contact" },
+
+
 static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_create_contact_args[] =
 {
     { "name", FD_STR, FD_IN_BODY|FD_REQUIRED, 1, 255, NULL, NULL,
       "Full name" },
-    { "email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,
-      "Primary email address (unique among contacts)" },
-    { "phone", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Phone number" },
-    { "mobile", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Mobile number" },
-    { "twitter_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Twitter handle" },
-    { "unique_external_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "External ID from another system (unique)" },
-    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the contact's primary company" },
-    { "other_emails", FD_EMAILS, FD_IN_BODY, 1, 10, NULL, NULL,
-      "Additional email addresses (up to 10)" },
-    { "job_title", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Job title" },
-    { "language", FD_STR, FD_IN_BODY, 2, 10, NULL, NULL,
-      "Language code, e.g. \"en\", \"fr\", \"pt-BR\"" },
-    { "time_zone", FD_STR, FD_IN_BODY, 1, 100, NULL, NULL,
-      "Time zone name, e.g. \"Eastern Time (US & Canada)\"" },
-    { "address", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Postal address" },
-    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Notes about the contact" },
+    NGX_HTTP_FRESHDESK_CONTACT_FIELDS_ARGS
     { "tags", FD_STRS, FD_IN_BODY, 1, 50, NULL, NULL,
       "Tags, e.g. [\"vip\", \"billing\"]" },
     { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,
@@ -118,53 +123,12 @@ static const ngx_http_freshdesk_arg_t
       "Numeric contact ID" },
     { "name", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
       "Full name" },
-    { "email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,
-      "Primary email address (unique among contacts)" },
-    { "phone", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Phone number" },
-    { "mobile", FD_STR, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Mobile number" },
-    { "twitter_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Twitter handle" },
-    { "unique_external_id", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "External ID from another system (unique)" },
-    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the contact's primary company" },
-    { "other_emails", FD_EMAILS, FD_IN_BODY, 1, 10, NULL, NULL,
-      "Additional email addresses (up to 10)" },
-    { "job_title", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Job title" },
-    { "language", FD_STR, FD_IN_BODY, 2, 10, NULL, NULL,
-      "Language code, e.g. \"en\", \"fr\", \"pt-BR\"" },
-    { "time_zone", FD_STR, FD_IN_BODY, 1, 100, NULL, NULL,
-      "Time zone name, e.g. \"Eastern Time (US & Canada)\"" },
-    { "address", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Postal address" },
-    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Notes about the contact" },
+    NGX_HTTP_FRESHDESK_CONTACT_FIELDS_ARGS
     { "tags", FD_STRS, FD_IN_BODY, 0, 50, NULL, NULL,
       "New complete tag list, replacing the current one ([] removes all "
       "tags)" },
     { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,
       "Custom field values to set by name" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_delete_contact_args[] =
-{
-    { "contact_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric contact ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_restore_contact_args[] =
-{
-    { "contact_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric contact ID" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -195,15 +159,6 @@ static const ngx_http_freshdesk_arg_t
 
 
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_send_contact_invite_args[] =
-{
-    { "contact_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric contact ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_merge_contacts_args[] =
 {
     { "primary_contact_id", FD_ID, FD_IN_BODY|FD_REQUIRED, 0, 0, NULL, NULL,
@@ -218,21 +173,17 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* tools without arguments */
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_contact_fields_args[] =
+    ngx_http_freshdesk_none_args[] =
 {
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
 
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_companies_args[] =
+    ngx_http_freshdesk_company_id_args[] =
 {
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_company_args[] = {
     { "company_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric company ID" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -253,10 +204,7 @@ static const ngx_http_freshdesk_arg_t
       "Exact company name" },
     { "domain", FD_STR, FD_IN_SEARCH, 1, 255, NULL, "domain",
       "A domain of the company, e.g. \"acme.com\"" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -270,31 +218,36 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* the company properties create_company and update_company both set */
+#define NGX_HTTP_FRESHDESK_COMPANY_FIELDS_ARGS  \
+    { "domains", FD_STRS, FD_IN_BODY, 1, 50, NULL, NULL,                   \
+      "Email domains of the company, e.g. [\"acme.com\"]; contacts with "  \
+      "these domains are linked to it" },                                  \
+    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,             \
+      "Description of the company" },                                      \
+    { "note", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,                    \
+      "Internal note about the company" },                                 \
+    { "health_score", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,              \
+      "Health score, one of the choices in list_company_fields, e.g. "     \
+      "\"Happy\"" },                                                       \
+    { "account_tier", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,              \
+      "Account tier, one of the choices in list_company_fields, e.g. "     \
+      "\"Premium\"" },                                                     \
+    { "renewal_date", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,           \
+      "Contract renewal date, ISO-8601 \"2024-05-01\" or "                 \
+      "\"2024-05-01T10:20:30Z\"" },                                        \
+    { "industry", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,                  \
+      "Industry, one of the choices in list_company_fields" },             \
+    { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,            \
+      "Custom field values by name (names in list_company_fields)" },
+
+
 static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_create_company_args[] =
 {
     { "name", FD_STR, FD_IN_BODY|FD_REQUIRED, 1, 255, NULL, NULL,
       "Company name (unique)" },
-    { "domains", FD_STRS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email domains of the company, e.g. [\"acme.com\"]; contacts with "
-      "these domains are linked to it" },
-    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Description of the company" },
-    { "note", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Internal note about the company" },
-    { "health_score", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Health score, one of the choices in list_company_fields, e.g. "
-      "\"Happy\"" },
-    { "account_tier", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Account tier, one of the choices in list_company_fields, e.g. "
-      "\"Premium\"" },
-    { "renewal_date", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Contract renewal date, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
-    { "industry", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Industry, one of the choices in list_company_fields" },
-    { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Custom field values by name (names in list_company_fields)" },
+    NGX_HTTP_FRESHDESK_COMPANY_FIELDS_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -306,42 +259,7 @@ static const ngx_http_freshdesk_arg_t
       "Numeric company ID" },
     { "name", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
       "Company name (unique)" },
-    { "domains", FD_STRS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email domains of the company, e.g. [\"acme.com\"]; contacts with "
-      "these domains are linked to it" },
-    { "description", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Description of the company" },
-    { "note", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
-      "Internal note about the company" },
-    { "health_score", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Health score, one of the choices in list_company_fields, e.g. "
-      "\"Happy\"" },
-    { "account_tier", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Account tier, one of the choices in list_company_fields, e.g. "
-      "\"Premium\"" },
-    { "renewal_date", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Contract renewal date, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
-    { "industry", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Industry, one of the choices in list_company_fields" },
-    { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Custom field values by name (names in list_company_fields)" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_delete_company_args[] =
-{
-    { "company_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric company ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_company_fields_args[] =
-{
+    NGX_HTTP_FRESHDESK_COMPANY_FIELDS_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -366,11 +284,6 @@ static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_agent_args[] = {
 };
 
 
-static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_list_groups_args[] = {
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
 static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_group_args[] = {
     { "group_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric group ID" },
@@ -378,19 +291,9 @@ static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_group_args[] = {
 };
 
 
-static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_list_roles_args[] = {
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
 static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_get_role_args[] = {
     { "role_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric role ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t  ngx_http_freshdesk_list_skills_args[] = {
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -414,7 +317,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "fetched with get_agent.",
       NGX_HTTP_GET, "/contacts/{contact_id}", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_get_contact_args },
+      ngx_http_freshdesk_contact_id_args },
 
     { "search_contacts", "Search contacts",
       "Filter contacts by field values with the Freshdesk search API: 30 per "
@@ -461,14 +364,14 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       NGX_HTTP_DELETE, "/contacts/{contact_id}", 0, NULL,
       FD_PAGE_NONE, FD_D, NULL, NULL, "contact {contact_id} deleted",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_delete_contact_args },
+      ngx_http_freshdesk_contact_id_args },
 
     { "restore_contact", "Restore contact",
       "Restore a soft-deleted contact.",
       NGX_HTTP_PUT, "/contacts/{contact_id}/restore", 0, NULL,
       FD_PAGE_NONE, FD_S, NULL, NULL, "contact {contact_id} restored",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_restore_contact_args },
+      ngx_http_freshdesk_contact_id_args },
 
     { "make_contact_agent", "Make contact an agent",
       "Convert a contact into an agent. This takes a paid agent seat, fails "
@@ -482,7 +385,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       NGX_HTTP_PUT, "/contacts/{contact_id}/send_invite", 0, NULL,
       FD_PAGE_NONE, FD_A, NULL, NULL, "invitation sent to contact {contact_id}",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_send_contact_invite_args },
+      ngx_http_freshdesk_contact_id_args },
 
     { "merge_contacts", "Merge contacts",
       "Merge secondary contacts into a primary contact: their tickets and "
@@ -500,7 +403,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "update_contact.",
       NGX_HTTP_GET, "/contact_fields", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_contact_fields_args },
+      ngx_http_freshdesk_none_args },
 
     /* companies */
 
@@ -509,14 +412,14 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "autocomplete_companies or search_companies.",
       NGX_HTTP_GET, "/companies", 0, NULL,
       FD_PAGE_LINK, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_companies_args },
+      ngx_http_freshdesk_none_args },
 
     { "get_company", "Get company",
       "Fetch one company by ID: name, domains, description, note, health "
       "score, account tier, renewal date, industry and custom fields.",
       NGX_HTTP_GET, "/companies/{company_id}", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_get_company_args },
+      ngx_http_freshdesk_company_id_args },
 
     { "search_companies", "Search companies",
       "Filter companies by field values with the Freshdesk search API: 30 per "
@@ -557,7 +460,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       NGX_HTTP_DELETE, "/companies/{company_id}", 0, NULL,
       FD_PAGE_NONE, FD_D, NULL, NULL, "company {company_id} deleted",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_delete_company_args },
+      ngx_http_freshdesk_company_id_args },
 
     { "list_company_fields", "List company fields",
       "List the company fields, default and custom (cf_*), with types and "
@@ -565,7 +468,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "valid values for create_company and update_company.",
       NGX_HTTP_GET, "/company_fields", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_company_fields_args },
+      ngx_http_freshdesk_none_args },
 
     /* agents, groups, roles, skills */
 
@@ -590,7 +493,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "escalation settings. Use the id as group_id on tickets.",
       NGX_HTTP_GET, "/groups", 0, NULL,
       FD_PAGE_LINK, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_groups_args },
+      ngx_http_freshdesk_none_args },
 
     { "get_group", "Get group",
       "Fetch one agent group by ID with its member agent_ids, escalation and "
@@ -604,7 +507,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "make_contact_agent.",
       NGX_HTTP_GET, "/roles", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_roles_args },
+      ngx_http_freshdesk_none_args },
 
     { "get_role", "Get role",
       "Fetch one agent role by ID: name, description and whether it is a "
@@ -618,7 +521,7 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_people[] = {
       "matching conditions and agents.",
       NGX_HTTP_GET, "/admin/skills", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_skills_args },
+      ngx_http_freshdesk_none_args },
 
     { NULL, NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, NULL }
 };

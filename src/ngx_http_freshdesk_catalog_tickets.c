@@ -78,27 +78,16 @@ static const ngx_http_freshdesk_arg_t
       "A tag the tickets carry, e.g. \"vip\"" },
     { "type", FD_STR, FD_IN_SEARCH, 1, 100, NULL, "type",
       "Ticket type, e.g. \"Incident\" (choices in list_ticket_fields)" },
-    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",
-      "Created on or after this ISO-8601 date \"2024-05-01\"" },
-    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",
-      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+    NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS
     { "due_before", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "due_by:<",
       "Resolution due on or before this ISO-8601 date \"2024-05-01\"" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
 
+/* the one argument of every tool that acts on a whole ticket */
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_ticket_conversations_args[] =
-{
-    { "ticket_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric ticket ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_list_ticket_watchers_args[] =
+    ngx_http_freshdesk_ticket_id_args[] =
 {
     { "ticket_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric ticket ID" },
@@ -114,6 +103,24 @@ static const ngx_http_freshdesk_arg_t
       "\"custom_dropdown\"" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
+
+
+/* the ticket properties create_ticket and update_ticket both set */
+#define NGX_HTTP_FRESHDESK_TICKET_FIELDS_ARGS  \
+    { "source", FD_INT_ENUM, FD_IN_BODY, 0, 0, "1|2|3|7|9|10", NULL,         \
+      "Channel: 1 Email, 2 Portal, 3 Phone, 7 Chat, 9 Feedback widget, 10 "  \
+      "Outbound email" },                                                    \
+    { "type", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,                        \
+      "Ticket type, one of the choices of the type field (see "              \
+      "list_ticket_fields), e.g. \"Incident\"" },                            \
+    { "responder_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,                   \
+      "ID of the agent to assign" },                                         \
+    { "group_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,                       \
+      "ID of the group to assign" },                                         \
+    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,                     \
+      "Company ID; the requester must belong to it" },                       \
+    { "product_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,                     \
+      "Product ID (see list_products)" },
 
 
 static const ngx_http_freshdesk_arg_t
@@ -139,20 +146,7 @@ static const ngx_http_freshdesk_arg_t
       "statuses (see list_ticket_fields)" },
     { "priority", FD_INT_ENUM, FD_IN_BODY, 0, 0, "1|2|3|4", NULL,
       "1 Low (default), 2 Medium, 3 High, 4 Urgent" },
-    { "source", FD_INT_ENUM, FD_IN_BODY, 0, 0, "1|2|3|7|9|10", NULL,
-      "Channel: 1 Email, 2 Portal, 3 Phone, 7 Chat, 9 Feedback widget, 10 "
-      "Outbound email" },
-    { "type", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Ticket type, one of the choices of the type field (see "
-      "list_ticket_fields), e.g. \"Incident\"" },
-    { "responder_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the agent to assign" },
-    { "group_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the group to assign" },
-    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Company ID; the requester must belong to it" },
-    { "product_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Product ID (see list_products)" },
+    NGX_HTTP_FRESHDESK_TICKET_FIELDS_ARGS
     { "email_config_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
       "Support mailbox ID replies are sent from (see list_email_configs)" },
     { "tags", FD_STRS, FD_IN_BODY, 1, 50, NULL, NULL,
@@ -188,20 +182,7 @@ static const ngx_http_freshdesk_arg_t
       "statuses (see list_ticket_fields)" },
     { "priority", FD_INT_ENUM, FD_IN_BODY, 0, 0, "1|2|3|4", NULL,
       "1 Low, 2 Medium, 3 High, 4 Urgent" },
-    { "source", FD_INT_ENUM, FD_IN_BODY, 0, 0, "1|2|3|7|9|10", NULL,
-      "Channel: 1 Email, 2 Portal, 3 Phone, 7 Chat, 9 Feedback widget, 10 "
-      "Outbound email" },
-    { "type", FD_STR, FD_IN_BODY, 1, 255, NULL, NULL,
-      "Ticket type, one of the choices of the type field (see "
-      "list_ticket_fields), e.g. \"Incident\"" },
-    { "responder_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the agent to assign" },
-    { "group_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "ID of the group to assign" },
-    { "company_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Company ID; the requester must belong to it" },
-    { "product_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Product ID (see list_products)" },
+    NGX_HTTP_FRESHDESK_TICKET_FIELDS_ARGS
     { "tags", FD_STRS, FD_IN_BODY, 0, 50, NULL, NULL,
       "New complete tag list, replacing the current one ([] removes all "
       "tags)" },
@@ -213,24 +194,6 @@ static const ngx_http_freshdesk_arg_t
       "\"2024-05-01T10:20:30Z\"" },
     { "custom_fields", FD_OBJECT, FD_IN_BODY, 0, 0, NULL, NULL,
       "Custom field values to set by name, e.g. {\"cf_order_id\": \"A-17\"}" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_delete_ticket_args[] =
-{
-    { "ticket_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric ticket ID" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_restore_ticket_args[] =
-{
-    { "ticket_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Numeric ticket ID" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
@@ -287,6 +250,17 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* copies and sender of reply_ticket and forward_ticket */
+#define NGX_HTTP_FRESHDESK_SEND_ARGS  \
+    { "cc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,   \
+      "Email addresses to copy" },                             \
+    { "bcc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,  \
+      "Email addresses to blind copy" },                       \
+    { "from_email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,  \
+      "Sender, one of the account's support addresses (see "   \
+      "list_email_configs); omit for the default" },
+
+
 static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_reply_ticket_args[] =
 {
@@ -294,13 +268,7 @@ static const ngx_http_freshdesk_arg_t
       "Numeric ticket ID" },
     { "body", FD_STR, FD_IN_BODY|FD_REQUIRED, 1, 65536, NULL, NULL,
       "Reply text, HTML allowed" },
-    { "cc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email addresses to copy" },
-    { "bcc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email addresses to blind copy" },
-    { "from_email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,
-      "Sender, one of the account's support addresses (see "
-      "list_email_configs); omit for the default" },
+    NGX_HTTP_FRESHDESK_SEND_ARGS
     { "user_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
       "Agent ID the reply is sent as; default the API key's agent" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -335,13 +303,7 @@ static const ngx_http_freshdesk_arg_t
       "Recipient email addresses" },
     { "body", FD_STR, FD_IN_BODY, 1, 65536, NULL, NULL,
       "Text above the forwarded ticket, HTML allowed" },
-    { "cc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email addresses to copy" },
-    { "bcc_emails", FD_EMAILS, FD_IN_BODY, 1, 50, NULL, NULL,
-      "Email addresses to blind copy" },
-    { "from_email", FD_EMAIL, FD_IN_BODY, 3, 254, NULL, NULL,
-      "Sender, one of the account's support addresses (see "
-      "list_email_configs); omit for the default" },
+    NGX_HTTP_FRESHDESK_SEND_ARGS
     { "agent_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
       "Agent ID the forward is sent as; default the API key's agent" },
     { "include_original_attachments", FD_BOOL, FD_IN_BODY, 0, 0, NULL, NULL,
@@ -438,25 +400,30 @@ static const ngx_http_freshdesk_arg_t
 };
 
 
+/* the time entry properties create_time_entry and update_time_entry set */
+#define NGX_HTTP_FRESHDESK_TIME_ENTRY_ARGS  \
+    { "time_spent", FD_DURATION, FD_IN_BODY, 0, 0, NULL, NULL,   \
+      "Time spent as \"hh:mm\", e.g. \"01:30\"" },               \
+    { "agent_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,           \
+      "Agent who did the work; default the API key's agent" },   \
+    { "billable", FD_BOOL, FD_IN_BODY, 0, 0, NULL, NULL,         \
+      "Whether the time is billable (default true)" },           \
+    { "note", FD_STR, FD_IN_BODY, 1, 4096, NULL, NULL,           \
+      "Description of the work" },                               \
+    { "executed_at", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,  \
+      "When the work was done, ISO-8601 \"2024-05-01\" or "      \
+      "\"2024-05-01T10:20:30Z\"" },                              \
+    { "start_time", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,   \
+      "When the timer started, ISO-8601 \"2024-05-01\" or "      \
+      "\"2024-05-01T10:20:30Z\"" },
+
+
 static const ngx_http_freshdesk_arg_t
     ngx_http_freshdesk_create_time_entry_args[] =
 {
     { "ticket_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Numeric ticket ID" },
-    { "time_spent", FD_DURATION, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Time spent as \"hh:mm\", e.g. \"01:30\"" },
-    { "agent_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Agent who did the work; default the API key's agent" },
-    { "billable", FD_BOOL, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Whether the time is billable (default true)" },
-    { "note", FD_STR, FD_IN_BODY, 1, 4096, NULL, NULL,
-      "Description of the work" },
-    { "executed_at", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "When the work was done, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
-    { "start_time", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "When the timer started, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
+    NGX_HTTP_FRESHDESK_TIME_ENTRY_ARGS
     { "timer_running", FD_BOOL, FD_IN_BODY, 0, 0, NULL, NULL,
       "true starts a running timer on the entry" },
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -468,35 +435,13 @@ static const ngx_http_freshdesk_arg_t
 {
     { "time_entry_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Time entry ID (from list_time_entries)" },
-    { "time_spent", FD_DURATION, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Time spent as \"hh:mm\", e.g. \"01:30\"" },
-    { "agent_id", FD_ID, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Agent who did the work; default the API key's agent" },
-    { "billable", FD_BOOL, FD_IN_BODY, 0, 0, NULL, NULL,
-      "Whether the time is billable (default true)" },
-    { "note", FD_STR, FD_IN_BODY, 1, 4096, NULL, NULL,
-      "Description of the work" },
-    { "executed_at", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "When the work was done, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
-    { "start_time", FD_DATETIME, FD_IN_BODY, 0, 0, NULL, NULL,
-      "When the timer started, ISO-8601 \"2024-05-01\" or "
-      "\"2024-05-01T10:20:30Z\"" },
+    NGX_HTTP_FRESHDESK_TIME_ENTRY_ARGS
     { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 };
 
 
 static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_toggle_time_entry_timer_args[] =
-{
-    { "time_entry_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
-      "Time entry ID (from list_time_entries)" },
-    { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-};
-
-
-static const ngx_http_freshdesk_arg_t
-    ngx_http_freshdesk_delete_time_entry_args[] =
+    ngx_http_freshdesk_time_entry_id_args[] =
 {
     { "time_entry_id", FD_ID, FD_IN_PATH|FD_REQUIRED, 0, 0, NULL, NULL,
       "Time entry ID (from list_time_entries)" },
@@ -583,14 +528,14 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_tickets[] = {
       "returns the first 10.",
       NGX_HTTP_GET, "/tickets/{ticket_id}/conversations", 0, NULL,
       FD_PAGE_LINK, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_ticket_conversations_args },
+      ngx_http_freshdesk_ticket_id_args },
 
     { "list_ticket_watchers", "List ticket watchers",
       "List the IDs of the agents watching a ticket (answer {\"watcher_ids\": "
       "[...]}). Change them with add_watcher and remove_watcher.",
       NGX_HTTP_GET, "/tickets/{ticket_id}/watchers", 0, NULL,
       FD_PAGE_NONE, FD_R, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_list_ticket_watchers_args },
+      ngx_http_freshdesk_ticket_id_args },
 
     { "list_ticket_fields", "List ticket fields",
       "List the ticket fields of the account, default and custom (cf_*), with "
@@ -632,14 +577,14 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_tickets[] = {
       NGX_HTTP_DELETE, "/tickets/{ticket_id}", 0, NULL,
       FD_PAGE_NONE, FD_D, NULL, NULL, "ticket {ticket_id} moved to trash",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_delete_ticket_args },
+      ngx_http_freshdesk_ticket_id_args },
 
     { "restore_ticket", "Restore ticket",
       "Restore a deleted ticket from the trash.",
       NGX_HTTP_PUT, "/tickets/{ticket_id}/restore", 0, NULL,
       FD_PAGE_NONE, FD_S, NULL, NULL, "ticket {ticket_id} restored",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_restore_ticket_args },
+      ngx_http_freshdesk_ticket_id_args },
 
     { "bulk_update_tickets", "Bulk update tickets",
       "Apply the same field changes and/or the same public reply to up to 100 "
@@ -775,14 +720,14 @@ const ngx_http_freshdesk_tool_t  ngx_http_freshdesk_tools_tickets[] = {
       "undoes the first call.",
       NGX_HTTP_PUT, "/time_entries/{time_entry_id}/toggle_timer", 0, NULL,
       FD_PAGE_NONE, FD_A, NULL, NULL, NULL, FD_SPECIAL_NONE,
-      ngx_http_freshdesk_toggle_time_entry_timer_args },
+      ngx_http_freshdesk_time_entry_id_args },
 
     { "delete_time_entry", "Delete time entry",
       "Delete a time entry. This cannot be undone.",
       NGX_HTTP_DELETE, "/time_entries/{time_entry_id}", 0, NULL,
       FD_PAGE_NONE, FD_D, NULL, NULL, "time entry {time_entry_id} deleted",
       FD_SPECIAL_NONE,
-      ngx_http_freshdesk_delete_time_entry_args },
+      ngx_http_freshdesk_time_entry_id_args },
 
     /* satisfaction ratings (CSAT) */
 

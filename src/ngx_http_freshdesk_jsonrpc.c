@@ -35,6 +35,10 @@ static ngx_inline u_char *ngx_http_freshdesk_rpc_key(u_char *p, u_char *last,
     ngx_str_t *name);
 static void ngx_http_freshdesk_rpc_params_json(json_t *params,
     ngx_http_freshdesk_rpc_t *rpc);
+static void ngx_http_freshdesk_rpc_params_not_object(
+    ngx_http_freshdesk_rpc_t *rpc);
+static void ngx_http_freshdesk_rpc_no_method(ngx_http_freshdesk_rpc_t *rpc,
+    ngx_uint_t response);
 
 
 #define ngx_http_freshdesk_rpc_fail(rpc, st, c, text)                        \
@@ -166,14 +170,9 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
     v = &m[METHOD].value;
 
     if (v->len == 0) {
-        if (m[ID].value.len && (m[RESULT].value.len || m[ERROR].value.len)) {
-            rpc->response = 1;
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
-                                    "Invalid Request: method is missing");
+        ngx_http_freshdesk_rpc_no_method(rpc, m[ID].value.len
+                                              && (m[RESULT].value.len
+                                                  || m[ERROR].value.len));
         return;
     }
 
@@ -199,14 +198,7 @@ ngx_http_freshdesk_rpc_parse(ngx_pool_t *pool, u_char *data, size_t len,
     }
 
     if (v->data[0] != '{') {
-        if (rpc->notification) {
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
-                                    "Invalid params: params must be an "
-                                    "object");
+        ngx_http_freshdesk_rpc_params_not_object(rpc);
         return;
     }
 
@@ -710,20 +702,12 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
     v = json_object_get(root, "method");
 
     if (v == NULL) {
-
-        /* a response of the client to a server request: accepted */
-
-        if (id != NULL
-            && (json_object_get(root, "result") != NULL
-                || json_object_get(root, "error") != NULL))
-        {
-            rpc->response = 1;
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
-                                    "Invalid Request: method is missing");
+        ngx_http_freshdesk_rpc_no_method(rpc,
+                                         id != NULL
+                                         && (json_object_get(root, "result")
+                                             != NULL
+                                             || json_object_get(root, "error")
+                                                != NULL));
         return;
     }
 
@@ -745,15 +729,7 @@ ngx_http_freshdesk_rpc_parse_json(ngx_pool_t *pool, u_char *data, size_t len,
     v = json_object_get(root, "params");
 
     if (v != NULL && !json_is_object(v)) {
-        if (rpc->notification) {
-            /* never answered anyway */
-            return;
-        }
-
-        ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
-                                    NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
-                                    "Invalid params: params must be an "
-                                    "object");
+        ngx_http_freshdesk_rpc_params_not_object(rpc);
         return;
     }
 
@@ -949,4 +925,41 @@ ngx_http_freshdesk_rpc_result(ngx_pool_t *pool, ngx_str_t *id,
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+/* params that are not an object, for both parsers */
+
+static void
+ngx_http_freshdesk_rpc_params_not_object(ngx_http_freshdesk_rpc_t *rpc)
+{
+    if (rpc->notification) {
+        /* never answered anyway */
+        return;
+    }
+
+    ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_OK,
+                                NGX_HTTP_FRESHDESK_RPC_INVALID_PARAMS,
+                                "Invalid params: params must be an object");
+}
+
+
+/*
+ * No method, for both parsers: with an id and a result or an error it is
+ * a response of the client to a server request, accepted; otherwise an
+ * invalid request
+ */
+
+static void
+ngx_http_freshdesk_rpc_no_method(ngx_http_freshdesk_rpc_t *rpc,
+    ngx_uint_t response)
+{
+    if (response) {
+        rpc->response = 1;
+        return;
+    }
+
+    ngx_http_freshdesk_rpc_fail(rpc, NGX_HTTP_BAD_REQUEST,
+                                NGX_HTTP_FRESHDESK_RPC_INVALID_REQUEST,
+                                "Invalid Request: method is missing");
 }

@@ -16,6 +16,7 @@
 #include "ngx_http_freshdesk_oauth.h"
 #include "ngx_http_freshdesk_file.h"
 #include "ngx_http_freshdesk_headers.h"
+#include "ngx_http_freshdesk_variables.h"
 
 
 #define FD_OAUTH_NONE       0      /* no bearer JWT in the request */
@@ -79,6 +80,8 @@ typedef struct {
 
 static ngx_http_freshdesk_oauth_req_t *ngx_http_freshdesk_oauth_get(
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_freshdesk_oauth_request(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_req_t **req);
 static ngx_int_t ngx_http_freshdesk_oauth_token(ngx_http_request_t *r,
     ngx_str_t *token);
 static ngx_uint_t ngx_http_freshdesk_oauth_is_jwt(ngx_str_t *token);
@@ -482,8 +485,9 @@ failed:
 
 
 /*
- * A standard slot applied to flcf->oauth: cmd->post names the slot, and
- * the slot sees a copy of cmd without it (a slot runs cmd->post as a
+ * Every freshdesk_oauth_* directive comes here: cmd->post names its
+ * handler (a standard slot or one below), which gets flcf->oauth as its
+ * conf and a copy of cmd without post (a slot runs cmd->post as a
  * ngx_conf_post_t)
  */
 
@@ -511,13 +515,11 @@ char *
 ngx_http_freshdesk_oauth_set_list(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
     ngx_str_t     *value, *s;
     ngx_uint_t     i;
     ngx_array_t  **a;
 
-    a = (ngx_array_t **) ((char *) flcf->oauth + cmd->offset);
+    a = (ngx_array_t **) ((char *) conf + cmd->offset);
 
     if (*a == NGX_CONF_UNSET_PTR) {
         *a = ngx_array_create(cf->pool, cf->args->nelts, sizeof(ngx_str_t));
@@ -551,15 +553,13 @@ char *
 ngx_http_freshdesk_oauth_scope_map(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     u_char                            *p;
     ngx_str_t                         *value;
     ngx_uint_t                         i;
-    ngx_http_freshdesk_oauth_conf_t   *ocf;
     ngx_http_freshdesk_oauth_scope_t  *s;
 
-    ocf = flcf->oauth;
     value = cf->args->elts;
 
     if (value[1].len == 0 || value[2].len == 0) {
@@ -615,7 +615,7 @@ char *
 ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     size_t                            len;
     ngx_str_t                        *value, name, *skipped;
@@ -623,9 +623,6 @@ ngx_http_freshdesk_oauth_jwks_file(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                        i;
     u_char                           *buf;
     ngx_http_freshdesk_jwks_t        *jwks;
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
 
     if (ocf->jwks != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -696,11 +693,7 @@ char *
 ngx_http_freshdesk_oauth_jwks_uri(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
-
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     if (ocf->fetch != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -716,12 +709,9 @@ char *
 ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    ngx_http_freshdesk_loc_conf_t *flcf = conf;
+    ngx_http_freshdesk_oauth_conf_t *ocf = conf;
 
     ngx_http_core_loc_conf_t         *clcf;
-    ngx_http_freshdesk_oauth_conf_t  *ocf;
-
-    ocf = flcf->oauth;
 
     if (ocf->metadata != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -739,19 +729,8 @@ ngx_http_freshdesk_oauth_metadata(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t
 ngx_http_freshdesk_oauth_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_freshdesk_oauth_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_http_freshdesk_add_variable_table(cf,
+                                                 ngx_http_freshdesk_oauth_vars);
 }
 
 
@@ -1202,21 +1181,41 @@ ngx_http_freshdesk_oauth_store(ngx_uint_t conf, ngx_str_t *token,
 }
 
 
-ngx_int_t
-ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
+/*
+ * The request's verdict, for the functions below: NGX_DECLINED where the
+ * location does not check JWTs, NGX_ERROR when out of memory
+ */
+
+static ngx_int_t
+ngx_http_freshdesk_oauth_request(ngx_http_request_t *r,
+    ngx_http_freshdesk_oauth_req_t **req)
 {
-    ngx_http_freshdesk_loc_conf_t   *flcf;
-    ngx_http_freshdesk_oauth_req_t  *req;
+    ngx_http_freshdesk_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
 
-    if (!((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable) {
-        return NGX_OK;
+    if (flcf == NULL
+        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
+    {
+        return NGX_DECLINED;
     }
 
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    *req = ngx_http_freshdesk_oauth_get(r);
+
+    return (*req == NULL) ? NGX_ERROR : NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_freshdesk_oauth_refused(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc;
+    ngx_http_freshdesk_oauth_req_t  *req;
+
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     return (req->state == FD_OAUTH_REFUSED) ? NGX_DECLINED : NGX_OK;
@@ -1530,23 +1529,21 @@ ngx_http_freshdesk_oauth_challenge(ngx_http_request_t *r, ngx_str_t *value)
 {
     u_char                           *p;
     size_t                            len;
+    ngx_int_t                         rc;
     ngx_str_t                         desc;
     ngx_uint_t                        i;
     ngx_http_freshdesk_loc_conf_t    *flcf;
     ngx_http_freshdesk_oauth_req_t   *req;
     ngx_http_freshdesk_oauth_conf_t  *ocf;
 
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    ocf = flcf->oauth;
-
-    if (!ocf->enable) {
-        return NGX_DECLINED;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
-    }
+    ocf = req->conf;
 
     ngx_str_null(&desc);
 
@@ -1599,23 +1596,19 @@ ngx_http_freshdesk_oauth_grants(ngx_http_request_t *r, ngx_array_t **maps,
     uint64_t *granted)
 {
     u_char                            *p, *last, *w;
+    ngx_int_t                          rc;
     ngx_uint_t                         i;
-    ngx_http_freshdesk_loc_conf_t     *flcf;
     ngx_http_freshdesk_oauth_req_t    *req;
     ngx_http_freshdesk_oauth_conf_t   *ocf;
     ngx_http_freshdesk_oauth_scope_t  *s;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
-    ocf = flcf->oauth;
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (!ocf->enable) {
-        return NGX_DECLINED;
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
-    }
+    ocf = req->conf;
 
     if (req->state != FD_OAUTH_VALID) {
         return NGX_DECLINED;
@@ -1704,23 +1697,16 @@ static ngx_int_t
 ngx_http_freshdesk_oauth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
+    ngx_int_t                        rc;
     ngx_str_t                        s;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
     ngx_http_freshdesk_oauth_req_t  *req;
 
     v->not_found = 1;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (flcf == NULL
-        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
-    {
-        return NGX_OK;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     if (data == FD_JWT_VAR_STATUS) {
@@ -1777,22 +1763,14 @@ ngx_http_freshdesk_oauth_claim_variable(ngx_http_request_t *r,
     ngx_int_t                        rc;
     ngx_str_t                        name, value;
     ngx_http_freshdesk_jwt_t         jwt;
-    ngx_http_freshdesk_loc_conf_t   *flcf;
     ngx_http_freshdesk_oauth_req_t  *req;
 
     v->not_found = 1;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_freshdesk_module);
+    rc = ngx_http_freshdesk_oauth_request(r, &req);
 
-    if (flcf == NULL
-        || !((ngx_http_freshdesk_oauth_conf_t *) flcf->oauth)->enable)
-    {
-        return NGX_OK;
-    }
-
-    req = ngx_http_freshdesk_oauth_get(r);
-    if (req == NULL) {
-        return NGX_ERROR;
+    if (rc != NGX_OK) {
+        return (rc == NGX_DECLINED) ? NGX_OK : NGX_ERROR;
     }
 
     if (req->state != FD_OAUTH_VALID) {

@@ -47,70 +47,52 @@ typedef struct {
 } ngx_http_freshdesk_oauth_conf_t;
 
 
+/* a directive of flcf->oauth: oauth_set_slot() runs set on it */
+#define NGX_HTTP_FRESHDESK_OAUTH_COMMAND(name, type, field, set)             \
+    { ngx_string(name), type, ngx_http_freshdesk_oauth_set_slot,             \
+      NGX_HTTP_LOC_CONF_OFFSET,                                              \
+      offsetof(ngx_http_freshdesk_oauth_conf_t, field), (void *) set }
+
+#define NGX_HTTP_FRESHDESK_OAUTH_ANY                                         \
+    (NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF)
+
 #define NGX_HTTP_FRESHDESK_OAUTH_COMMANDS                                    \
                                                                              \
-    { ngx_string("freshdesk_oauth"),                                         \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,  \
-      ngx_http_freshdesk_oauth_set_slot,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      offsetof(ngx_http_freshdesk_oauth_conf_t, enable),                     \
-      (void *) ngx_conf_set_flag_slot },                                     \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth",                      \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_FLAG, enable,                  \
+        ngx_conf_set_flag_slot),                                             \
                                                                              \
-    { ngx_string("freshdesk_oauth_resource"),                                \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1, \
-      ngx_http_freshdesk_oauth_set_slot,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      offsetof(ngx_http_freshdesk_oauth_conf_t, resource),                   \
-      (void *) ngx_conf_set_str_slot },                                      \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_resource",             \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_TAKE1, resource,               \
+        ngx_conf_set_str_slot),                                              \
                                                                              \
-    { ngx_string("freshdesk_oauth_issuer"),                                  \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE, \
-      ngx_http_freshdesk_oauth_set_list,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      offsetof(ngx_http_freshdesk_oauth_conf_t, issuers),                    \
-      NULL },                                                                \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_issuer",               \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_1MORE, issuers,                \
+        ngx_http_freshdesk_oauth_set_list),                                  \
                                                                              \
-    { ngx_string("freshdesk_oauth_require_claims"),                          \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE, \
-      ngx_http_freshdesk_oauth_set_list,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      offsetof(ngx_http_freshdesk_oauth_conf_t, required),                   \
-      NULL },                                                                \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_require_claims",       \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_1MORE, required,               \
+        ngx_http_freshdesk_oauth_set_list),                                  \
                                                                              \
-    { ngx_string("freshdesk_oauth_jwks"),                                    \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1, \
-      ngx_http_freshdesk_oauth_jwks_file,                                    \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      0,                                                                     \
-      NULL },                                                                \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_jwks",                 \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_TAKE1, jwks,                   \
+        ngx_http_freshdesk_oauth_jwks_file),                                 \
                                                                              \
-    { ngx_string("freshdesk_oauth_jwks_uri"),                                \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE, \
-      ngx_http_freshdesk_oauth_jwks_uri,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      0,                                                                     \
-      NULL },                                                                \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_jwks_uri",             \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_1MORE, fetch,                  \
+        ngx_http_freshdesk_oauth_jwks_uri),                                  \
                                                                              \
-    { ngx_string("freshdesk_oauth_leeway"),                                  \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1, \
-      ngx_http_freshdesk_oauth_set_slot,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      offsetof(ngx_http_freshdesk_oauth_conf_t, leeway),                     \
-      (void *) ngx_conf_set_sec_slot },                                      \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_leeway",               \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_TAKE1, leeway,                 \
+        ngx_conf_set_sec_slot),                                              \
                                                                              \
-    { ngx_string("freshdesk_oauth_scopes"),                                  \
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2, \
-      ngx_http_freshdesk_oauth_scope_map,                                    \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      0,                                                                     \
-      NULL },                                                                \
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_scopes",               \
+        NGX_HTTP_FRESHDESK_OAUTH_ANY|NGX_CONF_TAKE2, scopes,                 \
+        ngx_http_freshdesk_oauth_scope_map),                                 \
                                                                              \
-    { ngx_string("freshdesk_oauth_metadata"),                                \
-      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,                                     \
-      ngx_http_freshdesk_oauth_metadata,                                     \
-      NGX_HTTP_LOC_CONF_OFFSET,                                              \
-      0,                                                                     \
-      NULL }
+    NGX_HTTP_FRESHDESK_OAUTH_COMMAND("freshdesk_oauth_metadata",             \
+        NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS, metadata,                         \
+        ngx_http_freshdesk_oauth_metadata)
 
 
 /* configuration (ngx_http_freshdesk_module.c) */

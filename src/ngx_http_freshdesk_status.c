@@ -29,9 +29,33 @@ typedef struct {
 } ngx_http_freshdesk_status_row_t;
 
 
+typedef struct {
+    const char                      *name;
+    const char                      *help;
+    const char                      *type;
+} ngx_http_freshdesk_status_metric_t;
+
+
+/* writes the series of one row for the metric-th metric */
+typedef u_char *(*ngx_http_freshdesk_status_series_pt)(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *row);
+
+
 static ngx_int_t ngx_http_freshdesk_status_rows(ngx_http_request_t *r,
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_array_t *rows);
 static u_char *ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s);
+static u_char *ngx_http_freshdesk_status_prom_series(u_char *p,
+    const char *metric, ngx_str_t *zone, const char *label, ngx_str_t *value);
+static u_char *ngx_http_freshdesk_status_json_open(u_char *p, ngx_uint_t n,
+    const char *key, ngx_str_t *value);
+static u_char *ngx_http_freshdesk_status_prom_walk(u_char *p,
+    const ngx_http_freshdesk_status_metric_t *metrics, ngx_array_t *zones,
+    ngx_uint_t nzones, ngx_array_t *rows, size_t size,
+    ngx_http_freshdesk_status_series_pt series);
+static u_char *ngx_http_freshdesk_status_tenant_series(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *data);
+static u_char *ngx_http_freshdesk_status_account_series(u_char *p,
+    ngx_uint_t metric, const char *name, ngx_str_t *zone, void *data);
 static void ngx_http_freshdesk_status_stats(
     ngx_http_freshdesk_quota_ctx_t *ctx, ngx_atomic_uint_t *v);
 static u_char *ngx_http_freshdesk_status_redis(u_char *p,
@@ -53,7 +77,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     ngx_uint_t                        i;
     ngx_str_t                         fmt;
     ngx_buf_t                        *b;
-    ngx_uint_t                        j, k, prom, nzones;
+    ngx_uint_t                        k, prom, nzones;
     ngx_array_t                      *zones;
     ngx_array_t                      *rows, *accounts;
     ngx_chain_t                       out;
@@ -137,38 +161,24 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
     p = b->last;
 
     if (prom) {
-        static const char  *help[] = {
-            "freshdesk_calls_window", "Tool calls admitted in the last 60 s",
-            "freshdesk_calls_limit", "Tool calls allowed per 60 s",
-            "freshdesk_actions_month", "Upstream actions this month (UTC)",
-            "freshdesk_actions_limit", "Upstream actions allowed per month",
-            "freshdesk_refused_month", "Tool calls refused this month",
-            NULL
+        static const ngx_http_freshdesk_status_metric_t  metrics[] = {
+            { "freshdesk_calls_window",
+              "Tool calls admitted in the last 60 s", "gauge" },
+            { "freshdesk_calls_limit", "Tool calls allowed per 60 s",
+              "gauge" },
+            { "freshdesk_actions_month", "Upstream actions this month (UTC)",
+              "gauge" },
+            { "freshdesk_actions_limit",
+              "Upstream actions allowed per month", "gauge" },
+            { "freshdesk_refused_month", "Tool calls refused this month",
+              "gauge" },
+            { NULL, NULL, NULL }
         };
 
-        for (k = 0; help[k]; k += 2) {
-            p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s gauge\n",
-                            help[k], help[k + 1], help[k]);
-
-            for (i = 0; i < nzones; i++) {
-                ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-                row = rows[i].elts;
-
-                for (j = 0; j < rows[i].nelts; j++) {
-                    p = ngx_sprintf(p, "%s{zone=\"", help[k]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",tenant=\"", 10);
-                    p = ngx_http_freshdesk_prom_label(p, &row[j].tenant);
-                    p = ngx_sprintf(p, "\"} %ui\n",
-                                    k == 0 ? row[j].calls
-                                    : k == 2 ? row[j].calls_limit
-                                    : k == 4 ? row[j].actions
-                                    : k == 6 ? row[j].actions_limit
-                                    : row[j].refused);
-                }
-            }
-        }
-
+        p = ngx_http_freshdesk_status_prom_walk(p, metrics, zones, nzones,
+                                     rows,
+                                     sizeof(ngx_http_freshdesk_status_row_t),
+                                     ngx_http_freshdesk_status_tenant_series);
         p = ngx_http_freshdesk_status_redis_prom(p, zones);
         p = ngx_http_freshdesk_status_accounts_prom(p, zones, accounts);
         p = ngx_http_freshdesk_metrics_prometheus(r, p);
@@ -183,9 +193,7 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
             row = rows[i].elts;
 
-            p = ngx_cpymem(p, i ? ",{\"name\":\"" : "{\"name\":\"", i ? 10 : 9);
-            p = ngx_http_freshdesk_json_escape(p, ctx->name.data,
-                                               ctx->name.len);
+            p = ngx_http_freshdesk_status_json_open(p, i, "name", &ctx->name);
             p = ngx_sprintf(p, "\",\"calls_limit\":%i,\"actions_limit\":%i,"
                             "\"month\":%uD,",
                             ctx->calls, ctx->actions,
@@ -195,10 +203,8 @@ ngx_http_freshdesk_status_handler(ngx_http_request_t *r)
             p = ngx_cpymem(p, "\"tenants\":[", 11);
 
             for (k = 0; k < rows[i].nelts; k++) {
-                p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
-                               k ? 12 : 11);
-                p = ngx_http_freshdesk_json_escape(p, row[k].tenant.data,
-                                                   row[k].tenant.len);
+                p = ngx_http_freshdesk_status_json_open(p, k, "tenant",
+                                                        &row[k].tenant);
                 p = ngx_sprintf(p, "\",\"calls_window\":%ui,"
                                 "\"calls_limit\":%ui,\"actions_month\":%ui,"
                                 "\"actions_limit\":%ui,\"refused\":%ui",
@@ -436,8 +442,8 @@ ngx_http_freshdesk_status_redis_prom(u_char *p, ngx_array_t *zones)
 
             ngx_http_freshdesk_status_stats(ctx, v);
 
-            p = ngx_sprintf(p, "%s{zone=\"", names[k]);
-            p = ngx_http_freshdesk_prom_label(p, &ctx->name);
+            p = ngx_http_freshdesk_status_prom_series(p, names[k], &ctx->name,
+                                                      NULL, NULL);
 
             if (k / 3 == 0) {
                 p = ngx_sprintf(p, "\"} %d\n", v[0] ? 1 : 0);
@@ -479,6 +485,41 @@ ngx_http_freshdesk_prom_label(u_char *p, ngx_str_t *s)
 }
 
 
+/* metric{zone="...",label="...": the caller writes the rest of the series */
+
+static u_char *
+ngx_http_freshdesk_status_prom_series(u_char *p, const char *metric,
+    ngx_str_t *zone, const char *label, ngx_str_t *value)
+{
+    p = ngx_sprintf(p, "%s{zone=\"", metric);
+    p = ngx_http_freshdesk_prom_label(p, zone);
+
+    if (label == NULL) {
+        return p;
+    }
+
+    p = ngx_sprintf(p, "\",%s=\"", label);
+
+    return ngx_http_freshdesk_prom_label(p, value);
+}
+
+
+/* [,]{"key":"value: the n-th object of a JSON array, its first member open */
+
+static u_char *
+ngx_http_freshdesk_status_json_open(u_char *p, ngx_uint_t n, const char *key,
+    ngx_str_t *value)
+{
+    if (n) {
+        *p++ = ',';
+    }
+
+    p = ngx_sprintf(p, "{\"%s\":\"", key);
+
+    return ngx_http_freshdesk_json_escape(p, value->data, value->len);
+}
+
+
 /* "accounts": each guarded account's window, pause and shares */
 
 static u_char *
@@ -493,10 +534,8 @@ ngx_http_freshdesk_status_accounts(u_char *p, ngx_array_t *accounts)
     p = ngx_cpymem(p, ",\"accounts\":[", 13);
 
     for (i = 0; i < accounts->nelts; i++) {
-        p = ngx_cpymem(p, i ? ",{\"account\":\"" : "{\"account\":\"",
-                       i ? 13 : 12);
-        p = ngx_http_freshdesk_json_escape(p, a[i].account.data,
-                                           a[i].account.len);
+        p = ngx_http_freshdesk_status_json_open(p, i, "account",
+                                                &a[i].account);
         p = ngx_sprintf(p, "\",\"limit\":%i,\"remaining\":%i,"
                         "\"in_flight\":%i,\"used_window\":%i,"
                         "\"window_ends_in_ms\":%M,\"paused_for_ms\":%M,"
@@ -517,9 +556,7 @@ ngx_http_freshdesk_status_accounts(u_char *p, ngx_array_t *accounts)
             name.data = a[i].tenants[k].name;
             name.len = a[i].tenants[k].len;
 
-            p = ngx_cpymem(p, k ? ",{\"tenant\":\"" : "{\"tenant\":\"",
-                           k ? 12 : 11);
-            p = ngx_http_freshdesk_json_escape(p, name.data, name.len);
+            p = ngx_http_freshdesk_status_json_open(p, k, "tenant", &name);
             p = ngx_sprintf(p, "\",\"weight\":%ui,\"used_window\":%ui,"
                             "\"idle_s\":%T,\"waited\":%ui,\"refused\":%ui}",
                             a[i].tenants[k].weight, a[i].tenants[k].used,
@@ -538,63 +575,110 @@ static u_char *
 ngx_http_freshdesk_status_accounts_prom(u_char *p, ngx_array_t *zones,
     ngx_array_t *accounts)
 {
-    ngx_str_t                         name;
-    ngx_uint_t                        i, j, k, m;
-    ngx_http_freshdesk_guard_row_t   *a;
-    ngx_http_freshdesk_quota_ctx_t   *ctx;
-
-    static const char  *help[] = {
-        "freshdesk_account_credits_limit",
-        "The account's API credits a window, as Freshdesk says", "gauge",
-        "freshdesk_account_credits_remaining",
-        "The account's API credits left, less what is in flight", "gauge",
-        "freshdesk_account_upstream_429_total",
-        "HTTP 429 answers of Freshdesk for the account", "counter",
-        "freshdesk_account_waited_total",
-        "Tool calls that waited for an account credit", "counter",
-        "freshdesk_account_refused_total",
-        "Tool calls the account guard refused", "counter",
-        NULL
+    static const ngx_http_freshdesk_status_metric_t  metrics[] = {
+        { "freshdesk_account_credits_limit",
+          "The account's API credits a window, as Freshdesk says", "gauge" },
+        { "freshdesk_account_credits_remaining",
+          "The account's API credits left, less what is in flight", "gauge" },
+        { "freshdesk_account_upstream_429_total",
+          "HTTP 429 answers of Freshdesk for the account", "counter" },
+        { "freshdesk_account_waited_total",
+          "Tool calls that waited for an account credit", "counter" },
+        { "freshdesk_account_refused_total",
+          "Tool calls the account guard refused", "counter" },
+        { NULL, NULL, NULL }
     };
 
-    for (m = 0; zones && help[m]; m += 3) {
-        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", help[m],
-                        help[m + 1], help[m], help[m + 2]);
+    if (zones == NULL) {
+        return p;
+    }
 
-        for (i = 0; i < zones->nelts; i++) {
+    return ngx_http_freshdesk_status_prom_walk(p, metrics, zones,
+                                     zones->nelts, accounts,
+                                     sizeof(ngx_http_freshdesk_guard_row_t),
+                                     ngx_http_freshdesk_status_account_series);
+}
+
+
+/* each metric: its HELP and TYPE, then the series of each row of each zone */
+
+static u_char *
+ngx_http_freshdesk_status_prom_walk(u_char *p,
+    const ngx_http_freshdesk_status_metric_t *metrics, ngx_array_t *zones,
+    ngx_uint_t nzones, ngx_array_t *rows, size_t size,
+    ngx_http_freshdesk_status_series_pt series)
+{
+    ngx_uint_t                       i, j, k;
+    ngx_http_freshdesk_quota_ctx_t  *ctx;
+
+    for (k = 0; metrics[k].name; k++) {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s %s\n", metrics[k].name,
+                        metrics[k].help, metrics[k].name, metrics[k].type);
+
+        for (i = 0; i < nzones; i++) {
             ctx = ((ngx_http_freshdesk_quota_ctx_t **) zones->elts)[i];
-            a = accounts[i].elts;
 
-            for (j = 0; j < accounts[i].nelts; j++) {
-
-                if (m < 9) {
-                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",account=\"", 11);
-                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
-                    p = ngx_sprintf(p, "\"} %i\n",
-                                    m == 0 ? a[j].limit
-                                    : m == 3 ? a[j].remaining
-                                    : (ngx_int_t) a[j].upstream_429);
-                    continue;
-                }
-
-                for (k = 0; k < a[j].ntenants; k++) {
-                    name.data = a[j].tenants[k].name;
-                    name.len = a[j].tenants[k].len;
-
-                    p = ngx_sprintf(p, "%s{zone=\"", help[m]);
-                    p = ngx_http_freshdesk_prom_label(p, &ctx->name);
-                    p = ngx_cpymem(p, "\",account=\"", 11);
-                    p = ngx_http_freshdesk_prom_label(p, &a[j].account);
-                    p = ngx_cpymem(p, "\",tenant=\"", 10);
-                    p = ngx_http_freshdesk_prom_label(p, &name);
-                    p = ngx_sprintf(p, "\"} %ui\n",
-                                    m == 9 ? a[j].tenants[k].waited
-                                           : a[j].tenants[k].refused);
-                }
+            for (j = 0; j < rows[i].nelts; j++) {
+                p = series(p, k, metrics[k].name, &ctx->name,
+                           (u_char *) rows[i].elts + j * size);
             }
         }
+    }
+
+    return p;
+}
+
+
+static u_char *
+ngx_http_freshdesk_status_tenant_series(u_char *p, ngx_uint_t metric,
+    const char *name, ngx_str_t *zone, void *data)
+{
+    ngx_http_freshdesk_status_row_t *row = data;
+
+    p = ngx_http_freshdesk_status_prom_series(p, name, zone, "tenant",
+                                              &row->tenant);
+
+    return ngx_sprintf(p, "\"} %ui\n",
+                       metric == 0 ? row->calls
+                       : metric == 1 ? row->calls_limit
+                       : metric == 2 ? row->actions
+                       : metric == 3 ? row->actions_limit
+                       : row->refused);
+}
+
+
+/* the first three metrics are the account's, the others its tenants' */
+
+static u_char *
+ngx_http_freshdesk_status_account_series(u_char *p, ngx_uint_t metric,
+    const char *name, ngx_str_t *zone, void *data)
+{
+    ngx_http_freshdesk_guard_row_t *a = data;
+
+    ngx_str_t   tenant;
+    ngx_uint_t  k;
+
+    if (metric < 3) {
+        p = ngx_http_freshdesk_status_prom_series(p, name, zone, "account",
+                                                  &a->account);
+
+        return ngx_sprintf(p, "\"} %i\n",
+                           metric == 0 ? a->limit
+                           : metric == 1 ? a->remaining
+                           : (ngx_int_t) a->upstream_429);
+    }
+
+    for (k = 0; k < a->ntenants; k++) {
+        tenant.data = a->tenants[k].name;
+        tenant.len = a->tenants[k].len;
+
+        p = ngx_http_freshdesk_status_prom_series(p, name, zone, "account",
+                                                  &a->account);
+        p = ngx_cpymem(p, "\",tenant=\"", 10);
+        p = ngx_http_freshdesk_prom_label(p, &tenant);
+        p = ngx_sprintf(p, "\"} %ui\n",
+                        metric == 3 ? a->tenants[k].waited
+                                    : a->tenants[k].refused);
     }
 
     return p;

@@ -58,6 +58,13 @@
 #define FD_IN_NONE     0x0020   /* consumed by the tool's own code */
 #define FD_REQUIRED    0x0100
 
+/* the date filters of the search_* tools (catalog_*.c) */
+#define NGX_HTTP_FRESHDESK_SEARCH_SINCE_ARGS  \
+    { "created_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "created_at:>",  \
+      "Created on or after this ISO-8601 date \"2024-05-01\"" },               \
+    { "updated_since", FD_DATETIME, FD_IN_SEARCH, 0, 0, NULL, "updated_at:>",  \
+      "Updated on or after this ISO-8601 date \"2024-05-01\"" },
+
 /* pagination kinds */
 #define FD_PAGE_NONE   0
 #define FD_PAGE_LINK   1   /* page/per_page + Link: rel="next" */

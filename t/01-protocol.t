@@ -12,18 +12,10 @@ use FreshdeskTest;
 use Test::More;
 
 my $t = FreshdeskTest->new->start_fake->standard_conf(
-    server => 'location = /small/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            client_body_buffer_size 1k;
-        }
-        location = /limited/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            freshdesk_max_body_size 2k;
-        }',
+    server => FreshdeskTest::mcp_location('/small/mcp',
+                                          'client_body_buffer_size 1k;')
+              . FreshdeskTest::mcp_location('/limited/mcp',
+                                            'freshdesk_max_body_size 2k;'),
 )->run;
 
 my $J = FreshdeskTest::json();

@@ -23,19 +23,10 @@ $t->start_fake->standard_conf(
     mcp => 'freshdesk_quota fd;
             add_header X-Mcp-Method "$freshdesk_mcp_method" always;
             add_header X-Mcp-Name "$freshdesk_mcp_name" always;',
-    server => '# an operator limiting one tool, before the body is read
-        location = /lim/mcp {
-            limit_req zone=tool;
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-        }
-        location = /ro/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            freshdesk_tools read_only;
-        }',
+    # an operator limiting one tool, before the body is read
+    server => FreshdeskTest::mcp_location('/lim/mcp', 'limit_req zone=tool;')
+              . FreshdeskTest::mcp_location('/ro/mcp',
+                                            'freshdesk_tools read_only;'),
 )->run;
 
 my $V = '2026-07-28';

@@ -40,6 +40,40 @@ sub val {
     return ref $v eq 'CODE' ? $v->(@a) : $v;
 }
 
+# a fail case: the tool's request reached Freshdesk, which had no such thing
+sub not_found {
+    my ($name, $args, $method, $path, $what) = @_;
+
+    return { name => $name, args => $args, method => $method, path => $path,
+             error => qr/^Freshdesk: \Q$what\E was not found \(HTTP 404\)\.$RID/ };
+}
+
+# a fail case of a tool without arguments: given $arg => $value anyway
+sub no_args {
+    my ($arg, $value) = @_;
+
+    return { name => 'unknown argument', arg => $arg, args => { $arg => $value },
+             error => qr/^Invalid arguments: unknown argument "\Q$arg\E"; this tool takes no arguments\.$/ };
+}
+
+# a delete_* tool: "DELETE $path/$id" answers "$what $id $done" (then
+# check), and the same for the id missing answers 404
+sub delete_spec {
+    my (%o) = @_;
+    my ($arg, $what, $path, $id, $missing) = @o{qw(arg what path id missing)};
+
+    return {
+        kind => 'D',
+        ok => [ { args => { $arg => $id },
+                  method => 'DELETE', path => "$path/$id",
+                  query => '', shape => 'ok',
+                  message => "$what $id " . ($o{done} // 'deleted'),
+                  ($o{check} ? (check => $o{check}) : ()) } ],
+        fail => [ not_found($o{fail}, { $arg => $missing },
+                            'DELETE', "$path/$missing", "$what $missing") ],
+    };
+}
+
 # (readOnly, destructive, idempotent) of the annotation classes
 my %KIND = (R => [1, 0, 1], A => [0, 0, 0], S => [0, 0, 1],
             U => [0, 1, 1], D => [0, 1, 1], X => [0, 1, 0]);
@@ -77,10 +111,8 @@ my %cases = (
         fail => [ { name => 'include=notes', arg => 'include',
                     args => { ticket_id => 1, include => ['notes'] },
                     error => qr/^Invalid arguments: include must be an array of values from: conversations, requester, company, stats, got \["notes"\]\.$/ },
-                  { name => 'unknown ticket',
-                    args => { ticket_id => 424242 },
-                    method => 'GET', path => '/tickets/424242',
-                    error => qr/^Freshdesk: ticket 424242 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown ticket', { ticket_id => 424242 },
+                            'GET', '/tickets/424242', 'ticket 424242') ],
     },
 
     list_tickets => {
@@ -160,10 +192,8 @@ my %cases = (
                   method => 'GET', path => '/tickets/2/conversations',
                   query => 'per_page=10', shape => 'list', next => 1,
                   count => 10 } ],
-        fail => [ { name => 'unknown ticket',
-                    args => { ticket_id => 424242 },
-                    method => 'GET', path => '/tickets/424242/conversations',
-                    error => qr/^Freshdesk: ticket 424242 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown ticket', { ticket_id => 424242 },
+                            'GET', '/tickets/424242/conversations', 'ticket 424242') ],
     },
 
     list_ticket_watchers => {
@@ -221,10 +251,8 @@ my %cases = (
         fail => [ { name => 'slash in job id', arg => 'job_id',
                     args => { job_id => '../tickets' },
                     error => qr/^Invalid arguments: job_id must be an identifier of 1 to 64 letters, digits, "_" or "-", got "\.\.\/tickets"\.$/ },
-                  { name => 'unknown job',
-                    args => { job_id => 'no-such-job' },
-                    method => 'GET', path => '/jobs/no-such-job',
-                    error => qr/^Freshdesk: job no-such-job was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown job', { job_id => 'no-such-job' },
+                            'GET', '/jobs/no-such-job', 'job no-such-job') ],
     },
 
     create_ticket => {
@@ -288,19 +316,13 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: id: Spam or deleted tickets cannot be updated \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_ticket => {
-        kind => 'D',
-        ok => [ { args => { ticket_id => 4 },
-                  method => 'DELETE', path => '/tickets/4', query => '',
-                  shape => 'ok', message => 'ticket 4 moved to trash',
-                  check => sub {
-                      ok(state_obj('tickets', 4)->{deleted}, 'in the trash');
-                  } } ],
-        fail => [ { name => 'already deleted',
-                    args => { ticket_id => 21 },
-                    method => 'DELETE', path => '/tickets/21',
-                    error => qr/^Freshdesk: ticket 21 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_ticket => delete_spec(
+        arg => 'ticket_id', what => 'ticket', path => '/tickets',
+        id => 4, done => 'moved to trash',
+        check => sub {
+            ok(state_obj('tickets', 4)->{deleted}, 'in the trash');
+        },
+        missing => 21, fail => 'already deleted'),
 
     restore_ticket => {
         kind => 'S',
@@ -510,20 +532,11 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: id: Only notes can be updated \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_conversation => {
-        kind => 'D',
-        ok => [ { args => { conversation_id => 5002 },
-                  method => 'DELETE', path => '/conversations/5002',
-                  query => '', shape => 'ok',
-                  message => 'conversation 5002 deleted',
-                  check => sub {
-                      ok(!state_obj('conversations', 5002), 'gone');
-                  } } ],
-        fail => [ { name => 'unknown conversation',
-                    args => { conversation_id => 999999 },
-                    method => 'DELETE', path => '/conversations/999999',
-                    error => qr/^Freshdesk: conversation 999999 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_conversation => delete_spec(
+        arg => 'conversation_id', what => 'conversation',
+        path => '/conversations', id => 5002,
+        check => sub { ok(!state_obj('conversations', 5002), 'gone') },
+        missing => 999999, fail => 'unknown conversation'),
 
     list_time_entries => {
         kind => 'R',
@@ -584,10 +597,8 @@ my %cases = (
                       is($_[0]{note}, 'Remote diagnosis', 'note changed');
                       is($_[0]{time_spent}, '00:45', 'time changed');
                   } } ],
-        fail => [ { name => 'unknown entry',
-                    args => { time_entry_id => 999999, note => 'x' },
-                    method => 'PUT', path => '/time_entries/999999',
-                    error => qr/^Freshdesk: time entry 999999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown entry', { time_entry_id => 999999, note => 'x' },
+                            'PUT', '/time_entries/999999', 'time entry 999999') ],
     },
 
     toggle_time_entry_timer => {
@@ -602,17 +613,10 @@ my %cases = (
                     error => qr/^Invalid arguments: time_entry_id is required\.$/ } ],
     },
 
-    delete_time_entry => {
-        kind => 'D',
-        ok => [ { args => { time_entry_id => 3010 },
-                  method => 'DELETE', path => '/time_entries/3010',
-                  query => '', shape => 'ok',
-                  message => 'time entry 3010 deleted' } ],
-        fail => [ { name => 'unknown entry',
-                    args => { time_entry_id => 999999 },
-                    method => 'DELETE', path => '/time_entries/999999',
-                    error => qr/^Freshdesk: time entry 999999 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_time_entry => delete_spec(
+        arg => 'time_entry_id', what => 'time entry',
+        path => '/time_entries', id => 3010,
+        missing => 999999, fail => 'unknown entry'),
 
     list_satisfaction_ratings => {
         kind => 'R',
@@ -633,11 +637,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{items}[0]{id}, 2001, 'rating of the ticket');
                   } } ],
-        fail => [ { name => 'unknown ticket',
-                    args => { ticket_id => 999999 },
-                    method => 'GET',
-                    path => '/tickets/999999/satisfaction_ratings',
-                    error => qr/^Freshdesk: ticket 999999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown ticket', { ticket_id => 999999 },
+                            'GET', '/tickets/999999/satisfaction_ratings', 'ticket 999999') ],
     },
 
     create_satisfaction_rating => {
@@ -670,9 +671,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [141, 142], 'surveys');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'state',
-                    args => { state => 'active' },
-                    error => qr/^Invalid arguments: unknown argument "state"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('state', 'active') ],
     },
 
     # --- contacts -------------------------------------------------------
@@ -702,10 +701,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{name}, 'Emily Garcia', 'the contact');
                   } } ],
-        fail => [ { name => 'unknown contact',
-                    args => { contact_id => 9999 },
-                    method => 'GET', path => '/contacts/9999',
-                    error => qr/^Freshdesk: contact 9999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown contact', { contact_id => 9999 },
+                            'GET', '/contacts/9999', 'contact 9999') ],
     },
 
     search_contacts => {
@@ -780,25 +777,17 @@ my %cases = (
         fail => [ { name => 'nothing to change', arg => 'name',
                     args => { contact_id => 1002 },
                     error => qr/^Invalid arguments: give at least one of: name, email, phone,/ },
-                  { name => 'unknown contact',
-                    args => { contact_id => 9999, job_title => 'x' },
-                    method => 'PUT', path => '/contacts/9999',
-                    error => qr/^Freshdesk: contact 9999 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown contact', { contact_id => 9999, job_title => 'x' },
+                            'PUT', '/contacts/9999', 'contact 9999') ],
     },
 
-    delete_contact => {
-        kind => 'D',
-        ok => [ { args => { contact_id => 1003 },
-                  method => 'DELETE', path => '/contacts/1003', query => '',
-                  shape => 'ok', message => 'contact 1003 deleted',
-                  check => sub {
-                      ok(state_obj('contacts', 1003)->{deleted}, 'soft-deleted');
-                  } } ],
-        fail => [ { name => 'already deleted',
-                    args => { contact_id => 1019 },
-                    method => 'DELETE', path => '/contacts/1019',
-                    error => qr/^Freshdesk: contact 1019 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_contact => delete_spec(
+        arg => 'contact_id', what => 'contact', path => '/contacts',
+        id => 1003,
+        check => sub {
+            ok(state_obj('contacts', 1003)->{deleted}, 'soft-deleted');
+        },
+        missing => 1019, fail => 'already deleted'),
 
     restore_contact => {
         kind => 'S',
@@ -885,9 +874,7 @@ my %cases = (
                       ok((grep { $_->{name} eq 'cf_customer_tier' }
                           @{$_[0]{items}}), 'custom field listed');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'type',
-                    args => { type => 'custom_text' },
-                    error => qr/^Invalid arguments: unknown argument "type"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('type', 'custom_text') ],
     },
 
     # --- companies ------------------------------------------------------
@@ -910,9 +897,8 @@ my %cases = (
         ok => [ { args => { company_id => 2 }, method => 'GET',
                   path => '/companies/2', query => '', shape => 'object',
                   check => sub { is($_[0]{name}, 'Globex', 'the company') } } ],
-        fail => [ { name => 'unknown company', args => { company_id => 99 },
-                    method => 'GET', path => '/companies/99',
-                    error => qr/^Freshdesk: company 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown company', { company_id => 99 },
+                            'GET', '/companies/99', 'company 99') ],
     },
 
     search_companies => {
@@ -986,24 +972,17 @@ my %cases = (
                     error => qr/^Freshdesk error \(HTTP 400\): Validation failed: health_score: It should be one of these values: 'At risk,Doing okay,Happy' \(invalid_value\)\.$RID/ } ],
     },
 
-    delete_company => {
-        kind => 'D',
-        ok => [ { args => { company_id => 3 }, method => 'DELETE',
-                  path => '/companies/3', query => '', shape => 'ok',
-                  message => 'company 3 deleted',
-                  check => sub { ok(!state_obj('companies', 3), 'gone') } } ],
-        fail => [ { name => 'unknown company', args => { company_id => 99 },
-                    method => 'DELETE', path => '/companies/99',
-                    error => qr/^Freshdesk: company 99 was not found \(HTTP 404\)\.$RID/ } ],
-    },
+    delete_company => delete_spec(
+        arg => 'company_id', what => 'company', path => '/companies',
+        id => 3,
+        check => sub { ok(!state_obj('companies', 3), 'gone') },
+        missing => 99, fail => 'unknown company'),
 
     list_company_fields => {
         kind => 'R',
         ok => [ { args => {}, method => 'GET', path => '/company_fields',
                   query => '', shape => 'list', next => 0, count => 9 } ],
-        fail => [ { name => 'unknown argument', arg => 'page',
-                    args => { page => 2 },
-                    error => qr/^Invalid arguments: unknown argument "page"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('page', 2) ],
     },
 
     # --- agents, groups, roles, skills ----------------------------------
@@ -1035,9 +1014,8 @@ my %cases = (
         fail => [ { name => 'you', arg => 'agent_id',
                     args => { agent_id => 'you' },
                     error => qr/^Invalid arguments: agent_id must be a positive integer or "me", got "you"\.$/ },
-                  { name => 'unknown agent', args => { agent_id => 99 },
-                    method => 'GET', path => '/agents/99',
-                    error => qr/^Freshdesk: agent 99 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown agent', { agent_id => 99 },
+                            'GET', '/agents/99', 'agent 99') ],
     },
 
     list_groups => {
@@ -1060,9 +1038,8 @@ my %cases = (
                       is($_[0]{name}, 'Billing', 'the group');
                       is_deeply($_[0]{agent_ids}, [1, 2], 'members');
                   } } ],
-        fail => [ { name => 'unknown group', args => { group_id => 99 },
-                    method => 'GET', path => '/groups/99',
-                    error => qr/^Freshdesk: group 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown group', { group_id => 99 },
+                            'GET', '/groups/99', 'group 99') ],
     },
 
     list_roles => {
@@ -1072,9 +1049,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [21, 22, 23, 24], 'roles');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'role_id',
-                    args => { role_id => 21 },
-                    error => qr/^Invalid arguments: unknown argument "role_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('role_id', 21) ],
     },
 
     get_role => {
@@ -1082,9 +1057,8 @@ my %cases = (
         ok => [ { args => { role_id => 23 }, method => 'GET',
                   path => '/roles/23', query => '', shape => 'object',
                   check => sub { is($_[0]{name}, 'Supervisor', 'the role') } } ],
-        fail => [ { name => 'unknown role', args => { role_id => 99 },
-                    method => 'GET', path => '/roles/99',
-                    error => qr/^Freshdesk: role 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown role', { role_id => 99 },
+                            'GET', '/roles/99', 'role 99') ],
     },
 
     list_skills => {
@@ -1095,9 +1069,7 @@ my %cases = (
                       is_deeply([map { $_->{name} } @{$_[0]{items}}],
                                 ['Spanish', 'Hardware'], 'skills');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'name',
-                    args => { name => 'Spanish' },
-                    error => qr/^Invalid arguments: unknown argument "name"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('name', 'Spanish') ],
     },
 
     # --- account configuration -------------------------------------------
@@ -1109,9 +1081,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [41, 42], 'products');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'product_id',
-                    args => { product_id => 41 },
-                    error => qr/^Invalid arguments: unknown argument "product_id"; this tool takes no arguments\.$/ },
+        fail => [ no_args('product_id', 41),
                   { name => 'arguments not an object',
                     raw_args => [1], rpc_error => qr/^Invalid params: "arguments" must be an object$/ } ],
     },
@@ -1129,10 +1099,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{time_zone}, 'Dublin', 'one calendar');
                   } } ],
-        fail => [ { name => 'unknown calendar',
-                    args => { business_hour_id => 99 },
-                    method => 'GET', path => '/business_hours/99',
-                    error => qr/^Freshdesk: business hour 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown calendar', { business_hour_id => 99 },
+                            'GET', '/business_hours/99', 'business hour 99') ],
     },
 
     list_sla_policies => {
@@ -1144,9 +1112,7 @@ my %cases = (
                       is($_[0]{items}[1]{sla_target}{priority_4}
                              {respond_within}, 1800, 'targets passed on');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'active',
-                    args => { active => $T },
-                    error => qr/^Invalid arguments: unknown argument "active"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('active', $T) ],
     },
 
     list_automation_rules => {
@@ -1167,10 +1133,8 @@ my %cases = (
         fail => [ { name => 'type 2', arg => 'automation_type_id',
                     args => { automation_type_id => 2 },
                     error => qr/^Invalid arguments: automation_type_id must be one of 1, 3, 4, got 2\.$/ },
-                  { name => 'rule of another type',
-                    args => { automation_type_id => 4, rule_id => 83 },
-                    method => 'GET', path => '/automations/4/rules/83',
-                    error => qr/^Freshdesk: rule 83 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('rule of another type', { automation_type_id => 4, rule_id => 83 },
+                            'GET', '/automations/4/rules/83', 'rule 83') ],
     },
 
     list_email_configs => {
@@ -1180,9 +1144,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [71, 72], 'mailboxes');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'id',
-                    args => { id => 71 },
-                    error => qr/^Invalid arguments: unknown argument "id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('id', 71) ],
     },
 
     # --- canned responses -------------------------------------------------
@@ -1195,9 +1157,7 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [91, 92], 'folders');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'folder_id',
-                    args => { folder_id => 91 },
-                    error => qr/^Invalid arguments: unknown argument "folder_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('folder_id', 91) ],
     },
 
     list_canned_responses => {
@@ -1208,10 +1168,8 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [903, 904], 'responses');
                   } } ],
-        fail => [ { name => 'unknown folder', args => { folder_id => 99 },
-                    method => 'GET',
-                    path => '/canned_response_folders/99/responses',
-                    error => qr/^Freshdesk: folder 99 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown folder', { folder_id => 99 },
+                            'GET', '/canned_response_folders/99/responses', 'folder 99') ],
     },
 
     get_canned_response => {
@@ -1222,10 +1180,8 @@ my %cases = (
                   check => sub {
                       is($_[0]{title}, 'Thanks for reaching out', 'title');
                   } } ],
-        fail => [ { name => 'unknown response',
-                    args => { canned_response_id => 999 },
-                    method => 'GET', path => '/canned_responses/999',
-                    error => qr/^Freshdesk: canned response 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown response', { canned_response_id => 999 },
+                            'GET', '/canned_responses/999', 'canned response 999') ],
     },
 
     create_canned_response => {
@@ -1268,9 +1224,7 @@ my %cases = (
                       is_deeply(ids($_[0]{items}), [111, 112, 113],
                                 'categories');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'category_id',
-                    args => { category_id => 111 },
-                    error => qr/^Invalid arguments: unknown argument "category_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('category_id', 111) ],
     },
 
     list_solution_folders => {
@@ -1281,10 +1235,8 @@ my %cases = (
                   check => sub {
                       is_deeply(ids($_[0]{items}), [122], 'folders');
                   } } ],
-        fail => [ { name => 'unknown category',
-                    args => { category_id => 999 },
-                    method => 'GET', path => '/solutions/categories/999/folders',
-                    error => qr/^Freshdesk: category 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown category', { category_id => 999 },
+                            'GET', '/solutions/categories/999/folders', 'category 999') ],
     },
 
     list_solution_articles => {
@@ -1308,9 +1260,8 @@ my %cases = (
                       is($_[0]{title},
                          'What to do when your printer is on fire', 'title');
                   } } ],
-        fail => [ { name => 'unknown article', args => { article_id => 999 },
-                    method => 'GET', path => '/solutions/articles/999',
-                    error => qr/^Freshdesk: article 999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown article', { article_id => 999 },
+                            'GET', '/solutions/articles/999', 'article 999') ],
     },
 
     search_solution_articles => {
@@ -1347,11 +1298,9 @@ my %cases = (
                     args => { folder_id => 123, title => 't',
                               description => 'd', status => 3 },
                     error => qr/^Invalid arguments: status must be one of 1, 2, got 3\.$/ },
-                  { name => 'unknown folder',
-                    args => { folder_id => 999, title => 't',
+                  not_found('unknown folder', { folder_id => 999, title => 't',
                               description => 'd', status => 1 },
-                    method => 'POST', path => '/solutions/folders/999/articles',
-                    error => qr/^Freshdesk: folder 999 was not found \(HTTP 404\)\.$RID/ } ],
+                            'POST', '/solutions/folders/999/articles', 'folder 999') ],
     },
 
     update_solution_article => {
@@ -1380,9 +1329,7 @@ my %cases = (
                       is_deeply(ids($_[0]{items}), [30, 31],
                                 'schemas member unwrapped');
                   } } ],
-        fail => [ { name => 'unknown argument', arg => 'schema_id',
-                    args => { schema_id => 30 },
-                    error => qr/^Invalid arguments: unknown argument "schema_id"; this tool takes no arguments\.$/ } ],
+        fail => [ no_args('schema_id', 30) ],
     },
 
     list_custom_object_records => {
@@ -1424,11 +1371,8 @@ my %cases = (
         fail => [ { name => 'space in id', arg => 'record_id',
                     args => { schema_id => 30, record_id => 'BKG 7' },
                     error => qr/^Invalid arguments: record_id must be an identifier of 1 to 64 letters/ },
-                  { name => 'record of another schema',
-                    args => { schema_id => 31, record_id => 'BKG-7' },
-                    method => 'GET',
-                    path => '/custom_objects/schemas/31/records/BKG-7',
-                    error => qr/^Freshdesk: record BKG-7 was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('record of another schema', { schema_id => 31, record_id => 'BKG-7' },
+                            'GET', '/custom_objects/schemas/31/records/BKG-7', 'record BKG-7') ],
     },
 
     upsert_custom_object_record => {
@@ -1480,11 +1424,8 @@ my %cases = (
                       ok(!state_obj('custom_object_records', 'BKG-50'),
                          'gone');
                   } } ],
-        fail => [ { name => 'unknown record',
-                    args => { schema_id => 30, record_id => 'BKG-999' },
-                    method => 'DELETE',
-                    path => '/custom_objects/schemas/30/records/BKG-999',
-                    error => qr/^Freshdesk: record BKG-999 was not found \(HTTP 404\)\.$RID/ } ],
+        fail => [ not_found('unknown record', { schema_id => 30, record_id => 'BKG-999' },
+                            'DELETE', '/custom_objects/schemas/30/records/BKG-999', 'record BKG-999') ],
     },
 
     # --- escape hatch ----------------------------------------------------
@@ -1502,10 +1443,8 @@ my %cases = (
         fail => [ { name => 'dot-dot path', arg => 'path',
                     args => { path => '/tickets/../admin' },
                     error => qr/^Invalid arguments: path must be a relative API path/ },
-                  { name => 'unknown endpoint',
-                    args => { path => '/no_such_endpoint' },
-                    method => 'GET', path => '/no_such_endpoint',
-                    error => qr/^Freshdesk: the requested resource was not found \(HTTP 404\)\.$RID/ } ],
+                  not_found('unknown endpoint', { path => '/no_such_endpoint' },
+                            'GET', '/no_such_endpoint', 'the requested resource') ],
     },
 );
 

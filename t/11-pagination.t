@@ -20,12 +20,8 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 my $t = FreshdeskTest->new->start_fake->standard_conf(
-    server => 'location = /small/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            freshdesk_max_response_size 64k;
-        }',
+    server => FreshdeskTest::mcp_location('/small/mcp',
+                                          'freshdesk_max_response_size 64k;'),
 )->run;
 
 my $J = FreshdeskTest::json();

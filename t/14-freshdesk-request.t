@@ -15,12 +15,8 @@ use FreshdeskTest;
 use Test::More;
 
 my $t = FreshdeskTest->new->start_fake->standard_conf(
-    server => 'location = /rw/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            freshdesk_request_writes on;
-        }',
+    server => FreshdeskTest::mcp_location('/rw/mcp',
+                                          'freshdesk_request_writes on;'),
 )->run;
 
 my $J = FreshdeskTest::json();

@@ -13,12 +13,8 @@ use FreshdeskTest;
 use Test::More;
 
 my $t = FreshdeskTest->new->start_fake->standard_conf(
-    server => 'location = /ro/mcp {
-            freshdesk_mcp;
-            freshdesk_tenant $fd_tenant;
-            freshdesk_api_key $fd_api_key;
-            freshdesk_tools read_only;
-        }',
+    server => FreshdeskTest::mcp_location('/ro/mcp',
+                                          'freshdesk_tools read_only;'),
 )->run;
 
 my $J = FreshdeskTest::json();

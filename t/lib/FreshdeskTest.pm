@@ -228,6 +228,17 @@ sub http_globals {
 EOF
 }
 
+# one more MCP location like /mcp (tenant and API key from the client's
+# token), with these directives too: for standard_conf(server => ...)
+sub mcp_location {
+    my ($path, @directives) = @_;
+
+    return join "\n", "location = $path {",
+        (map { "    $_" } 'freshdesk_mcp;', 'freshdesk_tenant $fd_tenant;',
+                          'freshdesk_api_key $fd_api_key;', @directives),
+        '}', '';
+}
+
 # the internal location that reaches the fake Freshdesk; options: prefix
 # (default /_freshdesk), scheme (http or https), extra directives
 sub upstream_location {
