@@ -218,33 +218,43 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
 
-    if (len == 0) {
-        return NULL;
-    }
+    /* an empty name hashes its opening quote: no entry is that short */
 
     i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
 
-    while (i) {
-        e = &sel->names[i - 1];
+    if (i == 0) {
+        return NULL;
+    }
 
-        if (e->len != len) {
-            i = e->next;
-            continue;
-        }
+    if (len <= 16 && last - name >= 16) {
 
-        if (len <= 16 && last - name >= 16) {
+        /* a short name: its first 16 bytes, masked, at once */
 
-            /* a short name: its first 16 bytes, masked, at once */
+        ngx_memcpy(w, name, 16);
 
-            ngx_memcpy(w, name, 16);
+        do {
+            e = &sel->names[i - 1];
+
             ngx_memcpy(ew, e->word, 16);
             ngx_memcpy(em, e->mask, 16);
 
-            if ((((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0) {
+            if (e->len == len
+                && (((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0)
+            {
                 return e;
             }
 
-        } else {
+            i = e->next;
+
+        } while (i);
+
+        return NULL;
+    }
+
+    do {
+        e = &sel->names[i - 1];
+
+        if (e->len == len) {
             for (k = 0; k < len && e->name[k] == name[k]; k++) {
                 /* void */
             }
@@ -255,7 +265,8 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
         }
 
         i = e->next;
-    }
+
+    } while (i);
 
     return NULL;
 }
@@ -930,16 +941,17 @@ member:
                         d--;
                     }
 
-                    ngx_memcpy(r, rfrom, mspan - rfrom);
-                    r += mspan - rfrom;
+                    if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
                     rfrom = mspan + 1;
                 }
 
                 kept = 1;
             }
-        }
 
-        if (rdepth == 3 && depth == 1) {
+        } else if (rdepth == 3 && depth == 1) {
             items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
                      && ngx_memcmp(name, members[0].name, p - 1 - name)
                         == 0);
