@@ -895,6 +895,9 @@ member:
 
         if (esc) {
             dmark = d + (mspan - from);
+
+        } else {
+            goto record;
         }
     }
 
@@ -981,6 +984,105 @@ member:
     }
 
     goto value;
+
+record:
+
+    /*
+     * A member of an object whose members are selected, in a loop of its
+     * own: the name looked up, and a string value (most of them) scanned
+     * and kept or cut here, without the general state machine's checks
+     * for each value; other values go the general way.
+     */
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last || *p != '"') {
+        goto failed;
+    }
+
+    name = p + 1;
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last || *p++ != ':') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (e == NULL) {
+        mdrop = 1;
+        msub = NULL;
+
+    } else {
+        msub = e->sub;
+
+        if (!kept && !first) {
+
+            /* the first member kept, after some that were not: its
+             * comma goes */
+
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+            rfrom = mspan + 1;
+        }
+
+        kept = 1;
+    }
+
+    if (p == last || *p != '"') {
+        goto value;
+    }
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    msub = NULL;
+
+    if (mdrop) {
+
+        /* not selected: the text from its comma (or the object's start)
+         * to here goes */
+
+        if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
+
+        rfrom = p;
+
+        mdrop = 0;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (*p == ',') {
+        p++;
+        first = 0;
+        mspan = p - 1;
+        goto record;
+    }
+
+    if (*p++ != '}') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_close();
+
+    goto next;
 
 failed:
 
