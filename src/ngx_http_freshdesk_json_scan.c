@@ -60,6 +60,8 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char **fromp);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
     u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
+    u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
     u_char *from, u_char *s, u_char *last, u_char c);
 
@@ -486,6 +488,95 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 
         p += n + 1;
     }
+}
+
+
+/*
+ * A value that is neither a string nor a container: true, false, null or
+ * a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; returns the
+ * byte after it, or NULL.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
+{
+    u_char    c;
+    uint32_t  word;
+
+    switch (*p) {
+
+    case 't':
+    case 'f':
+    case 'n':
+        /* true, false ("alse" after the 'f'), null: four bytes compared */
+
+        c = (*p == 'f');
+
+        if (last - p < 4 + (ptrdiff_t) c) {
+            return NULL;
+        }
+
+        ngx_memcpy(&word, p + c, 4);
+
+        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
+                     : c ? ngx_http_freshdesk_word("alse")
+                     : ngx_http_freshdesk_word("null")))
+        {
+            return NULL;
+        }
+
+        return p + 4 + c;
+    }
+
+    if (*p == '-') {
+        p++;
+    }
+
+    if (p == last) {
+        return NULL;
+    }
+
+    if (*p == '0') {
+        p++;
+
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+    } else {
+        return NULL;
+    }
+
+    if (p < last && *p == '.') {
+        p++;
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            return NULL;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < last && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            return NULL;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    return p;
 }
 
 
@@ -1037,11 +1128,17 @@ record:
         kept = 1;
     }
 
-    if (p == last || *p != '"') {
+    if (p == last || *p == '{' || *p == '[') {
         goto value;
     }
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    if (*p == '"') {
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+
+    } else {
+        p = ngx_http_freshdesk_scan_scalar(p, last);
+    }
+
     if (p == NULL) {
         goto failed;
     }
