@@ -120,6 +120,17 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 
+/* the byte c at p, after blanks if it is not there at once */
+#define ngx_http_freshdesk_scan_expect(p, last, c)                           \
+    if ((p) == (last) || *(p) != (c)) {                                      \
+        ngx_http_freshdesk_scan_ws(p, last);                                 \
+                                                                             \
+        if ((p) == (last) || *(p) != (c)) {                                  \
+            goto failed;                                                     \
+        }                                                                    \
+    }
+
+
 /*
  * Validates; members[i].value gets the span of the top-level member named
  * members[i].name, if there is one.
@@ -1080,16 +1091,13 @@ record:
 
     /*
      * A member of an object whose members are selected, in a loop of its
-     * own: the name looked up, and a string value (most of them) scanned
-     * and kept or cut here, without the general state machine's checks
-     * for each value; other values go the general way.
+     * own: the name looked up, and a literal, number or string value (most
+     * of them) scanned and kept or cut here, without the general state
+     * machine's checks for each value; objects and arrays go the general
+     * way.  Blanks are looked for only where the expected byte is not.
      */
 
-    ngx_http_freshdesk_scan_ws(p, last);
-
-    if (p == last || *p != '"') {
-        goto failed;
-    }
+    ngx_http_freshdesk_scan_expect(p, last, '"');
 
     name = p + 1;
 
@@ -1100,13 +1108,17 @@ record:
 
     e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
 
-    ngx_http_freshdesk_scan_ws(p, last);
+    ngx_http_freshdesk_scan_expect(p, last, ':');
 
-    if (p == last || *p++ != ':') {
-        goto failed;
+    p++;
+
+    if (p == last || *p <= ' ') {
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
     }
-
-    ngx_http_freshdesk_scan_ws(p, last);
 
     if (e == NULL) {
         mdrop = 1;
@@ -1128,12 +1140,11 @@ record:
         kept = 1;
     }
 
-    if (p == last || *p == '{' || *p == '[') {
-        goto value;
-    }
-
     if (*p == '"') {
         p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+
+    } else if (*p == '{' || *p == '[') {
+        goto value;
 
     } else {
         p = ngx_http_freshdesk_scan_scalar(p, last);
@@ -1160,10 +1171,12 @@ record:
         mdrop = 0;
     }
 
-    ngx_http_freshdesk_scan_ws(p, last);
+    if (p == last || (*p != ',' && *p != '}')) {
+        ngx_http_freshdesk_scan_ws(p, last);
 
-    if (p == last) {
-        goto failed;
+        if (p == last) {
+            goto failed;
+        }
     }
 
     if (*p == ',') {
