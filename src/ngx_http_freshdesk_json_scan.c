@@ -1113,7 +1113,9 @@ record:
     p++;
 
     if (p == last || *p <= ' ') {
-        ngx_http_freshdesk_scan_ws(p, last);
+        while (p < last && ngx_http_freshdesk_json_ws(*p)) {
+            p++;
+        }
 
         if (p == last) {
             goto failed;
@@ -1171,18 +1173,21 @@ record:
         mdrop = 0;
     }
 
-    if (p == last || (*p != ',' && *p != '}')) {
-        ngx_http_freshdesk_scan_ws(p, last);
+    if (p < last && *p == ',') {
+        mspan = p++;
+        first = 0;
+        goto record;
+    }
 
-        if (p == last) {
-            goto failed;
-        }
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
     }
 
     if (*p == ',') {
-        p++;
+        mspan = p++;
         first = 0;
-        mspan = p - 1;
         goto record;
     }
 
