@@ -131,6 +131,19 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 
+/* blanks before a value, which must come (not an escaping scan's) */
+#define ngx_http_freshdesk_scan_blanks(p, last)                              \
+    if ((p) == (last) || *(p) <= ' ') {                                      \
+        while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            (p)++;                                                           \
+        }                                                                    \
+                                                                             \
+        if ((p) == (last)) {                                                 \
+            goto failed;                                                     \
+        }                                                                    \
+    }
+
+
 /*
  * Validates; members[i].value gets the span of the top-level member named
  * members[i].name, if there is one.
@@ -1112,15 +1125,7 @@ record:
 
     p++;
 
-    if (p == last || *p <= ' ') {
-        while (p < last && ngx_http_freshdesk_json_ws(*p)) {
-            p++;
-        }
-
-        if (p == last) {
-            goto failed;
-        }
-    }
+    ngx_http_freshdesk_scan_blanks(p, last);
 
     if (e == NULL) {
         mdrop = 1;
@@ -1144,6 +1149,58 @@ record:
 
     if (*p == '"') {
         p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+
+    } else if (*p == '[' && depth >= 2 && depth < max_depth) {
+
+        /* an array (of a list's record: not counted) of literals, numbers
+         * and strings here too; at a container in it, the general way
+         * takes over, with the array open */
+
+        p++;
+
+        ngx_http_freshdesk_scan_blanks(p, last);
+
+        if (*p != ']') {
+
+            for ( ;; ) {
+
+                if (*p == '"') {
+                    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
+                                                       &from);
+
+                } else if (*p == '{' || *p == '[') {
+                    stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
+                    depth++;
+                    obj = 0;
+                    goto value;
+
+                } else {
+                    p = ngx_http_freshdesk_scan_scalar(p, last);
+                }
+
+                if (p == NULL) {
+                    goto failed;
+                }
+
+                ngx_http_freshdesk_scan_ws(p, last);
+
+                if (p == last) {
+                    goto failed;
+                }
+
+                if (*p == ']') {
+                    break;
+                }
+
+                if (*p++ != ',') {
+                    goto failed;
+                }
+
+                ngx_http_freshdesk_scan_blanks(p, last);
+            }
+        }
+
+        p++;
 
     } else if (*p == '{' || *p == '[') {
         goto value;
