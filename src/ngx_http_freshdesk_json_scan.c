@@ -244,7 +244,9 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
 
-    /* an empty name hashes its opening quote: no entry is that short */
+    if (len == 0) {
+        return NULL;
+    }
 
     i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
 
