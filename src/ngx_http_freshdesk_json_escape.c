@@ -103,44 +103,55 @@ ngx_http_freshdesk_escape_blocks(u_char **srcp, u_char *last, u_char *dst)
 
         from = src;
 
-        for ( ;; ) {
-            to = mask ? src + __builtin_ctzll(mask) : src + 64;
+        while (mask) {
+            to = src + (size_t) __builtin_ctzll(mask);
 
-            /* most runs are short: one copy, with no branch on the length */
+            /* most runs are short: one copy, the longer ones in a loop */
 
             n = to - from;
 
             _mm_storeu_si128((__m128i *) dst,
                              _mm_loadu_si128((const __m128i *) from));
 
-            for (k = 16; k < n; k += 16) {
-                _mm_storeu_si128((__m128i *) (dst + k),
-                                 _mm_loadu_si128((const __m128i *) (from + k)));
+            if (__builtin_expect(n > 16, 0)) {
+                for (k = 16; k < n; k += 16) {
+                    _mm_storeu_si128((__m128i *) (dst + k),
+                        _mm_loadu_si128((const __m128i *) (from + k)));
+                }
             }
 
             dst += n;
 
-            if (mask == 0) {
-                break;
-            }
-
             c = *to;
-            *dst++ = '\\';
+            dst[0] = '\\';
 
-            if (ngx_http_freshdesk_escape_short[c]) {
-                *dst++ = ngx_http_freshdesk_escape_short[c];
+            if (__builtin_expect(ngx_http_freshdesk_escape_short[c] != 0, 1)) {
+                dst[1] = ngx_http_freshdesk_escape_short[c];
+                dst += 2;
 
             } else {
-                *dst++ = 'u';
-                *dst++ = '0';
-                *dst++ = '0';
-                *dst++ = "0123456789abcdef"[c >> 4];
-                *dst++ = "0123456789abcdef"[c & 0xf];
+                dst[1] = 'u';
+                dst[2] = '0';
+                dst[3] = '0';
+                dst[4] = "0123456789abcdef"[c >> 4];
+                dst[5] = "0123456789abcdef"[c & 0xf];
+                dst += 6;
             }
 
             from = to + 1;
             mask &= mask - 1;
         }
+
+        /* the block's last run */
+
+        n = src + 64 - from;
+
+        for (k = 0; k < n; k += 16) {
+            _mm_storeu_si128((__m128i *) (dst + k),
+                             _mm_loadu_si128((const __m128i *) (from + k)));
+        }
+
+        dst += n;
 
         src += 64;
     }

@@ -60,6 +60,8 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char **fromp);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
     u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
+    u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
     u_char *from, u_char *s, u_char *last, u_char c);
 
@@ -114,6 +116,30 @@ ngx_http_freshdesk_word(const char *s)
                                                 : *(p) == '\t' ? 't' : 'r'); \
             }                                                                \
             (p)++;                                                           \
+        }                                                                    \
+    }
+
+
+/* the byte c at p, after blanks if it is not there at once */
+#define ngx_http_freshdesk_scan_expect(p, last, c)                           \
+    if ((p) == (last) || *(p) != (c)) {                                      \
+        ngx_http_freshdesk_scan_ws(p, last);                                 \
+                                                                             \
+        if ((p) == (last) || *(p) != (c)) {                                  \
+            goto failed;                                                     \
+        }                                                                    \
+    }
+
+
+/* blanks before a value, which must come (not an escaping scan's) */
+#define ngx_http_freshdesk_scan_blanks(p, last)                              \
+    if ((p) == (last) || *(p) <= ' ') {                                      \
+        while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            (p)++;                                                           \
+        }                                                                    \
+                                                                             \
+        if ((p) == (last)) {                                                 \
+            goto failed;                                                     \
         }                                                                    \
     }
 
@@ -224,27 +250,39 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
 
     i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
 
-    while (i) {
-        e = &sel->names[i - 1];
+    if (i == 0) {
+        return NULL;
+    }
 
-        if (e->len != len) {
-            i = e->next;
-            continue;
-        }
+    if (len <= 16 && last - name >= 16) {
 
-        if (len <= 16 && last - name >= 16) {
+        /* a short name: its first 16 bytes, masked, at once */
 
-            /* a short name: its first 16 bytes, masked, at once */
+        ngx_memcpy(w, name, 16);
 
-            ngx_memcpy(w, name, 16);
+        do {
+            e = &sel->names[i - 1];
+
             ngx_memcpy(ew, e->word, 16);
             ngx_memcpy(em, e->mask, 16);
 
-            if ((((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0) {
+            if (e->len == len
+                && (((w[0] & em[0]) ^ ew[0]) | ((w[1] & em[1]) ^ ew[1])) == 0)
+            {
                 return e;
             }
 
-        } else {
+            i = e->next;
+
+        } while (i);
+
+        return NULL;
+    }
+
+    do {
+        e = &sel->names[i - 1];
+
+        if (e->len == len) {
             for (k = 0; k < len && e->name[k] == name[k]; k++) {
                 /* void */
             }
@@ -255,7 +293,8 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
         }
 
         i = e->next;
-    }
+
+    } while (i);
 
     return NULL;
 }
@@ -475,6 +514,95 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 
         p += n + 1;
     }
+}
+
+
+/*
+ * A value that is neither a string nor a container: true, false, null or
+ * a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; returns the
+ * byte after it, or NULL.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
+{
+    u_char    c;
+    uint32_t  word;
+
+    switch (*p) {
+
+    case 't':
+    case 'f':
+    case 'n':
+        /* true, false ("alse" after the 'f'), null: four bytes compared */
+
+        c = (*p == 'f');
+
+        if (last - p < 4 + (ptrdiff_t) c) {
+            return NULL;
+        }
+
+        ngx_memcpy(&word, p + c, 4);
+
+        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
+                     : c ? ngx_http_freshdesk_word("alse")
+                     : ngx_http_freshdesk_word("null")))
+        {
+            return NULL;
+        }
+
+        return p + 4 + c;
+    }
+
+    if (*p == '-') {
+        p++;
+    }
+
+    if (p == last) {
+        return NULL;
+    }
+
+    if (*p == '0') {
+        p++;
+
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+    } else {
+        return NULL;
+    }
+
+    if (p < last && *p == '.') {
+        p++;
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            return NULL;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < last && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == last || !(*p >= '0' && *p <= '9')) {
+            return NULL;
+        }
+
+        while (p < last && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+
+    return p;
 }
 
 
@@ -884,6 +1012,9 @@ member:
 
         if (esc) {
             dmark = d + (mspan - from);
+
+        } else {
+            goto record;
         }
     }
 
@@ -930,16 +1061,17 @@ member:
                         d--;
                     }
 
-                    ngx_memcpy(r, rfrom, mspan - rfrom);
-                    r += mspan - rfrom;
+                    if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
                     rfrom = mspan + 1;
                 }
 
                 kept = 1;
             }
-        }
 
-        if (rdepth == 3 && depth == 1) {
+        } else if (rdepth == 3 && depth == 1) {
             items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
                      && ngx_memcmp(name, members[0].name, p - 1 - name)
                         == 0);
@@ -969,6 +1101,162 @@ member:
     }
 
     goto value;
+
+record:
+
+    /*
+     * A member of an object whose members are selected, in a loop of its
+     * own: the name looked up, and a literal, number or string value (most
+     * of them) scanned and kept or cut here, without the general state
+     * machine's checks for each value; objects and arrays go the general
+     * way.  Blanks are looked for only where the expected byte is not.
+     */
+
+    ngx_http_freshdesk_scan_expect(p, last, '"');
+
+    name = p + 1;
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
+
+    ngx_http_freshdesk_scan_expect(p, last, ':');
+
+    p++;
+
+    ngx_http_freshdesk_scan_blanks(p, last);
+
+    if (e == NULL) {
+        mdrop = 1;
+        msub = NULL;
+
+    } else {
+        msub = e->sub;
+
+        if (!kept && !first) {
+
+            /* the first member kept, after some that were not: its
+             * comma goes */
+
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+            rfrom = mspan + 1;
+        }
+
+        kept = 1;
+    }
+
+    if (*p == '"') {
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+
+    } else if (*p == '[' && depth >= 2 && depth < max_depth) {
+
+        /* an array (of a list's record: not counted) of literals, numbers
+         * and strings here too; at a container in it, the general way
+         * takes over, with the array open */
+
+        p++;
+
+        ngx_http_freshdesk_scan_blanks(p, last);
+
+        if (*p != ']') {
+
+            for ( ;; ) {
+
+                if (*p == '"') {
+                    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
+                                                       &from);
+
+                } else if (*p == '{' || *p == '[') {
+                    stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
+                    depth++;
+                    obj = 0;
+                    goto value;
+
+                } else {
+                    p = ngx_http_freshdesk_scan_scalar(p, last);
+                }
+
+                if (p == NULL) {
+                    goto failed;
+                }
+
+                ngx_http_freshdesk_scan_ws(p, last);
+
+                if (p == last) {
+                    goto failed;
+                }
+
+                if (*p == ']') {
+                    break;
+                }
+
+                if (*p++ != ',') {
+                    goto failed;
+                }
+
+                ngx_http_freshdesk_scan_blanks(p, last);
+            }
+        }
+
+        p++;
+
+    } else if (*p == '{' || *p == '[') {
+        goto value;
+
+    } else {
+        p = ngx_http_freshdesk_scan_scalar(p, last);
+    }
+
+    if (p == NULL) {
+        goto failed;
+    }
+
+    msub = NULL;
+
+    if (mdrop) {
+
+        /* not selected: the text from its comma (or the object's start)
+         * to here goes */
+
+        if (mspan != rfrom) {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+        }
+
+        rfrom = p;
+
+        mdrop = 0;
+    }
+
+    if (p < last && *p == ',') {
+        mspan = p++;
+        first = 0;
+        goto record;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (*p == ',') {
+        mspan = p++;
+        first = 0;
+        goto record;
+    }
+
+    if (*p++ != '}') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_close();
+
+    goto next;
 
 failed:
 
