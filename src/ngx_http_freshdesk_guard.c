@@ -73,7 +73,8 @@ typedef struct {
     ngx_msec_t                          window_end;
     ngx_msec_t                          paused_until;
     time_t                              synced;     /* s, last answer */
-    ngx_http_freshdesk_guard_tenant_t   tenants[NGX_HTTP_FRESHDESK_GUARD_TENANTS];
+    ngx_http_freshdesk_guard_tenant_t
+                          tenants[NGX_HTTP_FRESHDESK_GUARD_TENANTS];
     u_char                              data[1];    /* account */
 } ngx_http_freshdesk_guard_node_t;
 

@@ -137,7 +137,8 @@ typedef struct {
     ngx_uint_t                          upstream_429;
     ngx_uint_t                          cls[NGX_HTTP_FRESHDESK_GUARD_CLASSES];
     ngx_uint_t                          ntenants;
-    ngx_http_freshdesk_guard_share_t    tenants[NGX_HTTP_FRESHDESK_GUARD_TENANTS];
+    ngx_http_freshdesk_guard_share_t
+                          tenants[NGX_HTTP_FRESHDESK_GUARD_TENANTS];
 } ngx_http_freshdesk_guard_row_t;
 
 /*

@@ -893,7 +893,8 @@ ngx_http_freshdesk_quota_guard_verdict(ngx_http_request_t *r,
 
     /* no credit now: wait for one, up to wait= */
 
-    if (wait && g->ask.conf->wait && res.refuse != NGX_HTTP_FRESHDESK_GUARD_FULL)
+    if (wait && g->ask.conf->wait
+        && res.refuse != NGX_HTTP_FRESHDESK_GUARD_FULL)
     {
         if (g->started == 0) {
             g->started = now;
@@ -1340,10 +1341,9 @@ ngx_http_freshdesk_quota_remote(ngx_http_request_t *r,
     }
 
     rc = ngx_http_freshdesk_quota_redis_ask(qctx->redis, r->pool,
-                                            r->connection->log, &p->ask,
-                                            action,
-                                            ngx_http_freshdesk_quota_remote_done,
-                                            p, &p->handle);
+                                 r->connection->log, &p->ask, action,
+                                 ngx_http_freshdesk_quota_remote_done,
+                                 p, &p->handle);
 
     if (rc == NGX_AGAIN) {
         ctx->quota.busy = 1;

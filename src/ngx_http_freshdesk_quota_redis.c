@@ -703,7 +703,7 @@ ngx_http_freshdesk_quota_redis_start(ngx_http_freshdesk_redis_t *rd,
     /* the syncs on their way: a few slots, reused */
 
     rd->sweep = ngx_pcalloc(rd->pool, FD_QUOTA_SYNC_MAX
-                                      * sizeof(ngx_http_freshdesk_quota_sync_t));
+                            * sizeof(ngx_http_freshdesk_quota_sync_t));
     if (rd->sweep == NULL) {
         return NGX_ERROR;
     }
