@@ -60,6 +60,10 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char **fromp);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
     u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_literal(
+    u_char *p, u_char *last);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
+    u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
@@ -518,42 +522,43 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 
 
 /*
- * A value that is neither a string nor a container: true, false, null or
- * a number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; returns the
- * byte after it, or NULL.
+ * true, false or null at p ('t', 'f' or 'n'): four bytes compared ("alse"
+ * after the 'f'); returns the byte after it, or NULL.
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
+ngx_http_freshdesk_scan_literal(u_char *p, u_char *last)
 {
     u_char    c;
     uint32_t  word;
 
-    switch (*p) {
+    c = (*p == 'f');
 
-    case 't':
-    case 'f':
-    case 'n':
-        /* true, false ("alse" after the 'f'), null: four bytes compared */
-
-        c = (*p == 'f');
-
-        if (last - p < 4 + (ptrdiff_t) c) {
-            return NULL;
-        }
-
-        ngx_memcpy(&word, p + c, 4);
-
-        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
-                     : c ? ngx_http_freshdesk_word("alse")
-                     : ngx_http_freshdesk_word("null")))
-        {
-            return NULL;
-        }
-
-        return p + 4 + c;
+    if (last - p < 4 + (ptrdiff_t) c) {
+        return NULL;
     }
 
+    ngx_memcpy(&word, p + c, 4);
+
+    if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
+                 : c ? ngx_http_freshdesk_word("alse")
+                 : ngx_http_freshdesk_word("null")))
+    {
+        return NULL;
+    }
+
+    return p + 4 + c;
+}
+
+
+/*
+ * A number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; returns the
+ * byte after it, or NULL.
+ */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_scan_number(u_char *p, u_char *last)
+{
     if (*p == '-') {
         p++;
     }
@@ -606,6 +611,19 @@ ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
 }
 
 
+/* a value that is neither a string nor a container */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
+{
+    if (*p == 't' || *p == 'f' || *p == 'n') {
+        return ngx_http_freshdesk_scan_literal(p, last);
+    }
+
+    return ngx_http_freshdesk_scan_number(p, last);
+}
+
+
 /*
  * The scanner proper: iterative, so nesting costs no C stack; the kind of
  * each open container is a bit in "stack" (1: object).  Members of the
@@ -623,7 +641,6 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
 {
     u_char       c, *key, *start, *name, *d, *from, *dstart;
     size_t       klen;
-    uint32_t     word;
     uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
     ngx_uint_t   i, depth, obj, keyed, elems[3], melems;
 
@@ -796,75 +813,19 @@ value:
     case 't':
     case 'f':
     case 'n':
-        /* true, false ("alse" after the 'f'), null: four bytes compared */
+        p = ngx_http_freshdesk_scan_literal(p, last);
 
-        c = (*p == 'f');
-
-        if (last - p < 4 + (ptrdiff_t) c) {
+        if (p == NULL) {
             goto failed;
         }
 
-        ngx_memcpy(&word, p + c, 4);
-
-        if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
-                     : c ? ngx_http_freshdesk_word("alse")
-                     : ngx_http_freshdesk_word("null")))
-        {
-            goto failed;
-        }
-
-        p += 4 + c;
         goto next;
     }
 
-    /* a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+    p = ngx_http_freshdesk_scan_number(p, last);
 
-    if (*p == '-') {
-        p++;
-    }
-
-    if (p == last) {
+    if (p == NULL) {
         goto failed;
-    }
-
-    if (*p == '0') {
-        p++;
-
-    } else if (*p >= '1' && *p <= '9') {
-        while (p < last && *p >= '0' && *p <= '9') {
-            p++;
-        }
-
-    } else {
-        goto failed;
-    }
-
-    if (p < last && *p == '.') {
-        p++;
-
-        if (p == last || !(*p >= '0' && *p <= '9')) {
-            goto failed;
-        }
-
-        while (p < last && *p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-
-    if (p < last && (*p == 'e' || *p == 'E')) {
-        p++;
-
-        if (p < last && (*p == '+' || *p == '-')) {
-            p++;
-        }
-
-        if (p == last || !(*p >= '0' && *p <= '9')) {
-            goto failed;
-        }
-
-        while (p < last && *p >= '0' && *p <= '9') {
-            p++;
-        }
     }
 
 next:
