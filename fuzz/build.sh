@@ -27,7 +27,7 @@ SRC="$ROOT/fuzz/shim.c $ROOT/src/ngx_http_freshdesk_json.c \
      $ROOT/src/ngx_http_freshdesk_catalog_admin.c \
      $ROOT/src/ngx_http_freshdesk_catalog_kb.c \
      $ROOT/src/ngx_http_freshdesk_cursor.c \
-     $ROOT/src/ngx_http_freshdesk_fields.c \
+     $ROOT/src/ngx_http_freshdesk_fields.c $ROOT/src/ngx_http_freshdesk_conf.c \
      $ROOT/src/ngx_http_freshdesk_resp.c \
      $ROOT/src/ngx_http_freshdesk_jwks.c $ROOT/src/ngx_http_freshdesk_jwt.c"
 

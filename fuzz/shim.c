@@ -422,6 +422,22 @@ ngx_conf_set_flag_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* conf.c's parameter parser, linked for its list helper, never called */
+
+ngx_int_t
+ngx_parse_time(ngx_str_t *line, ngx_uint_t is_sec)
+{
+    abort();
+}
+
+
+ngx_int_t
+ngx_conf_full_name(ngx_cycle_t *cycle, ngx_str_t *name, ngx_uint_t conf_prefix)
+{
+    abort();
+}
+
+
 void *
 ngx_alloc(size_t size, ngx_log_t *log)
 {

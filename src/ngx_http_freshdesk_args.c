@@ -17,12 +17,11 @@
 #include "ngx_http_freshdesk_args.h"
 #include "ngx_http_freshdesk_json.h"
 #include "ngx_http_freshdesk_fields.h"
+#include "ngx_http_freshdesk_conf.h"
 
 
 static ngx_int_t ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
     const ngx_http_freshdesk_arg_t *a, json_t *v);
-static ngx_uint_t ngx_http_freshdesk_in_values(const char *values, u_char *s,
-    size_t len);
 static ngx_uint_t ngx_http_freshdesk_is_datetime(const char *s, size_t len);
 static ngx_uint_t ngx_http_freshdesk_is_clean(const char *s, size_t len);
 static ngx_uint_t ngx_http_freshdesk_is_email(const char *s, size_t len);
@@ -209,26 +208,6 @@ ngx_http_freshdesk_fail(ngx_http_freshdesk_build_t *b, const char *name,
     b->error->len = p - b->error->data;
 
     return NGX_DECLINED;
-}
-
-
-static ngx_uint_t
-ngx_http_freshdesk_in_values(const char *values, u_char *s, size_t len)
-{
-    const char  *p, *q;
-
-    for (p = values; *p; p = *q ? q + 1 : q) {
-        q = p;
-        while (*q && *q != '|') {
-            q++;
-        }
-
-        if ((size_t) (q - p) == len && ngx_strncmp(p, s, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
@@ -431,7 +410,7 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
 
     case FD_ENUM:
         if (!json_is_string(v)
-            || !ngx_http_freshdesk_in_values(a->values,
+            || !ngx_http_freshdesk_conf_in(a->values,
                                              (u_char *) json_string_value(v),
                                              json_string_length(v)))
         {
@@ -451,7 +430,7 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
 
         n = ngx_sprintf(buf, "%L", (int64_t) json_integer_value(v)) - buf;
 
-        if (!ngx_http_freshdesk_in_values(a->values, buf, n)) {
+        if (!ngx_http_freshdesk_conf_in(a->values, buf, n)) {
             goto enum_failed;
         }
         return NGX_OK;
@@ -577,7 +556,7 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
 
             case FD_ENUMS:
                 if (!json_is_string(e)
-                    || !ngx_http_freshdesk_in_values(a->values,
+                    || !ngx_http_freshdesk_conf_in(a->values,
                                               (u_char *) json_string_value(e),
                                               json_string_length(e)))
                 {
@@ -598,7 +577,7 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
                 iv = json_integer_value(e);
                 n = ngx_sprintf(buf, "%L", (int64_t) iv) - buf;
 
-                if (!ngx_http_freshdesk_in_values(a->values, buf, n)) {
+                if (!ngx_http_freshdesk_conf_in(a->values, buf, n)) {
                     goto enum_failed;
                 }
             }
@@ -646,7 +625,7 @@ ngx_http_freshdesk_arg_validate(ngx_http_freshdesk_build_t *b,
                 }
 
                 json_object_foreach(e, okey, op) {
-                    if (!ngx_http_freshdesk_in_values("gt|gte|lt|lte",
+                    if (!ngx_http_freshdesk_conf_in("gt|gte|lt|lte",
                                                       (u_char *) okey,
                                                       ngx_strlen(okey))
                         || !(json_is_string(op) || json_is_number(op)))

@@ -123,3 +123,25 @@ invalid:
                        "invalid parameter \"%V\"", &args[i]);
     return NGX_CONF_ERROR;
 }
+
+
+/* is s one of the names of list, "a|b|c"? */
+
+ngx_uint_t
+ngx_http_freshdesk_conf_in(const char *list, u_char *s, size_t len)
+{
+    const char  *p, *q;
+
+    for (p = list; *p; p = *q ? q + 1 : q) {
+        q = p;
+        while (*q && *q != '|') {
+            q++;
+        }
+
+        if ((size_t) (q - p) == len && ngx_strncmp(p, s, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}

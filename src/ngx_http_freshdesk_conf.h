@@ -44,6 +44,8 @@ typedef struct {
  */
 char *ngx_http_freshdesk_conf_params(ngx_conf_t *cf, ngx_str_t *args,
     ngx_uint_t n, ngx_http_freshdesk_param_t *params, void *conf);
+ngx_uint_t ngx_http_freshdesk_conf_in(const char *list, u_char *s,
+    size_t len);
 
 
 #endif /* _NGX_HTTP_FRESHDESK_CONF_H_INCLUDED_ */

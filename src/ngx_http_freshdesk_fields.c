@@ -17,6 +17,7 @@
 
 #include "ngx_http_freshdesk_tools.h"
 #include "ngx_http_freshdesk_fields.h"
+#include "ngx_http_freshdesk_conf.h"
 
 
 /* a record type: its member names, and those whose members may be named
@@ -45,8 +46,6 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_freshdesk_fields_index(const char *tool,
-    size_t len);
-static ngx_uint_t ngx_http_freshdesk_fields_in(const char *list, u_char *s,
     size_t len);
 static ngx_int_t ngx_http_freshdesk_fields_name(
     const ngx_http_freshdesk_record_t *rec, u_char *s, size_t len);
@@ -208,28 +207,6 @@ ngx_http_freshdesk_fields_has(const ngx_http_freshdesk_tool_t *t)
 }
 
 
-/* is s one of the "a|b|c" names? */
-
-static ngx_uint_t
-ngx_http_freshdesk_fields_in(const char *list, u_char *s, size_t len)
-{
-    const char  *p, *q;
-
-    for (p = list; *p; p = *q ? q + 1 : q) {
-        q = p;
-        while (*q && *q != '|') {
-            q++;
-        }
-
-        if ((size_t) (q - p) == len && ngx_strncmp(p, s, len) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /*
  * A name the record has: one of its members, or a dotted name under a
  * member whose members may have any name: "custom_fields.cf_region",
@@ -277,11 +254,11 @@ ngx_http_freshdesk_fields_name(const ngx_http_freshdesk_record_t *rec,
     }
 
     if (dot == NULL) {
-        return ngx_http_freshdesk_fields_in(rec->known, s, len)
+        return ngx_http_freshdesk_conf_in(rec->known, s, len)
                ? NGX_OK : NGX_DECLINED;
     }
 
-    return ngx_http_freshdesk_fields_in(rec->any, s, dot - s)
+    return ngx_http_freshdesk_conf_in(rec->any, s, dot - s)
            ? NGX_OK : NGX_DECLINED;
 }
 
