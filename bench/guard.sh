@@ -122,12 +122,26 @@ run() {   # run LABEL OUTSIDE BIG-CONNS [NODES]
             pids="$pids $!"
         done
     done
+    # two nodes: the tenants' months and the guard's window number in
+    # Redis, every second, for the split window by window
+    : > "$D/logs/windows.txt"
+    if [ "$nodes" = 2 ]; then
+        month=$(date -u +%Y%m)
+        while kill -0 $pids 2>/dev/null; do
+            line=$(redis-cli -p "$REDIS" HGET "freshdesk:{acct:bench}:g" win)
+            for t in $TENANTS; do
+                line="$line $(redis-cli -p "$REDIS" GET \
+                              "freshdesk:{acct:bench}:$t:m:$month")"
+            done
+            echo "$line" >> "$D/logs/windows.txt"
+            sleep 1
+        done &
+    fi
     wait $pids
 
     # two nodes: each tenant's calls are the cluster's month in Redis
     counts=""
     if [ "$nodes" = 2 ]; then
-        month=$(date -u +%Y%m)
         for t in $TENANTS; do
             counts="$counts $t=$(redis-cli -p "$REDIS" GET \
                                  "freshdesk:{acct:bench}:$t:m:$month")"
@@ -136,7 +150,8 @@ run() {   # run LABEL OUTSIDE BIG-CONNS [NODES]
 
     python3 - "$label" "$MINUTES" "$outside" \
         "$(curl -s "http://127.0.0.1:$FAKE/__control/stats")" \
-        "$(curl -s "http://127.0.0.1:$PORT/status")" "$counts" <<'PY'
+        "$(curl -s "http://127.0.0.1:$PORT/status")" "$counts" \
+        "$D/logs/windows.txt" <<'PY'
 import json, sys
 label, minutes, outside = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 fake, status = json.loads(sys.argv[4]), json.loads(sys.argv[5])
@@ -151,6 +166,26 @@ worst = max(abs(v - fair) / fair for v in tenants.values()) if fair else 0
 print(f"| {label} | {fake['too_many']} | {fake['requests'] / minutes:.0f} "
       f"| {' / '.join(str(tenants[t]) for t in sorted(tenants))} "
       f"| {worst * 100:.1f}% |")
+# the guard's windows (two nodes): each tenant's calls in each, and the
+# worst distance from fair of the windows after the first
+last, ends = {}, []
+for line in open(sys.argv[7]):
+    f = line.split()
+    if len(f) == 1 + len(tenants) and all(x.isdigit() for x in f):
+        last[int(f[0])] = [int(x) for x in f[1:]]
+prev, rows, worst2 = [0] * len(tenants), [], 0
+for w in sorted(last):
+    d = [a - b for a, b in zip(last[w], prev)]
+    prev = last[w]
+    if sum(d) == 0:
+        continue
+    rows.append(" / ".join(map(str, d)))
+    m = sum(d) / len(d)
+    if len(rows) > 1 and w != max(last):
+        worst2 = max(worst2, max(abs(x - m) / m for x in d))
+if rows:
+    print(f"|  windows: {'; '.join(rows)} "
+          f"| | | worst after the first (whole windows) | {worst2 * 100:.1f}% |")
 PY
     kill -QUIT "$(cat "$D/nginx.pid")"
     [ -f "$D/nginx2.pid" ] && kill -QUIT "$(cat "$D/nginx2.pid")"

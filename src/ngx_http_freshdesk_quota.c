@@ -53,7 +53,6 @@ typedef struct {
     ngx_uint_t                         waited;
     ngx_http_freshdesk_quota_guard_args_t  args;    /* Redis: asked too */
     ngx_int_t                          ordinal;     /* Redis: its used */
-    ngx_int_t                          inflight;    /* Redis: then out */
     unsigned                           redis:1;     /* credit in Redis */
     unsigned                           local:1;     /* Redis failed */
 } ngx_http_freshdesk_quota_guard_t;
@@ -1145,7 +1144,6 @@ ngx_http_freshdesk_quota_guard_answer(ngx_http_request_t *r,
         g->args.report.total = ans.total;
         g->args.report.remaining = ans.remaining;
         g->args.report.ordinal = g->ordinal;
-        g->args.report.inflight = g->inflight;
 
         if (ans.used > (ngx_int_t) g->ask.cost) {
             g->args.report.extra = ans.used - g->ask.cost;
@@ -1274,7 +1272,6 @@ ngx_http_freshdesk_quota_guard_redis_done(ngx_http_request_t *r,
     if (res->counted) {
         g->redis = 1;
         g->ordinal = res->guard_used;
-        g->inflight = res->guard_inflight;
 
     } else {
         /* the tenant's quota refused: the script took no credit */

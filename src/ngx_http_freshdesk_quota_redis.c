@@ -38,9 +38,9 @@
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 #define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
-#define FD_QUOTA_GUARD_ARGS  19
+#define FD_QUOTA_GUARD_ARGS  4
 #define FD_QUOTA_ARGS        (12 + FD_QUOTA_OWED_ARGS + FD_QUOTA_GUARD_ARGS)
-#define FD_QUOTA_GUARD_BUF   (16 * NGX_INT64_LEN)
+#define FD_QUOTA_GUARD_BUF   (16 * (NGX_INT64_LEN + 1))
 #define FD_QUOTA_KEY_LEN     (64 + 255 + 255 + 8)
 #define FD_QUOTA_REPORTS     16       /* accounts a worker reports on */
 #define FD_QUOTA_OWED_BUF    (4 * NGX_INT64_LEN                             \
@@ -214,30 +214,35 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
  *
  * GUARD (freshdesk_account_guard; take and action with KEYS[2], the
- * account's key, then always the last 19 arguments): the tenant's old
+ * account's key, then always the last 4 arguments): the tenant's old
  * key "<prefix>{<tenant>}" (its month counters are moved over: read,
  * added, deleted, in the script, so atomic and idempotent; read with
  * redis.pcall, so that a Redis Cluster, which refuses another slot's key,
- * just skips it), the tenant, its weight, the call's credits, its class
+ * just skips it), the tenant, then two lists of space-separated numbers
+ * (fewer arguments to frame): its weight, the call's credits, its class
  * (0-3, 4 none), the class's sub-limit (-1 none), the configured rate,
- * the window (ms), headroom (%), dry run, and the worker's report since
+ * the window (ms), headroom (%), dry run; and the worker's report since
  * its last call: credits answered, credits never sent, credits charged
  * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
  * with the ordinal of the call it came with (the window's number times
  * 2^24 plus its credits used after that call's admission: Redis
  * subtracts its own credits sent since, and ignores a Remaining of a
- * window before the last turn) and the credits in flight then (which
- * Freshdesk may not have counted yet: a late report is no window's
- * turn), a 429's pause (ms) and the 429s.  The account's state is the
- * hash
- * "<account key>:g" (limit, remaining, in flight, used in the window,
- * window end and pause on Redis's clock in ms, the turn probe, the
- * sub-limited classes' use, 429s), its shares "<account key>:h" (per
- * tenant "weight used last-second"); the verdict: refused (0, 1 credit,
- * 2 sub-limit, 3 pause), remaining, limit, sub-limit, retry (ms), the
- * window's credits used (the call's ordinal) and those in flight.  The
- * rules are guard.c's, on Redis's clock; a call the guard refuses counts
- * nothing of the tenant's quota, one the quota refuses takes no credit.
+ * window before the last turn), a 429's pause (ms) and the 429s.
+ * The account's state is the hash "<account key>:g" (limit, remaining,
+ * in flight, used in the window, window end and pause on Redis's clock
+ * in ms, the turn probe, the sub-limited classes' use, 429s, and the
+ * window's lowest Remaining with the credits used when it came), its
+ * shares "<account key>:h" (per tenant "weight used last-second"); the
+ * verdict, one string of numbers: refused (0, 1 credit, 2 sub-limit,
+ * 3 pause), remaining, limit, sub-limit, retry (ms), the window's
+ * credits used (the call's ordinal).  The rules are guard.c's, on
+ * Redis's clock, but for the window's turn: Freshdesk's Remaining only
+ * falls within a window, so it turned when a call sent after the lowest
+ * Remaining came (a higher ordinal) gets a higher one; a late or
+ * reordered answer is no turn.  Each Remaining resyncs the credits left
+ * (the last one wins: errors do not add up), never above the lowest one
+ * less the credits sent since.  A call the guard refuses counts nothing
+ * of the tenant's quota, one the quota refuses takes no credit.
  */
 
 static char  ngx_http_freshdesk_quota_script[] =
@@ -270,7 +275,13 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local ttl = mend + 35 * 86400\n"
 "local G = nil\n"
 "if mode == 'report' then G = 1\n"
-"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 19 end\n"
+"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 4 end\n"
+"local GA = G and {ARGV[G + 1], ARGV[G + 2]}\n"
+"if G then\n"
+"  for x in string.gmatch(ARGV[G + 3] .. ' ' .. ARGV[G + 4], '%-?%d+') do\n"
+"    GA[#GA + 1] = tonumber(x)\n"
+"  end\n"
+"end\n"
 "if G and mode ~= 'report' and ARGV[G + 1] ~= '' then\n"
 "  for _, x in ipairs({':m:' .. ym, ':r:' .. ym}) do\n"
 "    local v = redis.pcall('GET', ARGV[G + 1] .. x)\n"
@@ -309,11 +320,12 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  return n\n"
 "end\n"
 "local function guard(ak, decide)\n"
-"  local function A(i) return ARGV[G + i] end\n"
+"  local function A(i) return GA[i] end\n"
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
 "  local win = tonumber(A(8))\n"
 "  local st = redis.call('HMGET', gk, 'lim', 'rem', 'inf', 'used', 'wend',\n"
-"    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429', 'win')\n"
+"    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429', 'win',\n"
+"    'low', 'lowo')\n"
 "  local S = {lim = tonumber(st[1]) or tonumber(A(7))}\n"
 "  S.rem = tonumber(st[2]) or S.lim\n"
 "  S.inf = tonumber(st[3]) or 0\n"
@@ -324,6 +336,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  S.before = tonumber(st[8]) or 0\n"
 "  S.n429 = tonumber(st[13]) or 0\n"
 "  S.win = tonumber(st[14]) or 0\n"
+"  S.low, S.lowo = tonumber(st[15]) or -1, tonumber(st[16]) or 0\n"
 "  S.c = {}\n"
 "  for i = 1, 4 do S.c[i] = tonumber(st[8 + i]) or 0 end\n"
 "  S.sh, S.reset = {}, false\n"
@@ -346,8 +359,8 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  end\n"
 "  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
 " tonumber(A(13))\n"
-"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(18))\n"
-"  local ord, oinf, ow = tonumber(A(16)), tonumber(A(17)), -1\n"
+"  local total, rr, pms = tonumber(A(14)), tonumber(A(15)), tonumber(A(17))\n"
+"  local ord, ow = tonumber(A(16)), -1\n"
 "  if ord >= 0 then ow, ord = f(ord / 16777216), ord % 16777216 end\n"
 "  S.inf = math.max(0, S.inf - done - back)\n"
 "  if back > 0 then S.rem, S.used = S.rem + back, math.max(0, S.used -"
@@ -356,18 +369,22 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    S.rem, S.lim = S.rem + total - S.lim, total\n"
 "  end\n"
 "  if pms > 0 then\n"
-"    S.n429 = S.n429 + tonumber(A(19))\n"
+"    S.n429 = S.n429 + tonumber(A(18))\n"
 "    if ms + pms > S.pause then S.pause = ms + pms end\n"
 "    S.wend, S.rem, S.probe = S.pause, 0, 0\n"
 "  elseif rr >= 0 and (S.probe == 1 or ow < 0 or ow == S.win) then\n"
-"    local b = S.rem + S.inf\n"
-"    if S.probe == 1 then b = S.before\n"
-"    elseif ord >= 0 then b = S.rem + S.used - ord + oinf end\n"
-"    if rr > b + f(S.lim / 20) + 2 then\n"
+"    local m, up = f(S.lim / 20) + 2, false\n"
+"    if ord >= 0 and S.low >= 0 then up = ord > S.lowo and rr > S.low + m\n"
+"    elseif S.probe == 1 then up = rr > S.before + m\n"
+"    else up = rr > S.rem + S.inf + m end\n"
+"    if up then\n"
 "      turn(true)\n"
-"      S.rem = rr\n"
-"    elseif S.probe == 1 then S.rem = rr - S.inf\n"
-"    elseif ord >= 0 then S.rem = math.min(S.rem, rr + ord - S.used)\n"
+"      S.rem, S.low, S.lowo = rr, rr, 0\n"
+"    else\n"
+"      if S.low < 0 or rr < S.low then S.low, S.lowo = rr, S.used end\n"
+"      if ord >= 0 then\n"
+"        S.rem = math.min(rr + ord, S.low + S.lowo) - S.used\n"
+"      elseif S.probe == 1 then S.rem = rr - S.inf end\n"
 "    end\n"
 "    S.probe = 0\n"
 "  end\n"
@@ -405,7 +422,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "      S.retry = avail < cost and S.wend - ms or 100\n"
 "    end\n"
 "  end\n"
-"  S.dry = A(10) == '1'\n"
+"  S.dry = A(10) == 1\n"
 "  return S\n"
 "end\n"
 "local function gcommit(S)\n"
@@ -415,11 +432,12 @@ static char  ngx_http_freshdesk_quota_script[] =
 "end\n"
 "local function gsave(S, ak)\n"
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
-"  local win = tonumber(ARGV[G + 8])\n"
+"  local win = GA[8]\n"
 "  redis.call('HSET', gk, 'lim', S.lim, 'rem', S.rem, 'inf', S.inf,\n"
 "    'used', S.used, 'wend', S.wend, 'pause', S.pause, 'probe', S.probe,\n"
 "    'before', S.before, 'c1', S.c[1], 'c2', S.c[2], 'c3', S.c[3],\n"
-"    'c4', S.c[4], 'n429', S.n429, 'win', S.win)\n"
+"    'c4', S.c[4], 'n429', S.n429, 'win', S.win, 'low', S.low,\n"
+"    'lowo', S.lowo)\n"
 "  redis.call('PEXPIRE', gk, 3 * win + math.max(0, S.pause - ms))\n"
 "  for t, x in pairs(S.sh) do\n"
 "    if now - x[3] >= 2 * win / 1000 then redis.call('HDEL', hk, t)\n"
@@ -431,11 +449,8 @@ static char  ngx_http_freshdesk_quota_script[] =
 "end\n"
 "local function gret(r, S)\n"
 "  if S then\n"
-"    local n = #r\n"
-"    r[n + 1], r[n + 2], r[n + 3] = S.refuse, S.rem, S.lim\n"
-"    r[n + 4], r[n + 5] = S.sub, math.max(0, S.retry)\n"
-"    r[n + 6] = S.win * 16777216 + S.used\n"
-"    r[n + 7] = S.inf\n"
+"    r[#r + 1] = string.format('%d %d %d %d %d %d', S.refuse, S.rem,\n"
+"      S.lim, S.sub, math.max(0, S.retry), S.win * 16777216 + S.used)\n"
 "  end\n"
 "  return r\n"
 "end\n"
@@ -959,8 +974,10 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
     n = 0;
 
+    base = call->action ? 5 : 7;
+
     if (reply->value.type == '*') {
-        n = ngx_min(reply->nelts, 14);
+        n = ngx_min(reply->nelts, base);
 
         for (i = 0; i < n; i++) {
             if (reply->elts[i].type != ':') {
@@ -970,11 +987,20 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
 
             v[i] = reply->elts[i].integer;
         }
+
+        /* the guard's verdict: one string of numbers */
+
+        if (n == base && call->ask->guard
+            && (reply->nelts <= base || reply->elts[base].type != '$'
+                || ngx_http_freshdesk_resp_numbers(&reply->elts[base].str,
+                                                   &v[base], 6)
+                   != NGX_OK))
+        {
+            n = 0;
+        }
     }
 
-    base = call->action ? 5 : 7;
-
-    if (n < base || (call->ask->guard && n < base + 7)) {
+    if (n < base) {
 
         /*
          * An error (OOM, BUSY, ...), stale, or not ours: it has not
@@ -1030,15 +1056,14 @@ ngx_http_freshdesk_quota_redis_handler(void *data,
         res.month = (uint32_t) v[6];
     }
 
-    if (call->ask->guard && n >= base + 7) {
-        /* {refused, remaining, limit, sub-limit, retry ms, used, out} */
+    if (call->ask->guard) {
+        /* {refused, remaining, limit, sub-limit, retry ms, used} */
         res.guard_refuse = (ngx_uint_t) v[base];
         res.guard_remaining = (ngx_int_t) v[base + 1];
         res.guard_limit = (ngx_int_t) v[base + 2];
         res.guard_sub = (ngx_int_t) v[base + 3];
         res.guard_retry = (ngx_msec_t) (v[base + 4] > 0 ? v[base + 4] : 0);
         res.guard_used = (ngx_int_t) v[base + 5];
-        res.guard_inflight = (ngx_int_t) v[base + 6];
 
         if (res.guard_refuse && !call->ask->guard->dry_run) {
             /* refused by the account: the tenant's quota counted nothing */
@@ -1325,9 +1350,10 @@ ngx_http_freshdesk_quota_redis_key_write(u_char *p,
 
 
 /*
- * GUARD for the script: the tenant's old key, the tenant, its weight,
- * the credits, class, sub-limit, rate, window, headroom, dry run, and the
- * report (see the script)
+ * GUARD for the script: the tenant's old key, the tenant, then its
+ * numbers in two arguments, space-separated (fewer arguments to frame):
+ * weight, credits, class, sub-limit, rate, window, headroom, dry run;
+ * the report (see the script)
  */
 
 static ngx_uint_t
@@ -1335,35 +1361,42 @@ ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a, u_char *p,
     ngx_str_t *old, ngx_str_t *tenant,
     ngx_http_freshdesk_quota_guard_args_t *g)
 {
-    int64_t     v[FD_QUOTA_GUARD_ARGS];
+    int64_t     v[16];
     ngx_uint_t  i;
 
     a[0] = *old;
     a[1] = *tenant;
 
-    v[2] = g->weight;
-    v[3] = g->cost;
-    v[4] = g->cls;
-    v[5] = g->sub;
-    v[6] = g->rate;
-    v[7] = g->window;
-    v[8] = g->headroom;
-    v[9] = g->dry_run ? 1 : 0;
-    v[10] = g->report.done;
-    v[11] = g->report.back;
-    v[12] = g->report.extra;
-    v[13] = g->report.total;
-    v[14] = g->report.remaining;
-    v[15] = g->report.ordinal;
-    v[16] = g->report.inflight;
-    v[17] = g->report.pause;
-    v[18] = g->report.too_many;
+    v[0] = g->weight;
+    v[1] = g->cost;
+    v[2] = g->cls;
+    v[3] = g->sub;
+    v[4] = g->rate;
+    v[5] = g->window;
+    v[6] = g->headroom;
+    v[7] = g->dry_run ? 1 : 0;
+    v[8] = g->report.done;
+    v[9] = g->report.back;
+    v[10] = g->report.extra;
+    v[11] = g->report.total;
+    v[12] = g->report.remaining;
+    v[13] = g->report.ordinal;
+    v[14] = g->report.pause;
+    v[15] = g->report.too_many;
 
-    for (i = 2; i < FD_QUOTA_GUARD_ARGS; i++) {
-        a[i].data = p;
+    a[2].data = p;
+
+    for (i = 0; i < 16; i++) {
+        if (i == 8) {
+            a[2].len = p - 1 - a[2].data;
+            a[3].data = p;
+        }
+
         p = ngx_http_freshdesk_resp_num(p, v[i]);
-        a[i].len = p - a[i].data;
+        *p++ = ' ';
     }
+
+    a[3].len = p - 1 - a[3].data;
 
     return FD_QUOTA_GUARD_ARGS;
 }
@@ -1565,7 +1598,6 @@ ngx_http_freshdesk_quota_redis_report_add(
     if (from->remaining >= 0) {
         to->remaining = from->remaining;
         to->ordinal = from->ordinal;
-        to->inflight = from->inflight;
     }
 
     if (from->pause > to->pause) {

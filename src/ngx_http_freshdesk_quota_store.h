@@ -72,7 +72,6 @@ typedef struct {
     ngx_int_t                   total;         /* X-RateLimit-Total; -1 */
     ngx_int_t                   remaining;     /* -Remaining; -1 */
     ngx_int_t                   ordinal;       /* its call's, see below */
-    ngx_int_t                   inflight;      /* credits out then */
     ngx_msec_t                  pause;         /* a 429's Retry-After */
     ngx_uint_t                  too_many;      /* 429s */
 } ngx_http_freshdesk_quota_report_t;
@@ -131,7 +130,6 @@ typedef struct {
     ngx_int_t                   guard_sub;
     ngx_msec_t                  guard_retry;
     ngx_int_t                   guard_used;    /* the window's, after */
-    ngx_int_t                   guard_inflight;
 } ngx_http_freshdesk_quota_result_t;
 
 

@@ -221,11 +221,47 @@ ngx_http_freshdesk_resp_number(u_char *p, u_char *eol, int64_t *n)
 }
 
 
+/* n signed decimals, one space between them: a script's packed answer */
+
+ngx_int_t
+ngx_http_freshdesk_resp_numbers(ngx_str_t *s, int64_t *v, ngx_uint_t n)
+{
+    u_char      *p, *last, *q;
+    ngx_uint_t   i;
+
+    p = s->data;
+    last = p + s->len;
+
+    for (i = 0; i < n; i++) {
+        q = p;
+
+        while (q < last && *q != ' ') {
+            q++;
+        }
+
+        if (ngx_http_freshdesk_resp_number(p, q, &v[i]) != NGX_OK
+            || (q == last) != (i == n - 1))
+        {
+            return NGX_ERROR;
+        }
+
+        p = q + 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Written in place, last digit first: no copy through a buffer; most
+ * numbers in a command (lengths, counts, flags) have one or two digits
+ */
+
 u_char *
 ngx_http_freshdesk_resp_num(u_char *p, int64_t n)
 {
-    u_char    digits[NGX_INT64_LEN], *d;
-    uint64_t  u;
+    u_char    *d;
+    uint64_t   u, t;
 
     if (n < 0) {
         *p++ = '-';
@@ -235,14 +271,23 @@ ngx_http_freshdesk_resp_num(u_char *p, int64_t n)
         u = (uint64_t) n;
     }
 
-    d = digits + sizeof(digits);
+    if (u < 10) {
+        *p++ = (u_char) ('0' + u);
+        return p;
+    }
+
+    for (t = u, d = p; t >= 10; t /= 10) {
+        d++;
+    }
+
+    p = d + 1;
 
     do {
-        *--d = (u_char) ('0' + u % 10);
+        *d-- = (u_char) ('0' + u % 10);
         u /= 10;
     } while (u);
 
-    return ngx_cpymem(p, d, digits + sizeof(digits) - d);
+    return p;
 }
 
 

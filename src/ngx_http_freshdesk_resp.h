@@ -47,6 +47,8 @@ ngx_int_t ngx_http_freshdesk_resp_parse(u_char *p, u_char *last,
 
 /* a number in decimal, without ngx_sprintf: the hot path writes many */
 u_char *ngx_http_freshdesk_resp_num(u_char *p, int64_t n);
+ngx_int_t ngx_http_freshdesk_resp_numbers(ngx_str_t *s, int64_t *v,
+    ngx_uint_t n);
 
 /* a command as a RESP array of bulk strings */
 size_t ngx_http_freshdesk_resp_command_len(ngx_str_t *args, ngx_uint_t n);
