@@ -16,7 +16,9 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 sed -e 's/^worker_processes .*/worker_processes 1;\nmaster_process off;\ndaemon off;/' \
     "$D/nginx.conf" > "$D/cg.conf"
 
-request() {   # request PATH I TENANTS [TOOL ARGS]
+request() {   # request PATH[@HOST] I TENANTS [TOOL ARGS]
+    local host=127.0.0.1
+    case "$1" in *@*) host=${1#*@}; set -- "${1%@*}" "${@:2}" ;; esac
     if [ "$1" = /mcp-2026 ]; then
         curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
             -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' \
@@ -25,7 +27,7 @@ request() {   # request PATH I TENANTS [TOOL ARGS]
     elif [ "${1#/mcp}" != "$1" ]; then
         curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
             -H 'MCP-Protocol-Version: 2025-11-25' \
-            -H "X-Tenant: tenant-$(( ($2 * 7919) % $3 ))" \
+            -H "X-Tenant: tenant-$(( ($2 * 7919) % $3 ))" -H "Host: $host" \
             "http://127.0.0.1:$GW$1" \
             -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$4\",\"arguments\":$5}}"
     else
@@ -133,8 +135,8 @@ if [ "${CG_ONLY:-}" = quota ]; then
     g=$(count /mcp)
     o=$(count /mcp-quota)
     ga=$(count /mcp-guard)
-    rq=$(count /mcp-redis)
-    rg=$(count /mcp-redis-guard)
+    rq=$(count /mcp@redis-quota)
+    rg=$(count /mcp@redis-guard)
     ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.3f", a / b }'; }
     echo "| quota (get_ticket, 1 KB) | instructions per request | ratio |"
     echo "|---|---|---|"
@@ -160,8 +162,8 @@ s500=$(per_byte list500k.json)
 b500=$(count '/rest/tickets?per_page=99')
 o=$(count /mcp-quota)
 ga=$(count /mcp-guard)
-rq=$(count /mcp-redis)
-rg=$(count /mcp-redis-guard)
+rq=$(count /mcp@redis-quota)
+rg=$(count /mcp@redis-guard)
 q=$(count /mcp-many 1)
 m=$(count /mcp-many 10000)
 

@@ -165,7 +165,7 @@ for m in structured text; do
 done
 
 check /mcp-quota get_ticket '{"ticket_id":1}'
-check /mcp-redis get_ticket '{"ticket_id":1}'
+check /mcp-redis-quota get_ticket '{"ticket_id":1}'
 
 # CPU time (user + system, in clock ticks) of the measured nginx's workers
 cpu_ticks() {
@@ -424,10 +424,10 @@ echo
 echo "## Quota on Redis (get_ticket, 1 KB)"
 echo
 read -r rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 r_rr r_cr <<< "$(compare "$CONNS" \
-    "http://127.0.0.1:$GW/mcp-redis" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
     "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
 read -r _ rd_p50 rd_p99 _ _ sh_p50 sh_p99 _ bad2 _ _ <<< "$(compare "$LAT_CONNS" \
-    "http://127.0.0.1:$GW/mcp-redis" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
     "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
 [ "$bad1$bad2" = 00 ] || status=1
 

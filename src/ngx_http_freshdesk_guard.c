@@ -290,6 +290,17 @@ ngx_http_freshdesk_guard_conf(ngx_conf_t *cf, ngx_str_t *args, ngx_uint_t n,
         gcf->sub[i] = params.sub[i];
     }
 
+    /* the script's numbers of the plan, written once */
+
+    gcf->script.data = ngx_pnalloc(cf->pool, 3 * NGX_INT64_LEN);
+    if (gcf->script.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gcf->script.len = ngx_sprintf(gcf->script.data, "%i %M %i", gcf->rate,
+                                  gcf->window, gcf->headroom)
+                      - gcf->script.data;
+
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
     ccv.cf = cf;
     ccv.value = &params.account;

@@ -40,6 +40,7 @@ typedef struct {
     ngx_int_t                           rate;        /* credits a window */
     ngx_msec_t                          window;      /* 60 s or 1 h */
     ngx_int_t                           headroom;    /* percent */
+    ngx_str_t                           script;      /* the three, for Redis */
     ngx_msec_t                          wait;
     ngx_int_t                           sub[NGX_HTTP_FRESHDESK_GUARD_CLASSES];
     ngx_uint_t                          plan;

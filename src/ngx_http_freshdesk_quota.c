@@ -1213,9 +1213,7 @@ ngx_http_freshdesk_quota_guard_redis(ngx_http_request_t *r,
     g->args.cost = g->ask.cost;
     g->args.cls = g->ask.cls;
     g->args.sub = ngx_http_freshdesk_guard_redis_sub(qctx, &g->ask);
-    g->args.rate = g->ask.conf->rate;
-    g->args.window = g->ask.conf->window;
-    g->args.headroom = g->ask.conf->headroom;
+    g->args.plan = g->ask.conf->script;
     g->args.dry_run = g->ask.dry_run;
 
     ask->guard = &g->args;

@@ -38,7 +38,7 @@
 
 #define FD_QUOTA_SYNC_MAX    64       /* syncs on their way at once */
 #define FD_QUOTA_OWED_ARGS   (4 + 4 * NGX_HTTP_FRESHDESK_QUOTA_DOUBTS)
-#define FD_QUOTA_GUARD_ARGS  4
+#define FD_QUOTA_GUARD_ARGS  5
 #define FD_QUOTA_ARGS        (12 + FD_QUOTA_OWED_ARGS + FD_QUOTA_GUARD_ARGS)
 #define FD_QUOTA_GUARD_BUF   (16 * (NGX_INT64_LEN + 1))
 #define FD_QUOTA_KEY_LEN     (64 + 255 + 255 + 8)
@@ -214,14 +214,15 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * days since 1970 to the civil date and back (H. Hinnant's algorithms).
  *
  * GUARD (freshdesk_account_guard; take and action with KEYS[2], the
- * account's key, then always the last 4 arguments): the tenant's old
+ * account's key, then always the last 5 arguments): the tenant's old
  * key "<prefix>{<tenant>}" (its month counters are moved over: read,
  * added, deleted, in the script, so atomic and idempotent; read with
  * redis.pcall, so that a Redis Cluster, which refuses another slot's key,
- * just skips it), the tenant, then two lists of space-separated numbers
+ * just skips it), the tenant, then lists of space-separated numbers
  * (fewer arguments to frame): its weight, the call's credits, its class
- * (0-3, 4 none), the class's sub-limit (-1 none), the configured rate,
- * the window (ms), headroom (%), dry run; and the worker's report since
+ * (0-3, 4 none), the class's sub-limit (-1 none), dry run; the
+ * configured rate, window (ms) and headroom (%), written once at
+ * configuration; and the worker's report since
  * its last call: credits answered, credits never sent, credits charged
  * over the estimate, X-RateLimit-Total and -Remaining (-1: not said)
  * with the ordinal of the call it came with (the window's number times
@@ -275,10 +276,11 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local ttl = mend + 35 * 86400\n"
 "local G = nil\n"
 "if mode == 'report' then G = 1\n"
-"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 4 end\n"
+"elseif #KEYS >= 2 and mode ~= 'refund' then G = #ARGV - 5 end\n"
 "local GA = G and {ARGV[G + 1], ARGV[G + 2]}\n"
 "if G then\n"
-"  for x in string.gmatch(ARGV[G + 3] .. ' ' .. ARGV[G + 4], '%-?%d+') do\n"
+"  local s = ARGV[G + 3] .. ' ' .. ARGV[G + 4] .. ' ' .. ARGV[G + 5]\n"
+"  for x in string.gmatch(s, '%-?%d+') do\n"
 "    GA[#GA + 1] = tonumber(x)\n"
 "  end\n"
 "end\n"
@@ -322,11 +324,11 @@ static char  ngx_http_freshdesk_quota_script[] =
 "local function guard(ak, decide)\n"
 "  local function A(i) return GA[i] end\n"
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
-"  local win = tonumber(A(8))\n"
+"  local win = A(9)\n"
 "  local st = redis.call('HMGET', gk, 'lim', 'rem', 'inf', 'used', 'wend',\n"
 "    'pause', 'probe', 'before', 'c1', 'c2', 'c3', 'c4', 'n429', 'win',\n"
 "    'low', 'lowo')\n"
-"  local S = {lim = tonumber(st[1]) or tonumber(A(7))}\n"
+"  local S = {lim = tonumber(st[1]) or A(8)}\n"
 "  S.rem = tonumber(st[2]) or S.lim\n"
 "  S.inf = tonumber(st[3]) or 0\n"
 "  S.used = tonumber(st[4]) or 0\n"
@@ -396,7 +398,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  local e = S.sh[me] or {1, 0, now}\n"
 "  e[1], e[3] = tonumber(A(3)), now\n"
 "  S.sh[me], S.me, S.cost, S.cl = e, e, cost, cl\n"
-"  local avail = S.rem - f(S.lim * tonumber(A(9)) / 100)\n"
+"  local avail = S.rem - f(S.lim * A(10) / 100)\n"
 "  S.sub = tonumber(A(6))\n"
 "  if ms < S.pause then S.refuse, S.retry = 3, S.pause - ms\n"
 "  elseif cl < 4 and S.sub >= 0 and S.c[cl + 1] + cost > S.sub then\n"
@@ -422,7 +424,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "      S.retry = avail < cost and S.wend - ms or 100\n"
 "    end\n"
 "  end\n"
-"  S.dry = A(10) == 1\n"
+"  S.dry = A(7) == 1\n"
 "  return S\n"
 "end\n"
 "local function gcommit(S)\n"
@@ -432,7 +434,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "end\n"
 "local function gsave(S, ak)\n"
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
-"  local win = GA[8]\n"
+"  local win = GA[9]\n"
 "  redis.call('HSET', gk, 'lim', S.lim, 'rem', S.rem, 'inf', S.inf,\n"
 "    'used', S.used, 'wend', S.wend, 'pause', S.pause, 'probe', S.probe,\n"
 "    'before', S.before, 'c1', S.c[1], 'c2', S.c[2], 'c3', S.c[3],\n"
@@ -1351,9 +1353,9 @@ ngx_http_freshdesk_quota_redis_key_write(u_char *p,
 
 /*
  * GUARD for the script: the tenant's old key, the tenant, then its
- * numbers in two arguments, space-separated (fewer arguments to frame):
- * weight, credits, class, sub-limit, rate, window, headroom, dry run;
- * the report (see the script)
+ * numbers, space-separated (fewer arguments to frame): weight, credits,
+ * class, sub-limit, dry run; the plan's (written at configuration); the
+ * report (see the script)
  */
 
 static ngx_uint_t
@@ -1361,42 +1363,40 @@ ngx_http_freshdesk_quota_redis_guard_args(ngx_str_t *a, u_char *p,
     ngx_str_t *old, ngx_str_t *tenant,
     ngx_http_freshdesk_quota_guard_args_t *g)
 {
-    int64_t     v[16];
+    int64_t     v[13];
     ngx_uint_t  i;
 
     a[0] = *old;
     a[1] = *tenant;
+    a[3] = g->plan;
 
     v[0] = g->weight;
     v[1] = g->cost;
     v[2] = g->cls;
     v[3] = g->sub;
-    v[4] = g->rate;
-    v[5] = g->window;
-    v[6] = g->headroom;
-    v[7] = g->dry_run ? 1 : 0;
-    v[8] = g->report.done;
-    v[9] = g->report.back;
-    v[10] = g->report.extra;
-    v[11] = g->report.total;
-    v[12] = g->report.remaining;
-    v[13] = g->report.ordinal;
-    v[14] = g->report.pause;
-    v[15] = g->report.too_many;
+    v[4] = g->dry_run ? 1 : 0;
+    v[5] = g->report.done;
+    v[6] = g->report.back;
+    v[7] = g->report.extra;
+    v[8] = g->report.total;
+    v[9] = g->report.remaining;
+    v[10] = g->report.ordinal;
+    v[11] = g->report.pause;
+    v[12] = g->report.too_many;
 
     a[2].data = p;
 
-    for (i = 0; i < 16; i++) {
-        if (i == 8) {
+    for (i = 0; i < 13; i++) {
+        if (i == 5) {
             a[2].len = p - 1 - a[2].data;
-            a[3].data = p;
+            a[4].data = p;
         }
 
         p = ngx_http_freshdesk_resp_num(p, v[i]);
         *p++ = ' ';
     }
 
-    a[3].len = p - 1 - a[3].data;
+    a[4].len = p - 1 - a[4].data;
 
     return FD_QUOTA_GUARD_ARGS;
 }
@@ -1428,9 +1428,7 @@ ngx_http_freshdesk_quota_redis_report(ngx_http_freshdesk_redis_t *rd,
     slot->args.weight = 1;
     slot->args.cls = 4;
     slot->args.sub = -1;
-    slot->args.rate = args->rate;
-    slot->args.window = args->window;
-    slot->args.headroom = args->headroom;
+    slot->args.plan = args->plan;
 
     ngx_http_freshdesk_quota_redis_report_add(&slot->args.report,
                                               &args->report);
@@ -1526,9 +1524,7 @@ ngx_http_freshdesk_quota_redis_unreport(ngx_http_freshdesk_quota_call_t *call)
     }
 
     if (slot->pending == 0) {
-        slot->args.rate = call->ask->guard->rate;
-        slot->args.window = call->ask->guard->window;
-        slot->args.headroom = call->ask->guard->headroom;
+        slot->args.plan = call->ask->guard->plan;
         slot->args.weight = 1;
         slot->args.cls = 4;
         slot->args.sub = -1;

@@ -81,9 +81,7 @@ typedef struct {
     ngx_uint_t                  cost;
     ngx_uint_t                  cls;           /* 4: none */
     ngx_int_t                   sub;           /* the class's; -1 none */
-    ngx_int_t                   rate;          /* configured */
-    ngx_msec_t                  window;
-    ngx_int_t                   headroom;      /* percent */
+    ngx_str_t                   plan;          /* "rate window headroom" */
     ngx_http_freshdesk_quota_report_t  report;
     unsigned                    dry_run:1;
 } ngx_http_freshdesk_quota_guard_args_t;

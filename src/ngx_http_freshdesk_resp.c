@@ -253,15 +253,24 @@ ngx_http_freshdesk_resp_numbers(ngx_str_t *s, int64_t *v, ngx_uint_t n)
 
 
 /*
- * Written in place, last digit first: no copy through a buffer; most
- * numbers in a command (lengths, counts, flags) have one or two digits
+ * Written in place, last digits first, two at a time: no copy through a
+ * buffer, half the divisions
  */
 
 u_char *
 ngx_http_freshdesk_resp_num(u_char *p, int64_t n)
 {
-    u_char    *d;
-    uint64_t   u, t;
+    u_char      *d;
+    size_t       len;
+    uint64_t     u, t;
+    ngx_uint_t   r;
+
+    static const u_char  pairs[] =
+        "0001020304050607080910111213141516171819"
+        "2021222324252627282930313233343536373839"
+        "4041424344454647484950515253545556575859"
+        "6061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
 
     if (n < 0) {
         *p++ = '-';
@@ -276,18 +285,32 @@ ngx_http_freshdesk_resp_num(u_char *p, int64_t n)
         return p;
     }
 
-    for (t = u, d = p; t >= 10; t /= 10) {
-        d++;
+    for (len = 2, t = u; t >= 100; t /= 100) {
+        len += 2;
     }
 
-    p = d + 1;
+    if (t < 10) {
+        len--;
+    }
 
-    do {
-        *d-- = (u_char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    d = p + len;
 
-    return p;
+    while (u >= 100) {
+        r = (ngx_uint_t) (u % 100) * 2;
+        u /= 100;
+        *--d = pairs[r + 1];
+        *--d = pairs[r];
+    }
+
+    if (u >= 10) {
+        *--d = pairs[u * 2 + 1];
+        *--d = pairs[u * 2];
+
+    } else {
+        *--d = (u_char) ('0' + u);
+    }
+
+    return p + len;
 }
 
 
