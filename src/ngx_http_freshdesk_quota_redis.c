@@ -233,10 +233,12 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * in flight, used in the window, window end and pause on Redis's clock
  * in ms, the turn probe, the sub-limited classes' use, 429s, and the
  * window's lowest Remaining with the credits used when it came), its
- * shares "<account key>:h" (per tenant "weight used last-second"); the
- * verdict, one string of numbers: refused (0, 1 credit, 2 sub-limit,
- * 3 pause), remaining, limit, sub-limit, retry (ms), the window's
- * credits used (the call's ordinal).  The rules are guard.c's, on
+ * shares "<account key>:h" (per tenant "weight used last-second
+ * probe": its credits of the window, and of them those taken while a
+ * turn by the clock waited to be confirmed, which stay its own in the
+ * new window when it is); the verdict, one string of numbers: refused
+ * (0, 1 credit, 2 sub-limit, 3 pause), remaining, limit, sub-limit,
+ * retry (ms), the window's credits used (the call's ordinal).  The rules are guard.c's, on
  * Redis's clock, but for the window's turn: Freshdesk's Remaining only
  * falls within a window, so it turned when a call sent after the lowest
  * Remaining came (a higher ordinal) gets a higher one; a late or
@@ -344,19 +346,25 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  S.sh, S.reset = {}, false\n"
 "  local h = redis.call('HGETALL', hk)\n"
 "  for i = 1, #h, 2 do\n"
-"    local w, u, s = string.match(h[i + 1], '(%d+) (%d+) (%d+)')\n"
-"    S.sh[h[i]] = {tonumber(w), tonumber(u), tonumber(s)}\n"
+"    local w, u, s, p = string.match(h[i + 1], '(%d+) (%d+) (%d+) ?(%d*)')\n"
+"    S.sh[h[i]] = {tonumber(w), tonumber(u), tonumber(s), tonumber(p) or 0}\n"
 "  end\n"
 "  local function turn(ok)\n"
 "    if not ok then\n"
 "      S.before, S.rem, S.probe, S.wend = S.rem + S.inf, S.lim, 1, ms"
 " + 1000\n"
+"      for t, x in pairs(S.sh) do x[4] = 0 end\n"
+"      S.reset = true\n"
 "      return\n"
 "    end\n"
-"    S.wend, S.used, S.probe, S.inf, S.reset = ms + win + 1000, 0, 0,"
+"    local pu = 0\n"
+"    for t, x in pairs(S.sh) do\n"
+"      x[2] = S.probe == 1 and x[4] or 0\n"
+"      x[4], pu = 0, pu + x[2]\n"
+"    end\n"
+"    S.wend, S.used, S.probe, S.inf, S.reset = ms + win + 1000, pu, 0,"
 " 0, true\n"
 "    for i = 1, 4 do S.c[i] = 0 end\n"
-"    for t, x in pairs(S.sh) do x[2] = 0 end\n"
 "    S.win = S.win + 1\n"
 "  end\n"
 "  local done, back, extra = tonumber(A(11)), tonumber(A(12)),"
@@ -381,7 +389,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "    else up = rr > S.rem + S.inf + m end\n"
 "    if up then\n"
 "      turn(true)\n"
-"      S.rem, S.low, S.lowo = rr, rr, 0\n"
+"      S.rem, S.low, S.lowo = rr, rr, S.used\n"
 "    else\n"
 "      if S.low < 0 or rr < S.low then S.low, S.lowo = rr, S.used end\n"
 "      if ord >= 0 then\n"
@@ -395,7 +403,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  if not decide then return S end\n"
 "  if ms >= S.wend then turn(false) end\n"
 "  local me, cost, cl = A(2), tonumber(A(4)), tonumber(A(5))\n"
-"  local e = S.sh[me] or {1, 0, now}\n"
+"  local e = S.sh[me] or {1, 0, now, 0}\n"
 "  e[1], e[3] = tonumber(A(3)), now\n"
 "  S.sh[me], S.me, S.cost, S.cl = e, e, cost, cl\n"
 "  local avail = S.rem - f(S.lim * A(10) / 100)\n"
@@ -431,6 +439,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  S.rem, S.inf, S.used = S.rem - S.cost, S.inf + S.cost, S.used + S.cost\n"
 "  if S.cl < 4 then S.c[S.cl + 1] = S.c[S.cl + 1] + S.cost end\n"
 "  S.me[2] = S.me[2] + S.cost\n"
+"  if S.probe == 1 then S.me[4] = S.me[4] + S.cost end\n"
 "end\n"
 "local function gsave(S, ak)\n"
 "  local gk, hk = ak .. ':g', ak .. ':h'\n"
@@ -444,7 +453,7 @@ static char  ngx_http_freshdesk_quota_script[] =
 "  for t, x in pairs(S.sh) do\n"
 "    if now - x[3] >= 2 * win / 1000 then redis.call('HDEL', hk, t)\n"
 "    elseif S.reset or x == S.me then\n"
-"      redis.call('HSET', hk, t, x[1] .. ' ' .. x[2] .. ' ' .. x[3])\n"
+"      redis.call('HSET', hk, t, table.concat(x, ' '))\n"
 "    end\n"
 "  end\n"
 "  redis.call('PEXPIRE', hk, 3 * win)\n"
