@@ -804,11 +804,7 @@ value:
             goto member;
         }
 
-        if (count && depth <= 2) {
-            elems[depth]++;
-        }
-
-        goto value;
+        goto array;
 
     case 't':
     case 'f':
@@ -952,17 +948,21 @@ next:
         goto failed;
     }
 
-    if (count && depth <= 2) {
-        elems[depth]++;
-    }
-
     ngx_http_freshdesk_scan_ws(p, last);
 
-    goto value;
+    if (p == last) {
+        goto failed;
+    }
+
+    goto array;
 
 member:
 
     /* "key" : value */
+
+    if (!selecting && depth != keyed) {
+        goto object;
+    }
 
     if (selecting && depth == sdepth) {
 
@@ -1062,6 +1062,150 @@ member:
     }
 
     goto value;
+
+object:
+
+    /*
+     * A member of an object that nobody looks into (not of depth 1 when
+     * members[] are asked for, not a selected one), in a loop of its own:
+     * a literal, number or string value is scanned here, and the comma or
+     * the end after it taken at once; containers go the general way.
+     * Blanks are looked for only where the expected byte is not.
+     */
+
+    ngx_http_freshdesk_scan_expect(p, last, '"');
+
+    ngx_http_freshdesk_scan_emit(p, '"');
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_expect(p, last, ':');
+
+    p++;
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    switch (*p) {
+
+    case '"':
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        break;
+
+    case '{':
+    case '[':
+        goto value;
+
+    case 't':
+    case 'f':
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last);
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
+    }
+
+    if (p == NULL) {
+        goto failed;
+    }
+
+    if (p < last && *p == ',') {
+        p++;
+        goto object;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (*p == ',') {
+        p++;
+        goto object;
+    }
+
+    if (*p++ != '}') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_close();
+
+    goto next;
+
+array:
+
+    /*
+     * An element of an array, after blanks: the same, with the count kept.
+     * No array is a selected object, nor the object of members[].
+     */
+
+    if (count && depth <= 2) {
+        elems[depth]++;
+    }
+
+    switch (*p) {
+
+    case '"':
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        break;
+
+    case '{':
+    case '[':
+        goto value;
+
+    case 't':
+    case 'f':
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last);
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
+    }
+
+    if (p == NULL) {
+        goto failed;
+    }
+
+    if (p == last || *p != ',') {
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
+
+        if (*p == ']') {
+            p++;
+            ngx_http_freshdesk_scan_close();
+            goto next;
+        }
+
+        if (*p != ',') {
+            goto failed;
+        }
+    }
+
+    p++;
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    goto array;
 
 record:
 
