@@ -58,8 +58,6 @@ static ngx_inline ngx_http_freshdesk_select_name_t *
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp);
-static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
-    u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_literal(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
@@ -337,50 +335,6 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
 
 
 /*
- * The first byte at or after p that a JSON string cannot hold as it is:
- * '"', '\\', a control character, or the start of a UTF-8 sequence.
- * Sixteen bytes at a time where SSE2 is there (every x86-64), a table
- * otherwise and for the last bytes.
- */
-
-static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
-{
-#if (NGX_HTTP_FRESHDESK_SSE2)
-    int      mask;
-    __m128i  v, quote, bslash, space;
-
-    quote = _mm_set1_epi8('"');
-    bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(' ');
-
-    while (last - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-
-        /* signed: bytes >= 0x80 are negative, so below ' ' as well */
-
-        mask = _mm_movemask_epi8(
-                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                             _mm_cmpeq_epi8(v, bslash)),
-                                _mm_cmplt_epi8(v, space)));
-
-        if (mask) {
-            return p + __builtin_ctz(mask);
-        }
-
-        p += 16;
-    }
-#endif
-
-    while (p < last && ngx_http_freshdesk_plain[*p]) {
-        p++;
-    }
-
-    return p;
-}
-
-
-/*
  * A string from after its opening quote: returns the byte after the closing
  * quote, or NULL if the string is not valid (raw control characters, bad
  * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
@@ -394,19 +348,58 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
     u_char    c, *d, *from;
     uint32_t  cp;
     size_t    n, i;
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    int       mask;
+    __m128i   v, quote, bslash, space;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    space = _mm_set1_epi8(' ');
+#endif
 
     d = *dp;
     from = *fromp;
 
     for ( ;; ) {
 
-        /* the common case: printable ASCII other than '"' and '\\' */
+        /*
+         * The common case, printable ASCII other than '"' and '\\', is
+         * skipped sixteen bytes at a time where SSE2 is there (every
+         * x86-64), with a table otherwise and for the last bytes; a byte
+         * found in a block is short of "last", and looked at at once.
+         */
 
-        p = ngx_http_freshdesk_skip_plain(p, last);
+#if (NGX_HTTP_FRESHDESK_SSE2)
+        while (last - p >= 16) {
+            v = _mm_loadu_si128((const __m128i *) p);
+
+            /* signed: bytes >= 0x80 are negative, so below ' ' as well */
+
+            mask = _mm_movemask_epi8(
+                       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                 _mm_cmpeq_epi8(v, bslash)),
+                                    _mm_cmplt_epi8(v, space)));
+
+            if (mask) {
+                p += __builtin_ctz(mask);
+                goto special;
+            }
+
+            p += 16;
+        }
+#endif
+
+        while (p < last && ngx_http_freshdesk_plain[*p]) {
+            p++;
+        }
 
         if (p == last) {
             return NULL;
         }
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    special:
+#endif
 
         c = *p;
 
