@@ -86,7 +86,7 @@ ngx_http_freshdesk_word(const char *s)
  */
 #define ngx_http_freshdesk_scan_close()                                      \
     depth--;                                                                 \
-    obj = (stack[depth / 64] >> (depth % 64)) & 1;                           \
+    obj = kinds[depth];                                                      \
     if (selecting && depth < sdepth) {                                       \
         if (sdepth > rdepth) {                                               \
             sdepth--;                                                        \
@@ -619,7 +619,8 @@ ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
 
 /*
  * The scanner proper: iterative, so nesting costs no C stack; the kind of
- * each open container is a bit in "stack" (1: object).  Members of the
+ * each open container is a byte in "kinds" (1: object), one store and one
+ * load a container where bits took a dozen instructions.  Members of the
  * top-level object named in members[] have their value spans recorded.
  * Inlined into the validator and the escaping validator above, so that
  * "esc" is a constant and the validator carries no trace of escaping.
@@ -634,7 +635,8 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
 {
     u_char       c, *key, *start, *name, *d, *from, *dstart;
     size_t       klen;
-    uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
+    uint64_t     firsts[2];
+    u_char       kinds[NGX_HTTP_FRESHDESK_SCAN_DEPTH];
     ngx_uint_t   i, depth, obj, keyed, elems[3], melems;
 
     /* selecting: the selected text is written to r lazily, from rfrom */
@@ -744,12 +746,7 @@ value:
 
         /* the enclosing container's kind is kept, this one's is in "obj" */
 
-        if (obj) {
-            stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
-
-        } else {
-            stack[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
-        }
+        kinds[depth] = (u_char) obj;
 
         depth++;
         obj = (c == '{');
@@ -1095,6 +1092,15 @@ object:
 
     case '{':
     case '[':
+
+        /* an empty one (Freshdesk's many "cc_emails":[]) at once: ']' and
+         * '}' are two after '[' and '{' */
+
+        if (last - p > 1 && p[1] == *p + 2 && depth < max_depth) {
+            p += 2;
+            break;
+        }
+
         goto value;
 
     case 't':
@@ -1154,8 +1160,15 @@ array:
         p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
         break;
 
-    case '{':
     case '[':
+        if (last - p > 1 && p[1] == ']' && depth < max_depth) {
+            p += 2;
+            break;
+        }
+
+        goto value;
+
+    case '{':
         goto value;
 
     case 't':
@@ -1269,7 +1282,7 @@ record:
                                                        &from);
 
                 } else if (*p == '{' || *p == '[') {
-                    stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
+                    kinds[depth] = 1;
                     depth++;
                     obj = 0;
                     goto value;
