@@ -59,7 +59,7 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_literal(
-    u_char *p, u_char *last);
+    u_char *p, u_char *last, ptrdiff_t len, const char *tail);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
@@ -515,32 +515,28 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 
 
 /*
- * true, false or null at p ('t', 'f' or 'n'): four bytes compared ("alse"
- * after the 'f'); returns the byte after it, or NULL.
+ * true, false or null at p, known by its first letter (the caller's switch
+ * has told them apart): its last four bytes, "tail", compared as one
+ * number; returns the byte after it, or NULL.
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_scan_literal(u_char *p, u_char *last)
+ngx_http_freshdesk_scan_literal(u_char *p, u_char *last, ptrdiff_t len,
+    const char *tail)
 {
-    u_char    c;
     uint32_t  word;
 
-    c = (*p == 'f');
-
-    if (last - p < 4 + (ptrdiff_t) c) {
+    if (last - p < len) {
         return NULL;
     }
 
-    ngx_memcpy(&word, p + c, 4);
+    ngx_memcpy(&word, p + len - 4, 4);
 
-    if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
-                 : c ? ngx_http_freshdesk_word("alse")
-                 : ngx_http_freshdesk_word("null")))
-    {
+    if (word != ngx_http_freshdesk_word(tail)) {
         return NULL;
     }
 
-    return p + 4 + c;
+    return p + len;
 }
 
 
@@ -609,11 +605,20 @@ ngx_http_freshdesk_scan_number(u_char *p, u_char *last)
 static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
 {
-    if (*p == 't' || *p == 'f' || *p == 'n') {
-        return ngx_http_freshdesk_scan_literal(p, last);
-    }
+    switch (*p) {
 
-    return ngx_http_freshdesk_scan_number(p, last);
+    case 't':
+        return ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+
+    case 'f':
+        return ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+
+    case 'n':
+        return ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+
+    default:
+        return ngx_http_freshdesk_scan_number(p, last);
+    }
 }
 
 
@@ -797,9 +802,17 @@ value:
         goto array;
 
     case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        goto literal;
+
     case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        goto literal;
+
     case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last);
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+
+    literal:
 
         if (p == NULL) {
             goto failed;
@@ -1104,9 +1117,15 @@ object:
         goto value;
 
     case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
     case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
     case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last);
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
         break;
 
     default:
@@ -1172,9 +1191,15 @@ array:
         goto value;
 
     case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
     case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
     case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last);
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
         break;
 
     default:
