@@ -32,6 +32,23 @@ typedef struct {
 } ngx_http_freshdesk_scan_level_t;
 
 
+/*
+ * What a string's 16-byte blocks are compared with, set once a scan and
+ * kept in registers through it: an empty asm hides that they are constants,
+ * which the compiler would otherwise load again wherever a loop of the scan
+ * is entered in the middle.
+ */
+typedef struct {
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    __m128i                        quote;
+    __m128i                        bslash;
+    __m128i                        space;
+#else
+    ngx_uint_t                     unused;
+#endif
+} ngx_http_freshdesk_scan_blocks_t;
+
+
 /* bytes a JSON string may hold as they are: printable ASCII but " and \ */
 
 static const u_char  ngx_http_freshdesk_plain[256] = {
@@ -57,7 +74,7 @@ static ngx_inline ngx_http_freshdesk_select_name_t *
     u_char *name, size_t len, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
-    u_char **fromp);
+    u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_literal(
     u_char *p, u_char *last, ptrdiff_t len, const char *tail);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
@@ -343,18 +360,14 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
 
 static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
-    u_char **dp, u_char **fromp)
+    u_char **dp, u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k)
 {
     u_char    c, *d, *from;
     uint32_t  cp;
     size_t    n, i;
 #if (NGX_HTTP_FRESHDESK_SSE2)
     int       mask;
-    __m128i   v, quote, bslash, space;
-
-    quote = _mm_set1_epi8('"');
-    bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(' ');
+    __m128i   v;
 #endif
 
     d = *dp;
@@ -376,9 +389,9 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
             /* signed: bytes >= 0x80 are negative, so below ' ' as well */
 
             mask = _mm_movemask_epi8(
-                       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                                 _mm_cmpeq_epi8(v, bslash)),
-                                    _mm_cmplt_epi8(v, space)));
+                       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k->quote),
+                                                 _mm_cmpeq_epi8(v, k->bslash)),
+                                    _mm_cmplt_epi8(v, k->space)));
 
             if (mask) {
                 p += __builtin_ctz(mask);
@@ -651,10 +664,21 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_select_t       *cur, *msub;
     ngx_http_freshdesk_select_name_t  *e;
     ngx_http_freshdesk_scan_level_t    levels[NGX_HTTP_FRESHDESK_SELECT_LEVELS];
+    ngx_http_freshdesk_scan_blocks_t   k;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
     }
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    k.quote = _mm_set1_epi8('"');
+    k.bslash = _mm_set1_epi8('\\');
+    k.space = _mm_set1_epi8(' ');
+
+    __asm__ ("" : "+x" (k.quote), "+x" (k.bslash), "+x" (k.space));
+#else
+    k.unused = 0;
+#endif
 
     /* the first letters of the names in members[], as a quick filter */
 
@@ -733,7 +757,7 @@ value:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
         if (p == NULL) {
             goto failed;
         }
@@ -992,7 +1016,7 @@ member:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
     if (p == NULL) {
         goto failed;
     }
@@ -1080,7 +1104,7 @@ object:
 
     ngx_http_freshdesk_scan_emit(p, '"');
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
     if (p == NULL) {
         goto failed;
     }
@@ -1100,7 +1124,7 @@ object:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
         break;
 
     case '{':
@@ -1136,6 +1160,8 @@ object:
         goto failed;
     }
 
+object_next:
+
     if (p < last && *p == ',') {
         p++;
         goto object;
@@ -1158,7 +1184,7 @@ object:
 
     ngx_http_freshdesk_scan_close();
 
-    goto next;
+    goto closed;
 
 array:
 
@@ -1176,7 +1202,7 @@ array:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
         break;
 
     case '[':
@@ -1210,6 +1236,8 @@ array:
         goto failed;
     }
 
+array_next:
+
     if (p == last || *p != ',') {
         ngx_http_freshdesk_scan_ws(p, last);
 
@@ -1220,7 +1248,7 @@ array:
         if (*p == ']') {
             p++;
             ngx_http_freshdesk_scan_close();
-            goto next;
+            goto closed;
         }
 
         if (*p != ',') {
@@ -1238,6 +1266,31 @@ array:
 
     goto array;
 
+closed:
+
+    /*
+     * A container in one of the two loops ended: the enclosing one's loop
+     * goes on, where the general way has nothing to do (no array is a
+     * selected object nor holds a member of members[]).  Not in an
+     * escaping scan: there the extra ways into the loops cost the compiler
+     * registers, and more instructions than they save.
+     */
+
+    if (esc) {
+        goto next;
+    }
+
+    if (obj) {
+        if (!selecting && depth != keyed) {
+            goto object_next;
+        }
+
+    } else if (depth) {
+        goto array_next;
+    }
+
+    goto next;
+
 record:
 
     /*
@@ -1252,7 +1305,7 @@ record:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, &k);
     if (p == NULL) {
         goto failed;
     }
@@ -1286,7 +1339,7 @@ record:
     }
 
     if (*p == '"') {
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, &k);
 
     } else if (*p == '[' && depth >= 2 && depth < max_depth) {
 
@@ -1304,7 +1357,7 @@ record:
 
                 if (*p == '"') {
                     p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
-                                                       &from);
+                                                       &from, &k);
 
                 } else if (*p == '{' || *p == '[') {
                     kinds[depth] = 1;
