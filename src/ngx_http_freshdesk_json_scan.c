@@ -1050,9 +1050,10 @@ member:
                     }
 
                     if (mspan != rfrom) {
-            ngx_memcpy(r, rfrom, mspan - rfrom);
-            r += mspan - rfrom;
-        }
+                        ngx_memcpy(r, rfrom, mspan - rfrom);
+                        r += mspan - rfrom;
+                    }
+
                     rfrom = mspan + 1;
                 }
 
