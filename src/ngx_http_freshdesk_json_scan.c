@@ -393,7 +393,7 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
                                                  _mm_cmpeq_epi8(v, k->bslash)),
                                     _mm_cmplt_epi8(v, k->space)));
 
-            if (mask) {
+            if (__builtin_expect(mask != 0, 1)) {
                 p += __builtin_ctz(mask);
                 goto special;
             }
@@ -1110,14 +1110,21 @@ object:
         goto failed;
     }
 
-    ngx_http_freshdesk_scan_expect(p, last, ':');
+    /* mostly the colon and the value's first byte, no blanks */
 
-    p++;
+    if (last - p > 1 && *p == ':' && p[1] > ' ') {
+        p++;
 
-    ngx_http_freshdesk_scan_ws(p, last);
+    } else {
+        ngx_http_freshdesk_scan_expect(p, last, ':');
 
-    if (p == last) {
-        goto failed;
+        p++;
+
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
     }
 
     switch (*p) {
