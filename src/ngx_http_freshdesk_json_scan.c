@@ -43,6 +43,7 @@ typedef struct {
     __m128i                        quote;
     __m128i                        bslash;
     __m128i                        space;
+    uintptr_t                      end;        /* the last block's start */
 #else
     ngx_uint_t                     unused;
 #endif
@@ -383,7 +384,7 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
          */
 
 #if (NGX_HTTP_FRESHDESK_SSE2)
-        while (last - p >= 16) {
+        while ((uintptr_t) p <= k->end) {
             v = _mm_loadu_si128((const __m128i *) p);
 
             /* signed: bytes >= 0x80 are negative, so below ' ' as well */
@@ -676,6 +677,10 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     k.space = _mm_set1_epi8(' ');
 
     __asm__ ("" : "+x" (k.quote), "+x" (k.bslash), "+x" (k.space));
+
+    /* one compare a block: "last - p >= 16" as "p <= end" */
+
+    k.end = (last - p >= 16) ? (uintptr_t) (last - 16) : 0;
 #else
     k.unused = 0;
 #endif
