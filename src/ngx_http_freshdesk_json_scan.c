@@ -36,17 +36,16 @@ typedef struct {
  * What a string's 16-byte blocks are compared with, set once a scan and
  * kept in registers through it: an empty asm hides that they are constants,
  * which the compiler would otherwise load again wherever a loop of the scan
- * is entered in the middle.
+ * is entered in the middle.  A block may be read at p while p <= end (0:
+ * the text is shorter than a block), one compare instead of three.
  */
 typedef struct {
 #if (NGX_HTTP_FRESHDESK_SSE2)
     __m128i                        quote;
     __m128i                        bslash;
     __m128i                        space;
-    uintptr_t                      end;        /* the last block's start */
-#else
-    ngx_uint_t                     unused;
 #endif
+    uintptr_t                      end;        /* the last block's start */
 } ngx_http_freshdesk_scan_blocks_t;
 
 
@@ -83,7 +82,7 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
-    u_char *from, u_char *s, u_char *last, u_char c);
+    u_char *from, u_char *s, uintptr_t end, u_char c);
 
 
 /* four bytes as one number, for comparing literals */
@@ -124,7 +123,7 @@ ngx_http_freshdesk_word(const char *s)
 
 #define ngx_http_freshdesk_scan_emit(s, c)                                   \
     if (esc) {                                                               \
-        d = ngx_http_freshdesk_emit(d, from, s, last, c);                    \
+        d = ngx_http_freshdesk_emit(d, from, s, k->end, c);                  \
         from = (s) + 1;                                                      \
     }
 
@@ -323,11 +322,12 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
 /*
  * Writes the text from "from" to "s" as it is, then '\\' and c (escaping
  * the byte at s); returns the end.  A short run is copied with one 16-byte
- * store, which may write past it: the room asked for output covers that.
+ * store, which may write past it: the room asked for output covers that;
+ * its load stays in the text while from <= end (the last block's start).
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
+ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, uintptr_t end,
     u_char c)
 {
     size_t  n;
@@ -335,7 +335,7 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
     n = s - from;
 
 #if (NGX_HTTP_FRESHDESK_SSE2)
-    if (n <= 16 && last - from >= 16) {
+    if (n <= 16 && (uintptr_t) from <= end) {
         _mm_storeu_si128((__m128i *) d,
                          _mm_loadu_si128((const __m128i *) from));
     } else
@@ -665,25 +665,26 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_select_t       *cur, *msub;
     ngx_http_freshdesk_select_name_t  *e;
     ngx_http_freshdesk_scan_level_t    levels[NGX_HTTP_FRESHDESK_SELECT_LEVELS];
-    ngx_http_freshdesk_scan_blocks_t   k;
+    ngx_http_freshdesk_scan_blocks_t   blocks, *k;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
     }
 
-#if (NGX_HTTP_FRESHDESK_SSE2)
-    k.quote = _mm_set1_epi8('"');
-    k.bslash = _mm_set1_epi8('\\');
-    k.space = _mm_set1_epi8(' ');
+    k = &blocks;
 
-    __asm__ ("" : "+x" (k.quote), "+x" (k.bslash), "+x" (k.space));
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    k->quote = _mm_set1_epi8('"');
+    k->bslash = _mm_set1_epi8('\\');
+    k->space = _mm_set1_epi8(' ');
+
+    __asm__ ("" : "+x" (k->quote), "+x" (k->bslash), "+x" (k->space));
 
     /* one compare a block: "last - p >= 16" as "p <= end" */
 
-    k.end = (last - p >= 16) ? (uintptr_t) (last - 16) : 0;
-#else
-    k.unused = 0;
 #endif
+
+    k->end = (last - p >= 16) ? (uintptr_t) (last - 16) : 0;
 
     /* the first letters of the names in members[], as a quick filter */
 
@@ -762,7 +763,7 @@ value:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
         if (p == NULL) {
             goto failed;
         }
@@ -1021,7 +1022,7 @@ member:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
@@ -1110,7 +1111,7 @@ object:
 
     ngx_http_freshdesk_scan_emit(p, '"');
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
@@ -1137,7 +1138,7 @@ object:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
         break;
 
     case '{':
@@ -1215,7 +1216,7 @@ array:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, &k);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
         break;
 
     case '[':
@@ -1318,7 +1319,7 @@ record:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, &k);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
@@ -1352,7 +1353,7 @@ record:
     }
 
     if (*p == '"') {
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, &k);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
 
     } else if (*p == '[' && depth >= 2 && depth < max_depth) {
 
@@ -1370,7 +1371,7 @@ record:
 
                 if (*p == '"') {
                     p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
-                                                       &from, &k);
+                                                       &from, k);
 
                 } else if (*p == '{' || *p == '[') {
                     kinds[depth] = 1;
