@@ -564,50 +564,61 @@ ngx_http_freshdesk_scan_number(u_char *p, u_char *last)
 {
     if (*p == '-') {
         p++;
+
+        if (p == last) {
+            return NULL;
+        }
     }
 
-    if (p == last) {
-        return NULL;
-    }
+    /* the integer part; then, at the first byte after it, the end is
+     * tested once for both the fraction and the exponent */
 
     if (*p == '0') {
         p++;
 
-    } else if (*p >= '1' && *p <= '9') {
-        while (p < last && *p >= '0' && *p <= '9') {
+    } else if ((u_char) (*p - '1') <= 8) {
+        do {
             p++;
-        }
+        } while (p < last && (u_char) (*p - '0') <= 9);
 
     } else {
         return NULL;
     }
 
-    if (p < last && *p == '.') {
+    if (p == last) {
+        return p;
+    }
+
+    if (*p == '.') {
         p++;
 
-        if (p == last || !(*p >= '0' && *p <= '9')) {
+        if (p == last || (u_char) (*p - '0') > 9) {
             return NULL;
         }
 
-        while (p < last && *p >= '0' && *p <= '9') {
+        do {
             p++;
+        } while (p < last && (u_char) (*p - '0') <= 9);
+
+        if (p == last) {
+            return p;
         }
     }
 
-    if (p < last && (*p == 'e' || *p == 'E')) {
+    if ((*p | 0x20) == 'e') {
         p++;
 
         if (p < last && (*p == '+' || *p == '-')) {
             p++;
         }
 
-        if (p == last || !(*p >= '0' && *p <= '9')) {
+        if (p == last || (u_char) (*p - '0') > 9) {
             return NULL;
         }
 
-        while (p < last && *p >= '0' && *p <= '9') {
+        do {
             p++;
-        }
+        } while (p < last && (u_char) (*p - '0') <= 9);
     }
 
     return p;
