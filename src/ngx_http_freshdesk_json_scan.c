@@ -41,9 +41,9 @@ typedef struct {
  */
 typedef struct {
 #if (NGX_HTTP_FRESHDESK_SSE2)
-    __m128i                        quote;
+    __m128i                        flip;       /* 0x02 */
+    __m128i                        below;      /* 0x21 */
     __m128i                        bslash;
-    __m128i                        space;
 #endif
     uintptr_t                      end;        /* the last block's start */
 } ngx_http_freshdesk_scan_blocks_t;
@@ -387,12 +387,17 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
         while ((uintptr_t) p <= k->end) {
             v = _mm_loadu_si128((const __m128i *) p);
 
-            /* signed: bytes >= 0x80 are negative, so below ' ' as well */
+            /*
+             * One signed compare finds '"' and the control characters
+             * (and the bytes >= 0x80, negative): with bit 1 flipped, '"'
+             * is 0x20, the only byte then below 0x21 that was not below
+             * 0x20 before.  '\\' has a compare of its own.
+             */
 
             mask = _mm_movemask_epi8(
-                       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, k->quote),
-                                                 _mm_cmpeq_epi8(v, k->bslash)),
-                                    _mm_cmplt_epi8(v, k->space)));
+                       _mm_or_si128(_mm_cmpeq_epi8(v, k->bslash),
+                                    _mm_cmplt_epi8(_mm_xor_si128(v, k->flip),
+                                                   k->below)));
 
             if (__builtin_expect(mask != 0, 1)) {
                 p += __builtin_ctz(mask);
@@ -685,11 +690,11 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     k = &blocks;
 
 #if (NGX_HTTP_FRESHDESK_SSE2)
-    k->quote = _mm_set1_epi8('"');
+    k->flip = _mm_set1_epi8(0x02);
+    k->below = _mm_set1_epi8(0x21);
     k->bslash = _mm_set1_epi8('\\');
-    k->space = _mm_set1_epi8(' ');
 
-    __asm__ ("" : "+x" (k->quote), "+x" (k->bslash), "+x" (k->space));
+    __asm__ ("" : "+x" (k->flip), "+x" (k->below), "+x" (k->bslash));
 
     /* one compare a block: "last - p >= 16" as "p <= end" */
 
