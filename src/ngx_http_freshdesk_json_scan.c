@@ -695,10 +695,9 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     k->bslash = _mm_set1_epi8('\\');
 
     __asm__ ("" : "+x" (k->flip), "+x" (k->below), "+x" (k->bslash));
+#endif
 
     /* one compare a block: "last - p >= 16" as "p <= end" */
-
-#endif
 
     k->end = (last - p >= 16) ? (uintptr_t) (last - 16) : 0;
 
@@ -1119,8 +1118,10 @@ object:
      * A member of an object that nobody looks into (not of depth 1 when
      * members[] are asked for, not a selected one), in a loop of its own:
      * a literal, number or string value is scanned here, and the comma or
-     * the end after it taken at once; containers go the general way.
-     * Blanks are looked for only where the expected byte is not.
+     * the end after it taken at once; an empty container is taken here
+     * too, others go the general way and come back when they end
+     * ("closed").  Blanks are looked for only where the expected byte is
+     * not.
      */
 
     ngx_http_freshdesk_scan_expect(p, last, '"');
