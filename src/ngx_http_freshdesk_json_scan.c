@@ -32,6 +32,23 @@ typedef struct {
 } ngx_http_freshdesk_scan_level_t;
 
 
+/*
+ * What a string's 16-byte blocks are compared with, set once a scan and
+ * kept in registers through it: an empty asm hides that they are constants,
+ * which the compiler would otherwise load again wherever a loop of the scan
+ * is entered in the middle.  A block may be read at p while p <= end (0:
+ * the text is shorter than a block), one compare instead of three.
+ */
+typedef struct {
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    __m128i                        flip;       /* 0x02 */
+    __m128i                        below;      /* 0x21 */
+    __m128i                        bslash;
+#endif
+    uintptr_t                      end;        /* the last block's start */
+} ngx_http_freshdesk_scan_blocks_t;
+
+
 /* bytes a JSON string may hold as they are: printable ASCII but " and \ */
 
 static const u_char  ngx_http_freshdesk_plain[256] = {
@@ -57,17 +74,15 @@ static ngx_inline ngx_http_freshdesk_select_name_t *
     u_char *name, size_t len, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
-    u_char **fromp);
-static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_skip_plain(
-    u_char *p, u_char *last);
+    u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_literal(
-    u_char *p, u_char *last);
+    u_char *p, u_char *last, ptrdiff_t len, const char *tail);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_number(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
-    u_char *from, u_char *s, u_char *last, u_char c);
+    u_char *from, u_char *s, uintptr_t end, u_char c);
 
 
 /* four bytes as one number, for comparing literals */
@@ -88,7 +103,7 @@ ngx_http_freshdesk_word(const char *s)
  */
 #define ngx_http_freshdesk_scan_close()                                      \
     depth--;                                                                 \
-    obj = (stack[depth / 64] >> (depth % 64)) & 1;                           \
+    obj = kinds[depth];                                                      \
     if (selecting && depth < sdepth) {                                       \
         if (sdepth > rdepth) {                                               \
             sdepth--;                                                        \
@@ -108,7 +123,7 @@ ngx_http_freshdesk_word(const char *s)
 
 #define ngx_http_freshdesk_scan_emit(s, c)                                   \
     if (esc) {                                                               \
-        d = ngx_http_freshdesk_emit(d, from, s, last, c);                    \
+        d = ngx_http_freshdesk_emit(d, from, s, k->end, c);                  \
         from = (s) + 1;                                                      \
     }
 
@@ -307,11 +322,12 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
 /*
  * Writes the text from "from" to "s" as it is, then '\\' and c (escaping
  * the byte at s); returns the end.  A short run is copied with one 16-byte
- * store, which may write past it: the room asked for output covers that.
+ * store, which may write past it: the room asked for output covers that;
+ * its load stays in the text while from <= end (the last block's start).
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
+ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, uintptr_t end,
     u_char c)
 {
     size_t  n;
@@ -319,7 +335,7 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
     n = s - from;
 
 #if (NGX_HTTP_FRESHDESK_SSE2)
-    if (n <= 16 && last - from >= 16) {
+    if (n <= 16 && (uintptr_t) from <= end) {
         _mm_storeu_si128((__m128i *) d,
                          _mm_loadu_si128((const __m128i *) from));
     } else
@@ -337,50 +353,6 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, u_char *last,
 
 
 /*
- * The first byte at or after p that a JSON string cannot hold as it is:
- * '"', '\\', a control character, or the start of a UTF-8 sequence.
- * Sixteen bytes at a time where SSE2 is there (every x86-64), a table
- * otherwise and for the last bytes.
- */
-
-static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
-{
-#if (NGX_HTTP_FRESHDESK_SSE2)
-    int      mask;
-    __m128i  v, quote, bslash, space;
-
-    quote = _mm_set1_epi8('"');
-    bslash = _mm_set1_epi8('\\');
-    space = _mm_set1_epi8(' ');
-
-    while (last - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-
-        /* signed: bytes >= 0x80 are negative, so below ' ' as well */
-
-        mask = _mm_movemask_epi8(
-                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-                                             _mm_cmpeq_epi8(v, bslash)),
-                                _mm_cmplt_epi8(v, space)));
-
-        if (mask) {
-            return p + __builtin_ctz(mask);
-        }
-
-        p += 16;
-    }
-#endif
-
-    while (p < last && ngx_http_freshdesk_plain[*p]) {
-        p++;
-    }
-
-    return p;
-}
-
-
-/*
  * A string from after its opening quote: returns the byte after the closing
  * quote, or NULL if the string is not valid (raw control characters, bad
  * escapes, bad UTF-8: no overlongs, no surrogates, nothing above U+10FFFF).
@@ -389,24 +361,64 @@ ngx_http_freshdesk_skip_plain(u_char *p, u_char *last)
 
 static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
-    u_char **dp, u_char **fromp)
+    u_char **dp, u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k)
 {
     u_char    c, *d, *from;
     uint32_t  cp;
     size_t    n, i;
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    int       mask;
+    __m128i   v;
+#endif
 
     d = *dp;
     from = *fromp;
 
     for ( ;; ) {
 
-        /* the common case: printable ASCII other than '"' and '\\' */
+        /*
+         * The common case, printable ASCII other than '"' and '\\', is
+         * skipped sixteen bytes at a time where SSE2 is there (every
+         * x86-64), with a table otherwise and for the last bytes; a byte
+         * found in a block is short of "last", and looked at at once.
+         */
 
-        p = ngx_http_freshdesk_skip_plain(p, last);
+#if (NGX_HTTP_FRESHDESK_SSE2)
+        while ((uintptr_t) p <= k->end) {
+            v = _mm_loadu_si128((const __m128i *) p);
+
+            /*
+             * One signed compare finds '"' and the control characters
+             * (and the bytes >= 0x80, negative): with bit 1 flipped, '"'
+             * is 0x20, the only byte then below 0x21 that was not below
+             * 0x20 before.  '\\' has a compare of its own.
+             */
+
+            mask = _mm_movemask_epi8(
+                       _mm_or_si128(_mm_cmpeq_epi8(v, k->bslash),
+                                    _mm_cmplt_epi8(_mm_xor_si128(v, k->flip),
+                                                   k->below)));
+
+            if (__builtin_expect(mask != 0, 1)) {
+                p += __builtin_ctz(mask);
+                goto special;
+            }
+
+            p += 16;
+        }
+#endif
+
+        while (p < last && ngx_http_freshdesk_plain[*p]) {
+            p++;
+        }
 
         if (p == last) {
             return NULL;
         }
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    special:
+#endif
 
         c = *p;
 
@@ -522,32 +534,28 @@ ngx_http_freshdesk_scan_string(u_char *p, u_char *last, const ngx_uint_t esc,
 
 
 /*
- * true, false or null at p ('t', 'f' or 'n'): four bytes compared ("alse"
- * after the 'f'); returns the byte after it, or NULL.
+ * true, false or null at p, known by its first letter (the caller's switch
+ * has told them apart): its last four bytes, "tail", compared as one
+ * number; returns the byte after it, or NULL.
  */
 
 static ngx_http_freshdesk_hot u_char *
-ngx_http_freshdesk_scan_literal(u_char *p, u_char *last)
+ngx_http_freshdesk_scan_literal(u_char *p, u_char *last, ptrdiff_t len,
+    const char *tail)
 {
-    u_char    c;
     uint32_t  word;
 
-    c = (*p == 'f');
-
-    if (last - p < 4 + (ptrdiff_t) c) {
+    if (last - p < len) {
         return NULL;
     }
 
-    ngx_memcpy(&word, p + c, 4);
+    ngx_memcpy(&word, p + len - 4, 4);
 
-    if (word != (*p == 't' ? ngx_http_freshdesk_word("true")
-                 : c ? ngx_http_freshdesk_word("alse")
-                 : ngx_http_freshdesk_word("null")))
-    {
+    if (word != ngx_http_freshdesk_word(tail)) {
         return NULL;
     }
 
-    return p + 4 + c;
+    return p + len;
 }
 
 
@@ -561,50 +569,61 @@ ngx_http_freshdesk_scan_number(u_char *p, u_char *last)
 {
     if (*p == '-') {
         p++;
+
+        if (p == last) {
+            return NULL;
+        }
     }
 
-    if (p == last) {
-        return NULL;
-    }
+    /* the integer part; then, at the first byte after it, the end is
+     * tested once for both the fraction and the exponent */
 
     if (*p == '0') {
         p++;
 
-    } else if (*p >= '1' && *p <= '9') {
-        while (p < last && *p >= '0' && *p <= '9') {
+    } else if ((u_char) (*p - '1') <= 8) {
+        do {
             p++;
-        }
+        } while (p < last && (u_char) (*p - '0') <= 9);
 
     } else {
         return NULL;
     }
 
-    if (p < last && *p == '.') {
+    if (p == last) {
+        return p;
+    }
+
+    if (*p == '.') {
         p++;
 
-        if (p == last || !(*p >= '0' && *p <= '9')) {
+        if (p == last || (u_char) (*p - '0') > 9) {
             return NULL;
         }
 
-        while (p < last && *p >= '0' && *p <= '9') {
+        do {
             p++;
+        } while (p < last && (u_char) (*p - '0') <= 9);
+
+        if (p == last) {
+            return p;
         }
     }
 
-    if (p < last && (*p == 'e' || *p == 'E')) {
+    if ((*p | 0x20) == 'e') {
         p++;
 
         if (p < last && (*p == '+' || *p == '-')) {
             p++;
         }
 
-        if (p == last || !(*p >= '0' && *p <= '9')) {
+        if (p == last || (u_char) (*p - '0') > 9) {
             return NULL;
         }
 
-        while (p < last && *p >= '0' && *p <= '9') {
+        do {
             p++;
-        }
+        } while (p < last && (u_char) (*p - '0') <= 9);
     }
 
     return p;
@@ -616,17 +635,27 @@ ngx_http_freshdesk_scan_number(u_char *p, u_char *last)
 static ngx_http_freshdesk_hot u_char *
 ngx_http_freshdesk_scan_scalar(u_char *p, u_char *last)
 {
-    if (*p == 't' || *p == 'f' || *p == 'n') {
-        return ngx_http_freshdesk_scan_literal(p, last);
-    }
+    switch (*p) {
 
-    return ngx_http_freshdesk_scan_number(p, last);
+    case 't':
+        return ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+
+    case 'f':
+        return ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+
+    case 'n':
+        return ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+
+    default:
+        return ngx_http_freshdesk_scan_number(p, last);
+    }
 }
 
 
 /*
  * The scanner proper: iterative, so nesting costs no C stack; the kind of
- * each open container is a bit in "stack" (1: object).  Members of the
+ * each open container is a byte in "kinds" (1: object), one store and one
+ * load a container where bits took a dozen instructions.  Members of the
  * top-level object named in members[] have their value spans recorded.
  * Inlined into the validator and the escaping validator above, so that
  * "esc" is a constant and the validator carries no trace of escaping.
@@ -641,7 +670,8 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
 {
     u_char       c, *key, *start, *name, *d, *from, *dstart;
     size_t       klen;
-    uint64_t     firsts[2], stack[NGX_HTTP_FRESHDESK_SCAN_DEPTH / 64];
+    uint64_t     firsts[2];
+    u_char       kinds[NGX_HTTP_FRESHDESK_SCAN_DEPTH];
     ngx_uint_t   i, depth, obj, keyed, elems[3], melems;
 
     /* selecting: the selected text is written to r lazily, from rfrom */
@@ -651,10 +681,25 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_select_t       *cur, *msub;
     ngx_http_freshdesk_select_name_t  *e;
     ngx_http_freshdesk_scan_level_t    levels[NGX_HTTP_FRESHDESK_SELECT_LEVELS];
+    ngx_http_freshdesk_scan_blocks_t   blocks, *k;
 
     if (max_depth > NGX_HTTP_FRESHDESK_SCAN_DEPTH) {
         max_depth = NGX_HTTP_FRESHDESK_SCAN_DEPTH;
     }
+
+    k = &blocks;
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    k->flip = _mm_set1_epi8(0x02);
+    k->below = _mm_set1_epi8(0x21);
+    k->bslash = _mm_set1_epi8('\\');
+
+    __asm__ ("" : "+x" (k->flip), "+x" (k->below), "+x" (k->bslash));
+#endif
+
+    /* one compare a block: "last - p >= 16" as "p <= end" */
+
+    k->end = (last - p >= 16) ? (uintptr_t) (last - 16) : 0;
 
     /* the first letters of the names in members[], as a quick filter */
 
@@ -733,7 +778,7 @@ value:
     case '"':
         ngx_http_freshdesk_scan_emit(p, '"');
 
-        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
         if (p == NULL) {
             goto failed;
         }
@@ -751,12 +796,7 @@ value:
 
         /* the enclosing container's kind is kept, this one's is in "obj" */
 
-        if (obj) {
-            stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
-
-        } else {
-            stack[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
-        }
+        kinds[depth] = (u_char) obj;
 
         depth++;
         obj = (c == '{');
@@ -804,16 +844,20 @@ value:
             goto member;
         }
 
-        if (count && depth <= 2) {
-            elems[depth]++;
-        }
-
-        goto value;
+        goto array;
 
     case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        goto literal;
+
     case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        goto literal;
+
     case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last);
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+
+    literal:
 
         if (p == NULL) {
             goto failed;
@@ -952,17 +996,21 @@ next:
         goto failed;
     }
 
-    if (count && depth <= 2) {
-        elems[depth]++;
-    }
-
     ngx_http_freshdesk_scan_ws(p, last);
 
-    goto value;
+    if (p == last) {
+        goto failed;
+    }
+
+    goto array;
 
 member:
 
     /* "key" : value */
+
+    if (!selecting && depth != keyed) {
+        goto object;
+    }
 
     if (selecting && depth == sdepth) {
 
@@ -989,7 +1037,7 @@ member:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
@@ -1023,9 +1071,10 @@ member:
                     }
 
                     if (mspan != rfrom) {
-            ngx_memcpy(r, rfrom, mspan - rfrom);
-            r += mspan - rfrom;
-        }
+                        ngx_memcpy(r, rfrom, mspan - rfrom);
+                        r += mspan - rfrom;
+                    }
+
                     rfrom = mspan + 1;
                 }
 
@@ -1063,6 +1112,216 @@ member:
 
     goto value;
 
+object:
+
+    /*
+     * A member of an object that nobody looks into (not of depth 1 when
+     * members[] are asked for, not a selected one), in a loop of its own:
+     * a literal, number or string value is scanned here, and the comma or
+     * the end after it taken at once; an empty container is taken here
+     * too, others go the general way and come back when they end
+     * ("closed").  Blanks are looked for only where the expected byte is
+     * not.
+     */
+
+    ngx_http_freshdesk_scan_expect(p, last, '"');
+
+    ngx_http_freshdesk_scan_emit(p, '"');
+
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
+    if (p == NULL) {
+        goto failed;
+    }
+
+    /* mostly the colon and the value's first byte, no blanks */
+
+    if (last - p > 1 && *p == ':' && p[1] > ' ') {
+        p++;
+
+    } else {
+        ngx_http_freshdesk_scan_expect(p, last, ':');
+
+        p++;
+
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
+    }
+
+    switch (*p) {
+
+    case '"':
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
+        break;
+
+    case '{':
+    case '[':
+
+        /* an empty one (Freshdesk's many "cc_emails":[]) at once: ']' and
+         * '}' are two after '[' and '{' */
+
+        if (last - p > 1 && p[1] == *p + 2 && depth < max_depth) {
+            p += 2;
+            break;
+        }
+
+        goto value;
+
+    case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
+    case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
+    }
+
+    if (p == NULL) {
+        goto failed;
+    }
+
+object_next:
+
+    if (p < last && *p == ',') {
+        p++;
+        goto object;
+    }
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    if (*p == ',') {
+        p++;
+        goto object;
+    }
+
+    if (*p++ != '}') {
+        goto failed;
+    }
+
+    ngx_http_freshdesk_scan_close();
+
+    goto closed;
+
+array:
+
+    /*
+     * An element of an array, after blanks: the same, with the count kept.
+     * No array is a selected object, nor the object of members[].
+     */
+
+    if (count && depth <= 2) {
+        elems[depth]++;
+    }
+
+    switch (*p) {
+
+    case '"':
+        ngx_http_freshdesk_scan_emit(p, '"');
+
+        p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
+        break;
+
+    case '[':
+        if (last - p > 1 && p[1] == ']' && depth < max_depth) {
+            p += 2;
+            break;
+        }
+
+        goto value;
+
+    case '{':
+        goto value;
+
+    case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
+    case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
+    }
+
+    if (p == NULL) {
+        goto failed;
+    }
+
+array_next:
+
+    if (p == last || *p != ',') {
+        ngx_http_freshdesk_scan_ws(p, last);
+
+        if (p == last) {
+            goto failed;
+        }
+
+        if (*p == ']') {
+            p++;
+            ngx_http_freshdesk_scan_close();
+            goto closed;
+        }
+
+        if (*p != ',') {
+            goto failed;
+        }
+    }
+
+    p++;
+
+    ngx_http_freshdesk_scan_ws(p, last);
+
+    if (p == last) {
+        goto failed;
+    }
+
+    goto array;
+
+closed:
+
+    /*
+     * A container in one of the two loops ended: the enclosing one's loop
+     * goes on, where the general way has nothing to do (no array is a
+     * selected object nor holds a member of members[]).  Not in an
+     * escaping scan: there the extra ways into the loops cost the compiler
+     * registers, and more instructions than they save.
+     */
+
+    if (esc) {
+        goto next;
+    }
+
+    if (obj) {
+        if (!selecting && depth != keyed) {
+            goto object_next;
+        }
+
+    } else if (depth) {
+        goto array_next;
+    }
+
+    goto next;
+
 record:
 
     /*
@@ -1077,7 +1336,7 @@ record:
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
@@ -1111,7 +1370,7 @@ record:
     }
 
     if (*p == '"') {
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from);
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
 
     } else if (*p == '[' && depth >= 2 && depth < max_depth) {
 
@@ -1129,10 +1388,10 @@ record:
 
                 if (*p == '"') {
                     p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
-                                                       &from);
+                                                       &from, k);
 
                 } else if (*p == '{' || *p == '[') {
-                    stack[depth / 64] |= (uint64_t) 1 << (depth % 64);
+                    kinds[depth] = 1;
                     depth++;
                     obj = 0;
                     goto value;
