@@ -296,6 +296,39 @@ modes_table() {
     done
 }
 
+# quota on Redis against shared memory, and the account guard on top
+redis_table() {
+local rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 bad2 bad3 r_rr r_cr
+local rg rg_cpu rq rq_cpu g_rr g_cr
+echo
+echo "## Quota on Redis (get_ticket, 1 KB)"
+echo
+read -r rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 r_rr r_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+read -r _ rd_p50 rd_p99 _ _ sh_p50 sh_p99 _ bad2 _ _ <<< "$(compare "$LAT_CONNS" \
+    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+# the account guard on top, decided in the same script call
+read -r rg _ _ rg_cpu rq _ _ rq_cpu bad3 g_rr g_cr <<< "$(compare "$CONNS" \
+    "http://127.0.0.1:$GW/mcp-redis-guard" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
+    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
+[ "$bad1$bad2$bad3" = 000 ] || status=1
+
+echo "| quota | req/s | ratio to shared memory, run by run | p50 / p99 ms at $LAT_CONNS connections | worker CPU µs per request | CPU ratio (shared memory / Redis), run by run |"
+echo "|---|---|---|---|---|---|"
+echo "| shared memory | $sh | 1.000 | $sh_p50 / $sh_p99 | $sh_cpu | 1.000 |"
+echo "| Redis (loopback) | $rd | $r_rr | $rd_p50 / $rd_p99 | $rd_cpu | $r_cr |"
+echo
+echo "| quota on Redis | req/s | ratio, run by run | worker CPU µs per request | CPU ratio (quota / quota and guard), run by run |"
+echo "|---|---|---|---|---|"
+echo "| quota alone | $rq | 1.000 | $rq_cpu | 1.000 |"
+echo "| quota and the account guard | $rg | $g_rr | $rg_cpu | $g_cr |"
+echo
+echo "Redis adds $(diff_ms "$rd_p50" "$sh_p50") ms at p50 and $(diff_ms "$rd_p99" "$sh_p99") ms at p99;" \
+     "Redis served $(redis-cli -p "$REDIS" info commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ { print $3 }') EVALSHA."
+}
+
 if [ "${ONLY:-}" = modes ]; then
     modes_table
     kill -QUIT "$(cat "$D/nginx.pid")"
@@ -307,6 +340,19 @@ if [ "${ONLY:-}" = modes ]; then
         MODES="$MODES" "$ROOT/bench/callgrind.sh" "$D" "$GW" modes
     fi
     temp_file_check
+    exit $status
+fi
+
+# ONLY=redis: the Redis tables alone (wrk, then the instruction counts
+# of the quota and guard rows)
+if [ "${ONLY:-}" = redis ]; then
+    redis_table
+    kill -QUIT "$(cat "$D/nginx.pid")"
+    sleep 1
+    if [ "$CALLGRIND" = 1 ]; then
+        echo
+        CG_ONLY=quota "$ROOT/bench/callgrind.sh" "$D" "$GW"
+    fi
     exit $status
 fi
 
@@ -420,24 +466,8 @@ echo "|---|---|---|---|---|"
 echo "| 2025-11-25 | $n25 | 1.000 | $c25 | 1.000 |"
 echo "| 2026-07-28 | $n26 | $e_rr | $c26 | $e_cr |"
 
-echo
-echo "## Quota on Redis (get_ticket, 1 KB)"
-echo
-read -r rd rd_p50 rd_p99 rd_cpu sh sh_p50 sh_p99 sh_cpu bad1 r_rr r_cr <<< "$(compare "$CONNS" \
-    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
-    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
-read -r _ rd_p50 rd_p99 _ _ sh_p50 sh_p99 _ bad2 _ _ <<< "$(compare "$LAT_CONNS" \
-    "http://127.0.0.1:$GW/mcp-redis-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}" \
-    "http://127.0.0.1:$GW/mcp-quota" "TOOL=get_ticket ARGS={\"ticket_id\":1}")"
-[ "$bad1$bad2" = 00 ] || status=1
 
-echo "| quota | req/s | ratio to shared memory, run by run | p50 / p99 ms at $LAT_CONNS connections | worker CPU µs per request | CPU ratio (shared memory / Redis), run by run |"
-echo "|---|---|---|---|---|---|"
-echo "| shared memory | $sh | 1.000 | $sh_p50 / $sh_p99 | $sh_cpu | 1.000 |"
-echo "| Redis (loopback) | $rd | $r_rr | $rd_p50 / $rd_p99 | $rd_cpu | $r_cr |"
-echo
-echo "Redis adds $(diff_ms "$rd_p50" "$sh_p50") ms at p50 and $(diff_ms "$rd_p99" "$sh_p99") ms at p99;" \
-     "Redis served $(redis-cli -p "$REDIS" info commandstats | awk -F'[=,:]' '/cmdstat_evalsha/ { print $3 }') EVALSHA."
+redis_table
 
 # two nodes on one Redis: a second measured nginx with the same
 # configuration; both loaded at once for one tenant limited to 3,000
