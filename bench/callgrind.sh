@@ -72,7 +72,7 @@ count() {
     # the escaping of its result after, json_escape)
     callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
     | awk -v n="$N" '
-          /%\)  [^ ]*:ngx_http_freshdesk_json_(validate_escape|select)( \[.*)?$/ {
+          /%\)  [^ ]*:ngx_http_freshdesk_json_(validate_escape|validate_count|select)( \[.*)?$/ {
               gsub(",", "", $1); if ($1 + 0 > max) max = $1 + 0 }
           /%\)  [^ ]*:ngx_http_freshdesk_json_escape( \[.*)?$/ {
               gsub(",", "", $1); if ($1 + 0 > esc) esc = $1 + 0 }
@@ -118,12 +118,15 @@ if [ "${CASES:-all}" = fields ]; then
     ss=$(per_byte list500k.json)
     gt=$(count /mcp 1 list_tickets '{"per_page":99,"fields":["id","subject","status","priority","responder_id","custom_fields.cf_order_id"]}')
     st=$(per_byte list500k.json)
+    gss=$(count /mcp-structured 1 list_tickets '{"per_page":99,"fields":["*"]}')
+    sss=$(per_byte list500k.json)
     echo "| 500 KB list | instructions per request | ratio to proxy_pass | scanner instructions per body byte |"
     echo "|---|---|---|---|"
     echo "| plain proxy_pass | $b500 | 1.000 | |"
     echo "| list_tickets (default fields where the module has them) | $gd | $(ratio $gd $b500) | $sd |"
     echo "| list_tickets fields [\"*\"] | $gs | $(ratio $gs $b500) | $ss |"
     echo "| list_tickets, 6 fields (one dotted) | $gt | $(ratio $gt $b500) | $st |"
+    echo "| list_tickets fields [\"*\"], one copy (structured) | $gss | $(ratio $gss $b500) | $sss |"
     exit 0
 fi
 
