@@ -130,9 +130,23 @@ run() {   # run LABEL OUTSIDE BIG-CONNS [NODES]
         until ps -o stat= -p "$p" | grep -q '^T'; do sleep 0.05; done
     done
     kill -CONT $pids
-    # two nodes: the tenants' months and the guard's window number in
-    # Redis, every second, for the split window by window
+    # the tenants' months and the guard's window every second, for the
+    # split window by window: two nodes, the window's number in Redis;
+    # one node, the status page (a new window when its credits used fall)
     : > "$D/logs/windows.txt"
+    if [ "$nodes" = 1 ]; then
+        while kill -0 $pids 2>/dev/null; do
+            curl -s "http://127.0.0.1:$PORT/status" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+m = {t["tenant"]: t["actions_month"] for z in s["zones"] for t in z["tenants"]}
+a = [a for z in s["zones"] for a in z.get("accounts", [])]
+if a and len(m) == int(sys.argv[1]):
+    print(a[0]["used_window"], *(m[t] for t in sorted(m)))
+' "$(echo $TENANTS | wc -w)" >> "$D/logs/windows.txt"
+            sleep 1
+        done &
+    fi
     if [ "$nodes" = 2 ]; then
         month=$(date -u +%Y%m)
         while kill -0 $pids 2>/dev/null; do
@@ -174,13 +188,19 @@ worst = max(abs(v - fair) / fair for v in tenants.values()) if fair else 0
 print(f"| {label} | {fake['too_many']} | {fake['requests'] / minutes:.0f} "
       f"| {' / '.join(str(tenants[t]) for t in sorted(tenants))} "
       f"| {worst * 100:.1f}% |")
-# the guard's windows (two nodes): each tenant's calls in each, and the
+# the guard's windows: each tenant's calls in each, and the
 # worst distance from fair of a whole window (the last one is cut short)
 last, ends = {}, []
+w, used = 0, None
 for line in open(sys.argv[7]):
     f = line.split()
     if len(f) == 1 + len(tenants) and all(x.isdigit() for x in f):
-        last[int(f[0])] = [int(x) for x in f[1:]]
+        if label.startswith("2 nodes"):
+            w = int(f[0])
+        elif used is not None and int(f[0]) < used:
+            w += 1
+        used = int(f[0])
+        last[w] = [int(x) for x in f[1:]]
 prev, rows, worst2 = [0] * len(tenants), [], 0
 for w in sorted(last):
     d = [a - b for a, b in zip(last[w], prev)]
