@@ -68,6 +68,10 @@ typedef struct {
     int32_t                             inflight;
     int32_t                             used;       /* gateway, window */
     int32_t                             before;     /* left at the turn */
+    int32_t                             low;        /* lowest Remaining */
+    uint32_t                            seq;        /* calls admitted */
+    uint32_t                            low_seq;    /* seq when low came */
+    uint32_t                            turn_seq;   /* seq at the turn */
     uint32_t                            upstream_429;
     uint32_t                            cls[NGX_HTTP_FRESHDESK_GUARD_CLASSES];
     ngx_msec_t                          window_end;
@@ -551,6 +555,7 @@ ngx_http_freshdesk_guard_take(ngx_http_freshdesk_quota_ctx_t *qctx,
 decided:
 
     if (refuse == 0 || ask->dry_run) {
+        ask->seq = ++gn->seq;
         gn->remaining -= (int32_t) ask->cost;
         gn->inflight += (int32_t) ask->cost;
         gn->used += (int32_t) ask->cost;
@@ -669,15 +674,42 @@ ngx_http_freshdesk_guard_answer(ngx_http_freshdesk_quota_ctx_t *qctx,
     if (ans->remaining >= 0 && ans->remaining <= 10000000) {
 
         /*
-         * Freshdesk's window turned when its Remaining jumps above what
-         * was left (at the clock's turn, when one is to be confirmed)
+         * Within a window Freshdesk's Remaining only falls: it turned
+         * when a call admitted after the window's lowest Remaining came
+         * (so counted after it) gets a higher one.  Answers come back
+         * in another order than Freshdesk counted them (its Remaining is
+         * written when it answers), so an early call's answer may say
+         * more is left than a later one's: no turn.  Until a Remaining
+         * of the window is known: above what was left (at the clock's
+         * turn, when one is to be confirmed).
          */
 
-        before = gn->probing ? gn->before : gn->remaining + gn->inflight;
+        if (gn->low >= 0 && ask->seq > gn->low_seq) {
+            before = gn->low;
+
+        } else if (gn->low >= 0) {
+            before = NGX_MAX_INT32_VALUE - gn->limit;
+
+        } else {
+            before = gn->probing ? gn->before
+                                 : gn->remaining + gn->inflight;
+        }
 
         if (ans->remaining > before + gn->limit / 20 + 2) {
             ngx_http_freshdesk_guard_turn(gn, now, ask->conf->window, 1);
-            }
+            gn->low = (int32_t) ans->remaining;
+            gn->low_seq = gn->seq;
+            gn->turn_seq = gn->seq;
+        }
+
+        /* the window's lowest, from calls admitted in it */
+
+        if (ask->seq > gn->turn_seq
+            && (gn->low < 0 || ans->remaining < gn->low))
+        {
+            gn->low = (int32_t) ans->remaining;
+            gn->low_seq = gn->seq;
+        }
 
         /* not turned yet: the credits are what Freshdesk says; the
          * clock's turn is looked at again in a second */
@@ -959,6 +991,7 @@ ngx_http_freshdesk_guard_node(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     gn->limit = (int32_t) ask->conf->rate;
     gn->remaining = gn->limit;
+    gn->low = -1;
     gn->window_end = ngx_current_msec + ask->conf->window + FD_GUARD_LATE;
 
     ngx_rbtree_insert(&gsh->rbtree, node);

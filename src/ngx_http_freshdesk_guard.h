@@ -55,6 +55,7 @@ typedef struct {
     ngx_uint_t                          cost;        /* credits, estimated */
     ngx_uint_t                          cls;
     ngx_http_freshdesk_guard_conf_t    *conf;
+    uint32_t                            seq;         /* its admission's */
     unsigned                            dry_run:1;
 } ngx_http_freshdesk_guard_ask_t;
 
