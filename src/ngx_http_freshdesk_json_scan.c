@@ -1008,7 +1008,13 @@ member:
 
     /* "key" : value */
 
+    /* (in a selecting scan, neither the members' nor a selected object) */
+
     if (!selecting && depth != keyed) {
+        goto object;
+    }
+
+    if (selecting && depth != sdepth && depth != keyed) {
         goto object;
     }
 
@@ -1312,7 +1318,7 @@ closed:
     }
 
     if (obj) {
-        if (!selecting && depth != keyed) {
+        if (depth != keyed && (!selecting || depth != sdepth)) {
             goto object_next;
         }
 
