@@ -116,6 +116,30 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 /*
+ * A member of a selected object whose value goes the general way (a
+ * container): whether it is dropped (cut when the value ends) or kept
+ * (the first one kept after some that were not: its comma goes), and the
+ * selection of its object value.
+ */
+#define ngx_http_freshdesk_scan_keep()                                       \
+    if (e == NULL) {                                                         \
+        mdrop = 1;                                                           \
+        msub = NULL;                                                         \
+                                                                             \
+    } else {                                                                 \
+        msub = e->sub;                                                       \
+                                                                             \
+        if (!kept && *mspan == ',') {                                        \
+            ngx_memcpy(r, rfrom, mspan - rfrom);                             \
+            r += mspan - rfrom;                                              \
+            rfrom = mspan + 1;                                               \
+        }                                                                    \
+                                                                             \
+        kept = 1;                                                            \
+    }
+
+
+/*
  * Skips blanks.  An escaping scan writes nothing until a byte that needs
  * escaping comes: then the text since the last one ("from") goes out as it
  * is, followed by the escape (ngx_http_freshdesk_scan_emit).
@@ -1336,6 +1360,9 @@ record:
      * of them) scanned and kept or cut here, without the general state
      * machine's checks for each value; objects and arrays go the general
      * way.  Blanks are looked for only where the expected byte is not.
+     * Whether the member is the object's first is told by the byte at
+     * mspan (its comma, or not), and its entry "e" stays in a register:
+     * mdrop and msub are set only for a value that goes the general way.
      */
 
     ngx_http_freshdesk_scan_expect(p, last, '"');
@@ -1349,36 +1376,30 @@ record:
 
     e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
 
-    ngx_http_freshdesk_scan_expect(p, last, ':');
+    /* mostly the colon and the value's first byte, no blanks */
 
-    p++;
-
-    ngx_http_freshdesk_scan_blanks(p, last);
-
-    if (e == NULL) {
-        mdrop = 1;
-        msub = NULL;
+    if (last - p > 1 && *p == ':' && p[1] > ' ') {
+        p++;
 
     } else {
-        msub = e->sub;
+        ngx_http_freshdesk_scan_expect(p, last, ':');
 
-        if (!kept && !first) {
+        p++;
 
-            /* the first member kept, after some that were not: its
-             * comma goes */
-
-            ngx_memcpy(r, rfrom, mspan - rfrom);
-            r += mspan - rfrom;
-            rfrom = mspan + 1;
-        }
-
-        kept = 1;
+        ngx_http_freshdesk_scan_blanks(p, last);
     }
 
-    if (*p == '"') {
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+    switch (*p) {
 
-    } else if (*p == '[' && depth >= 2 && depth < max_depth) {
+    case '"':
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+        break;
+
+    case '[':
+
+        if (depth < 2 || depth >= max_depth) {
+            goto record_value;
+        }
 
         /* an array (of a list's record: not counted) of literals, numbers
          * and strings here too; at a container in it, the general way
@@ -1397,6 +1418,8 @@ record:
                                                        &from, k);
 
                 } else if (*p == '{' || *p == '[') {
+                    ngx_http_freshdesk_scan_keep();
+
                     kinds[depth] = 1;
                     depth++;
                     obj = 0;
@@ -1429,21 +1452,32 @@ record:
         }
 
         p++;
+        break;
 
-    } else if (*p == '{' || *p == '[') {
-        goto value;
+    case '{':
+        goto record_value;
 
-    } else {
-        p = ngx_http_freshdesk_scan_scalar(p, last);
+    case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
+    case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
     }
 
     if (p == NULL) {
         goto failed;
     }
 
-    msub = NULL;
-
-    if (mdrop) {
+    if (e == NULL) {
 
         /* not selected: the text from its comma (or the object's start)
          * to here goes */
@@ -1455,12 +1489,22 @@ record:
 
         rfrom = p;
 
-        mdrop = 0;
+    } else if (!kept) {
+
+        /* the first member kept, after some that were not: its comma
+         * goes */
+
+        if (*mspan == ',') {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+            rfrom = mspan + 1;
+        }
+
+        kept = 1;
     }
 
     if (p < last && *p == ',') {
         mspan = p++;
-        first = 0;
         goto record;
     }
 
@@ -1472,7 +1516,6 @@ record:
 
     if (*p == ',') {
         mspan = p++;
-        first = 0;
         goto record;
     }
 
@@ -1483,6 +1526,14 @@ record:
     ngx_http_freshdesk_scan_close();
 
     goto next;
+
+record_value:
+
+    /* an object or array value of a member of a selected object */
+
+    ngx_http_freshdesk_scan_keep();
+
+    goto value;
 
 failed:
 
