@@ -71,7 +71,7 @@ static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     const ngx_uint_t selecting);
 static ngx_inline ngx_http_freshdesk_select_name_t *
     ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len, u_char *last);
+    u_char *name, size_t len, uintptr_t end);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k);
@@ -276,20 +276,21 @@ ngx_http_freshdesk_json_select(u_char *data, size_t len,
 }
 
 
-/* the selection's entry for a member name, by a small hash */
+/*
+ * The selection's entry for a member name, by a small hash.  An empty name
+ * needs no test of its own: its hash reads the opening quote before it,
+ * and no entry is empty (fields.c adds none).  "end" is the last block's
+ * start (0: the text is shorter than a block).
+ */
 
 static ngx_inline ngx_http_freshdesk_select_name_t *
 ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len, u_char *last)
+    u_char *name, size_t len, uintptr_t end)
 {
     size_t                             k;
     uint64_t                           w[2], ew[2], em[2];
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
-
-    if (len == 0) {
-        return NULL;
-    }
 
     i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
 
@@ -297,7 +298,7 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
         return NULL;
     }
 
-    if (len <= 16 && last - name >= 16) {
+    if (len <= 16 && (uintptr_t) name <= end) {
 
         /* a short name: its first 16 bytes, masked, at once */
 
@@ -1080,7 +1081,7 @@ member:
 
         if (depth == sdepth) {
             e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
-                                               last);
+                                               k->end);
 
             if (e == NULL) {
                 mdrop = 1;
@@ -1374,7 +1375,7 @@ record:
         goto failed;
     }
 
-    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
+    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, k->end);
 
     /* mostly the colon and the value's first byte, no blanks */
 
