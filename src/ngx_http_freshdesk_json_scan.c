@@ -1377,9 +1377,10 @@ record:
 
     e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, k->end);
 
-    /* mostly the colon and the value's first byte, no blanks */
+    /* mostly the colon and the value's first byte, no blanks (p + 1 is in
+     * the text where a block is) */
 
-    if (last - p > 1 && *p == ':' && p[1] > ' ') {
+    if ((uintptr_t) p <= k->end && *p == ':' && p[1] > ' ') {
         p++;
 
     } else {
