@@ -278,9 +278,9 @@ ngx_http_freshdesk_json_select(u_char *data, size_t len,
 
 /*
  * The selection's entry for a member name, by a small hash.  An empty name
- * needs no test of its own: its hash reads the opening quote before it,
- * and no entry is empty (fields.c adds none).  "end" is the last block's
- * start (0: the text is shorter than a block).
+ * needs no test of its own: its hash reads the quotes around it, and no
+ * entry is empty (fields.c adds none).  "end" is the last block's start
+ * (0: the text is shorter than a block).
  */
 
 static ngx_inline ngx_http_freshdesk_select_name_t *
@@ -292,7 +292,11 @@ ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
 
-    i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
+    /* ngx_http_freshdesk_select_hash(name, len), with its last byte read
+     * as (name - 1)[len]: the same for a name, the quote for an empty one
+     * (name - 1 + len does not wrap where name + len - 1 would) */
+
+    i = sel->head[(len * 7 + name[0] + (name - 1)[len]) & 63];
 
     if (i == 0) {
         return NULL;
