@@ -71,7 +71,7 @@ static ngx_http_freshdesk_hot ngx_int_t ngx_http_freshdesk_scan_text(
     const ngx_uint_t selecting);
 static ngx_inline ngx_http_freshdesk_select_name_t *
     ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len, u_char *last);
+    u_char *name, size_t len, uintptr_t end);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_string(
     u_char *p, u_char *last, const ngx_uint_t esc, u_char **dp,
     u_char **fromp, ngx_http_freshdesk_scan_blocks_t *k);
@@ -114,6 +114,30 @@ ngx_http_freshdesk_word(const char *s)
             sdepth = 0;                                                      \
         }                                                                    \
     }
+
+/*
+ * A member of a selected object whose value goes the general way (a
+ * container): whether it is dropped (cut when the value ends) or kept
+ * (the first one kept after some that were not: its comma goes), and the
+ * selection of its object value.
+ */
+#define ngx_http_freshdesk_scan_keep()                                       \
+    if (e == NULL) {                                                         \
+        mdrop = 1;                                                           \
+        msub = NULL;                                                         \
+                                                                             \
+    } else {                                                                 \
+        msub = e->sub;                                                       \
+                                                                             \
+        if (!kept && *mspan == ',') {                                        \
+            ngx_memcpy(r, rfrom, mspan - rfrom);                             \
+            r += mspan - rfrom;                                              \
+            rfrom = mspan + 1;                                               \
+        }                                                                    \
+                                                                             \
+        kept = 1;                                                            \
+    }
+
 
 /*
  * Skips blanks.  An escaping scan writes nothing until a byte that needs
@@ -252,28 +276,33 @@ ngx_http_freshdesk_json_select(u_char *data, size_t len,
 }
 
 
-/* the selection's entry for a member name, by a small hash */
+/*
+ * The selection's entry for a member name, by a small hash.  An empty name
+ * needs no test of its own: its hash reads the quotes around it, and no
+ * entry is empty (fields.c adds none).  "end" is the last block's start
+ * (0: the text is shorter than a block).
+ */
 
 static ngx_inline ngx_http_freshdesk_select_name_t *
 ngx_http_freshdesk_select_find(ngx_http_freshdesk_select_t *sel,
-    u_char *name, size_t len, u_char *last)
+    u_char *name, size_t len, uintptr_t end)
 {
     size_t                             k;
     uint64_t                           w[2], ew[2], em[2];
     ngx_uint_t                         i;
     ngx_http_freshdesk_select_name_t  *e;
 
-    if (len == 0) {
-        return NULL;
-    }
+    /* ngx_http_freshdesk_select_hash(name, len), with its last byte read
+     * as (name - 1)[len]: the same for a name, the quote for an empty one
+     * (name - 1 + len does not wrap where name + len - 1 would) */
 
-    i = sel->head[ngx_http_freshdesk_select_hash(name, len)];
+    i = sel->head[(len * 7 + name[0] + (name - 1)[len]) & 63];
 
     if (i == 0) {
         return NULL;
     }
 
-    if (len <= 16 && last - name >= 16) {
+    if (len <= 16 && (uintptr_t) name <= end) {
 
         /* a short name: its first 16 bytes, masked, at once */
 
@@ -1008,7 +1037,13 @@ member:
 
     /* "key" : value */
 
+    /* (in a selecting scan, neither the members' nor a selected object) */
+
     if (!selecting && depth != keyed) {
+        goto object;
+    }
+
+    if (selecting && depth != sdepth && depth != keyed) {
         goto object;
     }
 
@@ -1050,7 +1085,7 @@ member:
 
         if (depth == sdepth) {
             e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
-                                               last);
+                                               k->end);
 
             if (e == NULL) {
                 mdrop = 1;
@@ -1312,7 +1347,7 @@ closed:
     }
 
     if (obj) {
-        if (!selecting && depth != keyed) {
+        if (depth != keyed && (!selecting || depth != sdepth)) {
             goto object_next;
         }
 
@@ -1330,6 +1365,9 @@ record:
      * of them) scanned and kept or cut here, without the general state
      * machine's checks for each value; objects and arrays go the general
      * way.  Blanks are looked for only where the expected byte is not.
+     * Whether the member is the object's first is told by the byte at
+     * mspan (its comma, or not), and its entry "e" stays in a register:
+     * mdrop and msub are set only for a value that goes the general way.
      */
 
     ngx_http_freshdesk_scan_expect(p, last, '"');
@@ -1341,38 +1379,33 @@ record:
         goto failed;
     }
 
-    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, last);
+    e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, k->end);
 
-    ngx_http_freshdesk_scan_expect(p, last, ':');
+    /* mostly the colon and the value's first byte, no blanks (p + 1 is in
+     * the text where a block is) */
 
-    p++;
-
-    ngx_http_freshdesk_scan_blanks(p, last);
-
-    if (e == NULL) {
-        mdrop = 1;
-        msub = NULL;
+    if ((uintptr_t) p <= k->end && *p == ':' && p[1] > ' ') {
+        p++;
 
     } else {
-        msub = e->sub;
+        ngx_http_freshdesk_scan_expect(p, last, ':');
 
-        if (!kept && !first) {
+        p++;
 
-            /* the first member kept, after some that were not: its
-             * comma goes */
-
-            ngx_memcpy(r, rfrom, mspan - rfrom);
-            r += mspan - rfrom;
-            rfrom = mspan + 1;
-        }
-
-        kept = 1;
+        ngx_http_freshdesk_scan_blanks(p, last);
     }
 
-    if (*p == '"') {
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+    switch (*p) {
 
-    } else if (*p == '[' && depth >= 2 && depth < max_depth) {
+    case '"':
+        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+        break;
+
+    case '[':
+
+        if (depth < 2 || depth >= max_depth) {
+            goto record_value;
+        }
 
         /* an array (of a list's record: not counted) of literals, numbers
          * and strings here too; at a container in it, the general way
@@ -1391,6 +1424,8 @@ record:
                                                        &from, k);
 
                 } else if (*p == '{' || *p == '[') {
+                    ngx_http_freshdesk_scan_keep();
+
                     kinds[depth] = 1;
                     depth++;
                     obj = 0;
@@ -1423,21 +1458,32 @@ record:
         }
 
         p++;
+        break;
 
-    } else if (*p == '{' || *p == '[') {
-        goto value;
+    case '{':
+        goto record_value;
 
-    } else {
-        p = ngx_http_freshdesk_scan_scalar(p, last);
+    case 't':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
+        break;
+
+    case 'f':
+        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
+        break;
+
+    case 'n':
+        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
+        break;
+
+    default:
+        p = ngx_http_freshdesk_scan_number(p, last);
     }
 
     if (p == NULL) {
         goto failed;
     }
 
-    msub = NULL;
-
-    if (mdrop) {
+    if (e == NULL) {
 
         /* not selected: the text from its comma (or the object's start)
          * to here goes */
@@ -1449,12 +1495,22 @@ record:
 
         rfrom = p;
 
-        mdrop = 0;
+    } else if (!kept) {
+
+        /* the first member kept, after some that were not: its comma
+         * goes */
+
+        if (*mspan == ',') {
+            ngx_memcpy(r, rfrom, mspan - rfrom);
+            r += mspan - rfrom;
+            rfrom = mspan + 1;
+        }
+
+        kept = 1;
     }
 
     if (p < last && *p == ',') {
         mspan = p++;
-        first = 0;
         goto record;
     }
 
@@ -1466,7 +1522,6 @@ record:
 
     if (*p == ',') {
         mspan = p++;
-        first = 0;
         goto record;
     }
 
@@ -1477,6 +1532,14 @@ record:
     ngx_http_freshdesk_scan_close();
 
     goto next;
+
+record_value:
+
+    /* an object or array value of a member of a selected object */
+
+    ngx_http_freshdesk_scan_keep();
+
+    goto value;
 
 failed:
 
