@@ -605,6 +605,7 @@ ngx_http_freshdesk_guard_answer(ngx_http_freshdesk_quota_ctx_t *qctx,
 {
     time_t                              sec;
     ngx_int_t                           before;
+    ngx_uint_t                          stale;
     ngx_msec_t                          now, pause;
     ngx_http_freshdesk_guard_node_t    *gn;
     ngx_http_freshdesk_guard_tenant_t  *gt;
@@ -677,29 +678,34 @@ ngx_http_freshdesk_guard_answer(ngx_http_freshdesk_quota_ctx_t *qctx,
          * Within a window Freshdesk's Remaining only falls: it turned
          * when a call admitted after the window's lowest Remaining came
          * (so counted after it) gets a higher one.  Answers come back
-         * in another order than Freshdesk counted them (its Remaining is
-         * written when it answers), so an early call's answer may say
-         * more is left than a later one's: no turn.  Until a Remaining
-         * of the window is known: above what was left (at the clock's
-         * turn, when one is to be confirmed).
+         * in another order than Freshdesk counted them, so an early
+         * call's answer may say more is left than a later one's: it is
+         * older news than the lowest, no turn and no resync.  Until a
+         * Remaining of the window is known: above what was left (at the
+         * clock's turn, when one is to be confirmed).
          */
 
-        if (gn->low >= 0 && ask->seq > gn->low_seq) {
-            before = gn->low;
+        stale = (gn->low >= 0 && ask->seq <= gn->low_seq);
 
-        } else if (gn->low >= 0) {
-            before = NGX_MAX_INT32_VALUE - gn->limit;
+        if (gn->low >= 0) {
+            before = gn->low;
 
         } else {
             before = gn->probing ? gn->before
                                  : gn->remaining + gn->inflight;
         }
 
-        if (ans->remaining > before + gn->limit / 20 + 2) {
+        if (!stale && ans->remaining > before + gn->limit / 20 + 2) {
             ngx_http_freshdesk_guard_turn(gn, now, ask->conf->window, 1);
+
+            /* the new window's first: what was sent before is older */
             gn->low = (int32_t) ans->remaining;
             gn->low_seq = gn->seq;
             gn->turn_seq = gn->seq;
+        }
+
+        if (stale) {
+            goto done;
         }
 
         /* the window's lowest, from calls admitted in it */

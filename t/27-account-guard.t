@@ -11,6 +11,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use FreshdeskTest;
 use Test::More;
+use POSIX ();
+use Time::HiRes ();
 
 my $t = FreshdeskTest->new(workers => 2);
 my $d = $t->dir;
@@ -217,6 +219,36 @@ for (1 .. 8) {
 is($gl + $in, 8, "the two late tenants spent the 8 credits left ($gl + $in)");
 ok($gl >= 3 && $in >= 3, "neither late tenant was locked out: $gl and $in");
 is(stats()->{too_many}, 0, 'late tenants: no 429');
+
+# --- an early call's late answer is no new window ---------------------------
+# Freshdesk counts a call when it comes and says what is left then; the
+# answer may arrive after those of calls it counted later, with more left
+# than they said.  That is no window's turn: the window's count goes on
+# (a turn would start the shares over in the middle of the window).
+{
+    my $a = scenario(rate => 40);
+    $t->fake_fault(mode => 'late', seconds => 2, count => 1);
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        call($a);
+        POSIX::_exit(0);      # not exit: the test's servers stay up
+    }
+    Time::HiRes::sleep(0.5);
+    my $ok = 0;
+    for (1 .. 10) {
+        $ok++ if ok_call(call($a));
+    }
+    is($ok, 10, 'ten calls go while the first one\'s answer is held');
+    waitpid($pid, 0);
+    my $s = status_account($a);
+    is($s->{used_window}, 11,
+       'the first call\'s late answer (39 left, the others said 29) '
+       . 'started no new window: 11 credits of this one')
+        or diag(explain($s));
+    ok($s->{remaining} <= 29,
+       "nor raised the credits left ($s->{remaining}; Freshdesk said 29)");
+    is(stats()->{requests}, 11, 'Freshdesk saw the 11 calls');
+}
 
 # --- sub-limits of list endpoints, from the plan ---------------------------
 

@@ -74,6 +74,10 @@ Fault body: {"mode": M, "count": 1 (-1 = forever), "path_prefix": "/api/v2/..."
 A matching request is still recorded; faults are matched in queue order.
 Modes:
     delay           {"seconds": S}: sleep, then answer normally
+    late            {"seconds": S}: answer normally, its X-RateLimit-*
+                    counted now, but sent S seconds later (an answer that
+                    arrives after those of requests Freshdesk counted
+                    after it)
     status          {"status": 500, "body": "raw", "headers": {...}}
     ratelimit       {"retry_after": 17}: 429, Retry-After, rate_limit_exceeded
     garbage         200, Content-Type application/json, <html>not json</html>
@@ -171,8 +175,8 @@ ERR_403 = {"code": "access_denied",
 ERR_429 = "You have exceeded the limit of requests per minute. Please " \
           "try again after %d seconds."
 
-FAULT_MODES = ["delay", "status", "ratelimit", "garbage", "truncate",
-               "reset", "reset_mid_body", "big", "unauthorized"]
+FAULT_MODES = ["delay", "late", "status", "ratelimit", "garbage",
+               "truncate", "reset", "reset_mid_body", "big", "unauthorized"]
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -4271,15 +4275,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- response ----------------------------------------------------------
 
-    def write(self, resp, req=None, remaining=None):
+    def write(self, resp, req=None, remaining=None, charged=None):
         """Send resp; API responses (req given) get the rate-limit and
-        request-id headers."""
+        request-id headers (charged: the charge already settled)."""
         headers = {}
         if resp.payload:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if req is not None:
-            total, left, credits = self.server.app.limit.charge(
-                req, resp.status)
+            total, left, credits = charged or \
+                self.server.app.limit.charge(req, resp.status)
             headers.update({
                 "X-RateLimit-Total": str(total),
                 "X-RateLimit-Remaining": str(left if remaining is None
@@ -4337,6 +4341,12 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "delay":
             time.sleep(fault.get("seconds", 1))
             return False
+        if mode == "late":
+            resp = app.handle_api(req)
+            charged = app.limit.charge(req, resp.status)
+            time.sleep(fault.get("seconds", 1))
+            self.write(resp, req, charged=charged)
+            return True
         if mode == "status":
             self.write(Response(fault.get("status", 500),
                                 raw=fault.get("body", "").encode(),
