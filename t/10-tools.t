@@ -119,7 +119,8 @@ my %cases = (
         kind => 'R',
         ok => [ { args => { updated_since => '2020-01-01T00:00:00Z',
                             order_by => 'created_at', order_type => 'asc',
-                            include => ['requester'], per_page => 5 },
+                            include => ['requester'], per_page => 5,
+                            fields => ['*'] },
                   method => 'GET', path => '/tickets',
                   query => 'updated_since=2020-01-01T00%3A00%3A00Z'
                            . '&order_by=created_at&order_type=asc'
@@ -128,6 +129,8 @@ my %cases = (
                   check => sub {
                       my ($sc) = @_;
                       my @c = map { $_->{created_at} } @{$sc->{items}};
+                      is(scalar(grep { defined } @c), 5,
+                         'created_at in every ticket (fields ["*"])');
                       is_deeply(\@c, [sort @c], 'oldest first');
                       ok(!(grep { !$_->{requester}{name} } @{$sc->{items}}),
                          'requester embedded in every ticket');
