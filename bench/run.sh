@@ -14,7 +14,8 @@
 #      CONNS (default 16),
 #      LAT_CONNS (moderate load for latency, default 2), WORKERS (1),
 #      CALLGRIND (1 = also count instructions per request, default 1),
-#      ONLY (callgrind: the instruction counts alone),
+#      ONLY (callgrind: the instruction counts alone; redis: the Redis
+#      tables, the guard on Redis included, and their instruction counts),
 #      KEEP_HEAP (1 = the measured nginx keeps its freed heap, default 1),
 #      MODES (freshdesk_result modes measured in the copy-mode table,
 #      default "both structured text"; ONLY=modes: that table and its
