@@ -132,7 +132,8 @@ run() {   # run LABEL OUTSIDE BIG-CONNS [NODES]
     kill -CONT $pids
     # the tenants' months and the guard's window every second, for the
     # split window by window: two nodes, the window's number in Redis;
-    # one node, the status page (a new window when its credits used fall)
+    # one node, the status page (a new window when the time to its end
+    # goes up by more than the 1 s a clock's turn waits for an answer)
     : > "$D/logs/windows.txt"
     if [ "$nodes" = 1 ]; then
         while kill -0 $pids 2>/dev/null; do
@@ -142,7 +143,7 @@ s = json.load(sys.stdin)
 m = {t["tenant"]: t["actions_month"] for z in s["zones"] for t in z["tenants"]}
 a = [a for z in s["zones"] for a in z.get("accounts", [])]
 if a and len(m) == int(sys.argv[1]):
-    print(a[0]["used_window"], *(m[t] for t in sorted(m)))
+    print(a[0]["window_ends_in_ms"], *(m[t] for t in sorted(m)))
 ' "$(echo $TENANTS | wc -w)" >> "$D/logs/windows.txt"
             sleep 1
         done &
@@ -197,7 +198,7 @@ for line in open(sys.argv[7]):
     if len(f) == 1 + len(tenants) and all(x.isdigit() for x in f):
         if label.startswith("2 nodes"):
             w = int(f[0])
-        elif used is not None and int(f[0]) < used:
+        elif used is not None and int(f[0]) > used + 5000:
             w += 1
         used = int(f[0])
         last[w] = [int(x) for x in f[1:]]
