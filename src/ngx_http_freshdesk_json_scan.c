@@ -1282,20 +1282,8 @@ array:
     case '{':
         goto value;
 
-    case 't':
-        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
-        break;
-
-    case 'f':
-        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
-        break;
-
-    case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
-        break;
-
     default:
-        p = ngx_http_freshdesk_scan_number(p, last);
+        p = ngx_http_freshdesk_scan_scalar(p, last);
     }
 
     if (p == NULL) {
@@ -1463,20 +1451,8 @@ record:
     case '{':
         goto record_value;
 
-    case 't':
-        p = ngx_http_freshdesk_scan_literal(p, last, 4, "true");
-        break;
-
-    case 'f':
-        p = ngx_http_freshdesk_scan_literal(p, last, 5, "alse");
-        break;
-
-    case 'n':
-        p = ngx_http_freshdesk_scan_literal(p, last, 4, "null");
-        break;
-
     default:
-        p = ngx_http_freshdesk_scan_number(p, last);
+        p = ngx_http_freshdesk_scan_scalar(p, last);
     }
 
     if (p == NULL) {
