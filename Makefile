@@ -48,7 +48,7 @@ VALGRIND_TESTS = t/01-protocol.t t/02-upstream.t t/05-subrequest.t \
                  t/30-hostile.t
 
 .PHONY: all deps build demo test test-deps test-normal test-asan \
-        test-valgrind test-deb deb fuzz bench bench-guard clean
+        test-valgrind test-deb deb fuzz bench bench-guard bench-scan clean
 
 all: build
 
@@ -130,6 +130,11 @@ bench-guard: build
 bench: build
 	@sh tools/deps.sh bench
 	@bash bench/run.sh
+
+# the body scanner alone, beside simdjson, on the bench's bodies
+bench-scan: build
+	@sh tools/deps.sh bench
+	@bash bench/scan.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

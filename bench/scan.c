@@ -5,7 +5,8 @@
  * The module's body scanner timed alone, in one process, on one body
  * (bench/scan.sh): each pass a tool result makes over Freshdesk's answer,
  * in microseconds a body and GB/s, beside a memcpy() of the body (the
- * capture's copy).  bench/scan-simdjson.cpp times simdjson on the same
+ * capture's copy), a line each: pass, us, GB/s, output bytes (tabs
+ * between).  bench/scan-simdjson.cpp times simdjson on the same
  * body, so the two say how far a validating pass could go on this machine.
  *
  * usage: scan BODY REPS FIELDS   (FIELDS: "a|b|c", the selection)
@@ -103,8 +104,6 @@ main(int argc, char **argv)
         sel.head[h] = (u_char) sel.n;
     }
 
-    printf("%-28s %10s %8s %10s\n", "pass", "us/body", "GB/s", "out bytes");
-
     for (mode = 0; mode < 5; mode++) {
         rc = NGX_OK;
         raw_len = 0;
@@ -156,7 +155,7 @@ main(int argc, char **argv)
 
         us = (scan_now() - t0) / reps;
 
-        printf("%-28s %10.1f %8.2f %10zu\n", modes[mode], us,
+        printf("%s\t%.2f\t%.2f\t%zu\n", modes[mode], us,
                len / us / 1e3, raw_len + esc_len);
     }
 

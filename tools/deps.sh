@@ -8,7 +8,7 @@ build) pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make python3" ;;
 test)  pkgs="nginx nginx-dev libjansson-dev libssl-dev gcc make perl wrk valgrind
              procps binutils
              python3 openssl curl nodejs npm redis-server faketime prometheus" ;;
-bench) pkgs="wrk valgrind redis-server" ;;
+bench) pkgs="wrk valgrind redis-server g++ libsimdjson-dev" ;;
 asan)  pkgs="clang libclang-rt-14-dev" ;;
 deb)   pkgs="dpkg-dev debhelper nginx-dev libjansson-dev libssl-dev lintian" ;;
 *)     echo "usage: $0 build|test|bench|asan|deb" >&2; exit 2 ;;
