@@ -39,6 +39,7 @@
 
 #include "ngx_http_freshdesk_guard.h"
 #include "ngx_http_freshdesk_conf.h"
+#include "ngx_http_freshdesk_named.h"
 
 
 #define FD_GUARD_PROBE      2           /* credits out, unconfirmed turn */
@@ -926,8 +927,7 @@ ngx_http_freshdesk_guard_node(ngx_http_freshdesk_quota_ctx_t *qctx,
 {
     size_t                            size;
     uint32_t                          hash;
-    ngx_int_t                         rc;
-    ngx_rbtree_node_t                *node, *sentinel;
+    ngx_rbtree_node_t                *node;
     ngx_http_freshdesk_guard_sh_t    *gsh;
     ngx_http_freshdesk_guard_node_t  *gn;
 
@@ -952,30 +952,11 @@ ngx_http_freshdesk_guard_node(ngx_http_freshdesk_quota_ctx_t *qctx,
 
     hash = ngx_crc32_short(ask->account.data, ask->account.len);
 
-    node = gsh->rbtree.root;
-    sentinel = gsh->rbtree.sentinel;
+    gn = ngx_http_freshdesk_named_lookup(&gsh->rbtree, &ask->account, hash,
+                               offsetof(ngx_http_freshdesk_guard_node_t, data));
 
-    while (node != sentinel) {
-
-        if (hash != node->key) {
-            node = (hash < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        gn = (ngx_http_freshdesk_guard_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(ask->account.data, gn->data, ask->account.len,
-                          (size_t) gn->len);
-
-        if (rc == 0) {
-            return gn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    if (!create) {
-        return NULL;
+    if (gn != NULL || !create) {
+        return gn;
     }
 
     size = offsetof(ngx_rbtree_node_t, color)
@@ -1063,38 +1044,8 @@ static void
 ngx_http_freshdesk_guard_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t                **p;
-    ngx_http_freshdesk_guard_node_t   *gn, *gnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            gn = (ngx_http_freshdesk_guard_node_t *) &node->color;
-            gnt = (ngx_http_freshdesk_guard_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(gn->data, gnt->data, gn->len, gnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    ngx_http_freshdesk_named_insert(temp, node, sentinel,
+                               offsetof(ngx_http_freshdesk_guard_node_t, data));
 }
 
 

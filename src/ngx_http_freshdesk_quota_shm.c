@@ -26,6 +26,7 @@
 #include "ngx_http_freshdesk_quota_shm.h"
 #include "ngx_http_freshdesk_state.h"
 #include "ngx_http_freshdesk_guard.h"
+#include "ngx_http_freshdesk_named.h"
 #include "ngx_http_freshdesk_file.h"
 
 
@@ -198,38 +199,8 @@ static void
 ngx_http_freshdesk_quota_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
 {
-    ngx_rbtree_node_t                **p;
-    ngx_http_freshdesk_quota_node_t   *qn, *qnt;
-
-    for ( ;; ) {
-
-        if (node->key < temp->key) {
-            p = &temp->left;
-
-        } else if (node->key > temp->key) {
-            p = &temp->right;
-
-        } else { /* node->key == temp->key */
-
-            qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
-            qnt = (ngx_http_freshdesk_quota_node_t *) &temp->color;
-
-            p = (ngx_memn2cmp(qn->data, qnt->data, qn->len, qnt->len) < 0)
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    ngx_http_freshdesk_named_insert(temp, node, sentinel,
+                               offsetof(ngx_http_freshdesk_quota_node_t, data));
 }
 
 
@@ -237,38 +208,8 @@ static ngx_http_freshdesk_quota_node_t *
 ngx_http_freshdesk_quota_lookup(ngx_http_freshdesk_quota_ctx_t *ctx,
     ngx_str_t *tenant, uint32_t hash)
 {
-    ngx_int_t                         rc;
-    ngx_rbtree_node_t                *node, *sentinel;
-    ngx_http_freshdesk_quota_node_t  *qn;
-
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (hash < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if (hash > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        qn = (ngx_http_freshdesk_quota_node_t *) &node->color;
-
-        rc = ngx_memn2cmp(tenant->data, qn->data, tenant->len,
-                          (size_t) qn->len);
-
-        if (rc == 0) {
-            return qn;
-        }
-
-        node = (rc < 0) ? node->left : node->right;
-    }
-
-    return NULL;
+    return ngx_http_freshdesk_named_lookup(&ctx->sh->rbtree, tenant, hash,
+                               offsetof(ngx_http_freshdesk_quota_node_t, data));
 }
 
 
