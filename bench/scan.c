@@ -38,7 +38,7 @@ scan_now(void)
 int
 main(int argc, char **argv)
 {
-    u_char                            *body, *raw, *out, *p, top;
+    u_char                            *body, *raw, *out, top;
     char                              *names, *name;
     size_t                             len, raw_len, esc_len;
     long                               size;
@@ -138,13 +138,16 @@ main(int argc, char **argv)
                 raw_len = len;
                 break;
 
+            case 3:
+                rc = ngx_http_freshdesk_json_select(body, len, SCAN_DEPTH,
+                         NULL, 0, &top, &sel, raw, &raw_len, &count, NULL,
+                         NULL);
+                break;
+
             default:
                 rc = ngx_http_freshdesk_json_select(body, len, SCAN_DEPTH,
-                         NULL, 0, &top, &sel, raw, &raw_len, &count);
-                if (mode == 4 && rc == NGX_OK) {
-                    p = ngx_http_freshdesk_json_escape(out, raw, raw_len);
-                    esc_len = p - out;
-                }
+                         NULL, 0, &top, &sel, raw, &raw_len, &count, out,
+                         &esc_len);
             }
 
             if (rc != NGX_OK) {

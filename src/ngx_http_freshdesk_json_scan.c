@@ -174,10 +174,14 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 
-/* blanks before a value, which must come (not an escaping scan's) */
+/* blanks before a value, which must come */
 #define ngx_http_freshdesk_scan_blanks(p, last)                              \
     if ((p) == (last) || *(p) <= ' ') {                                      \
         while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            if (esc && *(p) != ' ') {                                        \
+                ngx_http_freshdesk_scan_emit(p, *(p) == '\n' ? 'n'          \
+                                                : *(p) == '\t' ? 't' : 'r'); \
+            }                                                                \
             (p)++;                                                           \
         }                                                                    \
                                                                              \
@@ -251,24 +255,41 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
  * elements of the array members[0] names) keep only the members "sel"
  * names, and a kept member with a selection of its own keeps only those of
  * its object value.  raw gets the selected text (at most len bytes),
- * *raw_len its length; members[i].value are spans of raw.  The selected
- * text is escaped afterwards, if need be: escaping it here costs more than
- * escaping the (smaller) result after.
+ * *raw_len its length; members[i].value are spans of raw.  With dst, the
+ * selected text is escaped into it in the same pass, as validate_escape
+ * does (dst has room for NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len) bytes):
+ * *escaped_len gets its length, members[i].escaped the escaped spans.  The
+ * members not kept are cut from the escaped text as from the raw one, and
+ * their values are not escaped.  Without dst (NULL), nothing is escaped:
+ * the scan is the one that only selects.
  */
 
 ngx_int_t
 ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
-    u_char *raw, size_t *raw_len, ngx_uint_t *count)
+    u_char *raw, size_t *raw_len, ngx_uint_t *count, u_char *dst,
+    size_t *escaped_len)
 {
-    u_char     *r;
+    u_char     *r, *d;
     ngx_int_t   rc;
 
     r = raw;
 
-    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
-                                      n, top, NULL, 0, count, sel, &r, 1);
+    if (dst == NULL) {
+        rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth,
+                                          members, n, top, NULL, 0, count,
+                                          sel, &r, 1);
+
+    } else {
+        d = dst;
+
+        rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth,
+                                          members, n, top, &d, 1, count,
+                                          sel, &r, 1);
+
+        *escaped_len = d - dst;
+    }
 
     *raw_len = r - raw;
 
@@ -1050,16 +1071,11 @@ member:
     if (selecting && depth == sdepth) {
 
         /* the member's text starts at its comma, or where the first
-         * member starts; nothing was escaped since "from" */
+         * member starts */
 
         mspan = first ? p : p - 1;
 
-        if (esc) {
-            dmark = d + (mspan - from);
-
-        } else {
-            goto record;
-        }
+        goto record;
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
@@ -1081,46 +1097,9 @@ member:
         klen = p - 1 - name;
     }
 
-    if (selecting) {
-
-        if (depth == sdepth) {
-            e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
-                                               k->end);
-
-            if (e == NULL) {
-                mdrop = 1;
-                msub = NULL;
-
-            } else {
-                msub = e->sub;
-
-                if (!kept && !first) {
-
-                    /* the first member kept, after some that were not:
-                     * its comma goes (the key's quotes were escaped, so
-                     * the escaped text is written up to here) */
-
-                    if (esc) {
-                        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
-                        d--;
-                    }
-
-                    if (mspan != rfrom) {
-                        ngx_memcpy(r, rfrom, mspan - rfrom);
-                        r += mspan - rfrom;
-                    }
-
-                    rfrom = mspan + 1;
-                }
-
-                kept = 1;
-            }
-
-        } else if (rdepth == 3 && depth == 1) {
-            items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
-                     && ngx_memcmp(name, members[0].name, p - 1 - name)
-                        == 0);
-        }
+    if (selecting && rdepth == 3 && depth == 1) {
+        items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
+                 && ngx_memcmp(name, members[0].name, p - 1 - name) == 0);
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
@@ -1356,18 +1335,40 @@ record:
      * Whether the member is the object's first is told by the byte at
      * mspan (its comma, or not), and its entry "e" stays in a register:
      * mdrop and msub are set only for a value that goes the general way.
+     *
+     * An escaping scan escapes the name, and a kept member's value; a
+     * member not kept is cut from the escaped text as from the raw one
+     * (back to "dmark", where its text starts in the escaped one), so its
+     * value is not escaped at all, but where it goes the general way.
      */
+
+    if (esc) {
+        /* nothing was escaped since "from" */
+        dmark = d + (mspan - from);
+    }
 
     ngx_http_freshdesk_scan_expect(p, last, '"');
 
+    ngx_http_freshdesk_scan_emit(p, '"');
+
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
 
     e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, k->end);
+
+    if (esc && e != NULL && !kept && *mspan == ',') {
+
+        /* the first member kept, after some that were not: its comma
+         * goes from the escaped text now, while that holds little after
+         * it (the key's quotes were escaped: it is written up to here) */
+
+        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
+        d--;
+    }
 
     /* mostly the colon and the value's first byte, no blanks (p + 1 is in
      * the text where a block is) */
@@ -1386,7 +1387,17 @@ record:
     switch (*p) {
 
     case '"':
-        p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
+        if (esc && e != NULL) {
+            ngx_http_freshdesk_scan_emit(p, '"');
+
+            p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from,
+                                               k);
+
+        } else {
+            p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from,
+                                               k);
+        }
+
         break;
 
     case '[':
@@ -1408,8 +1419,16 @@ record:
             for ( ;; ) {
 
                 if (*p == '"') {
-                    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d,
-                                                       &from, k);
+                    if (esc && e != NULL) {
+                        ngx_http_freshdesk_scan_emit(p, '"');
+
+                        p = ngx_http_freshdesk_scan_string(p + 1, last, esc,
+                                                           &d, &from, k);
+
+                    } else {
+                        p = ngx_http_freshdesk_scan_string(p + 1, last, 0,
+                                                           &d, &from, k);
+                    }
 
                 } else if (*p == '{' || *p == '[') {
                     ngx_http_freshdesk_scan_keep();
@@ -1462,7 +1481,12 @@ record:
     if (e == NULL) {
 
         /* not selected: the text from its comma (or the object's start)
-         * to here goes */
+         * to here goes, from the escaped and raw texts */
+
+        if (esc) {
+            d = dmark;
+            from = p;
+        }
 
         if (mspan != rfrom) {
             ngx_memcpy(r, rfrom, mspan - rfrom);
