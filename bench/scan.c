@@ -140,14 +140,13 @@ main(int argc, char **argv)
 
             case 3:
                 rc = ngx_http_freshdesk_json_select(body, len, SCAN_DEPTH,
-                         NULL, 0, &top, &sel, raw, &raw_len, &count, NULL,
-                         NULL);
+                         NULL, 0, &top, &sel, raw, &raw_len, &count);
                 break;
 
             default:
-                rc = ngx_http_freshdesk_json_select(body, len, SCAN_DEPTH,
-                         NULL, 0, &top, &sel, raw, &raw_len, &count, out,
-                         &esc_len);
+                rc = ngx_http_freshdesk_json_select_escape(body, len,
+                         SCAN_DEPTH, NULL, 0, &top, &sel, raw, &raw_len,
+                         &count, out, &esc_len);
             }
 
             if (rc != NGX_OK) {

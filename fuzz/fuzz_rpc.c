@@ -133,16 +133,17 @@ check_select(const uint8_t *data, size_t size)
                                                mem0, n, NULL);
         rc = ngx_http_freshdesk_json_select((u_char *) data, size, 4096,
                                             mem, n, NULL, &root, raw, &rlen,
-                                            &cnt, NULL, NULL);
+                                            &cnt);
         if (rc != rc0) {
             abort();
         }
 
         fmem[0].name = "results";
 
-        if (ngx_http_freshdesk_json_select((u_char *) data, size, 4096,
-                                           fmem, n, NULL, &root, fraw,
-                                           &frlen, &fcnt, fesc, &flen)
+        if (ngx_http_freshdesk_json_select_escape((u_char *) data, size,
+                                                  4096, fmem, n, NULL, &root,
+                                                  fraw, &frlen, &fcnt, fesc,
+                                                  &flen)
             != rc)
         {
             abort();

@@ -1008,13 +1008,24 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
          * goes out: members[0].escaped is the list's, where it is a
          * member */
 
-        escaped.data = room ? buf : NULL;
+        if (room) {
+            escaped.data = buf;
 
-        rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
-                                            members, nmembers, &top,
-                                            ctx->select, selected.data,
-                                            &selected.len, &count,
-                                            escaped.data, &escaped.len);
+            rc = ngx_http_freshdesk_json_select_escape(body.data, body.len,
+                                                       512, members,
+                                                       nmembers, &top,
+                                                       ctx->select,
+                                                       selected.data,
+                                                       &selected.len, &count,
+                                                       escaped.data,
+                                                       &escaped.len);
+
+        } else {
+            rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
+                                                members, nmembers, &top,
+                                                ctx->select, selected.data,
+                                                &selected.len, &count);
+        }
 
         if (rc == NGX_OK) {
             body = selected;

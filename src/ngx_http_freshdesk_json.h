@@ -104,6 +104,10 @@ ngx_int_t ngx_http_freshdesk_json_validate_count(u_char *data, size_t len,
 ngx_int_t ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
+    u_char *raw, size_t *raw_len, ngx_uint_t *count);
+ngx_int_t ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
     u_char *raw, size_t *raw_len, ngx_uint_t *count, u_char *dst,
     size_t *escaped_len);
 

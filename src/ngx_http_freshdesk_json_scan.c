@@ -255,17 +255,41 @@ ngx_http_freshdesk_json_validate_escape(u_char *data, size_t len,
  * elements of the array members[0] names) keep only the members "sel"
  * names, and a kept member with a selection of its own keeps only those of
  * its object value.  raw gets the selected text (at most len bytes),
- * *raw_len its length; members[i].value are spans of raw.  With dst, the
- * selected text is escaped into it in the same pass, as validate_escape
- * does (dst has room for NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len) bytes):
- * *escaped_len gets its length, members[i].escaped the escaped spans.  The
- * members not kept are cut from the escaped text as from the raw one, and
- * their values are not escaped.  Without dst (NULL), nothing is escaped:
- * the scan is the one that only selects.
+ * *raw_len its length; members[i].value are spans of raw.
  */
 
 ngx_int_t
 ngx_http_freshdesk_json_select(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
+    u_char *raw, size_t *raw_len, ngx_uint_t *count)
+{
+    u_char     *r;
+    ngx_int_t   rc;
+
+    r = raw;
+
+    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                      n, top, NULL, 0, count, sel, &r, 1);
+
+    *raw_len = r - raw;
+
+    return rc;
+}
+
+
+/*
+ * Validates, selects and escapes in one pass: raw, *raw_len and members[i]
+ * as above, and the selected text escaped into dst as validate_escape
+ * escapes a text (dst has room for NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(len)
+ * bytes): *escaped_len gets its length, members[i].escaped the escaped
+ * spans.  The members not kept are cut from the escaped text as from the
+ * raw one, and their values are not escaped.  A function of its own, not
+ * a flag of the one above: that one stays as it was, to the instruction.
+ */
+
+ngx_int_t
+ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
     u_char *raw, size_t *raw_len, ngx_uint_t *count, u_char *dst,
@@ -275,23 +299,13 @@ ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_int_t   rc;
 
     r = raw;
+    d = dst;
 
-    if (dst == NULL) {
-        rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth,
-                                          members, n, top, NULL, 0, count,
-                                          sel, &r, 1);
-
-    } else {
-        d = dst;
-
-        rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth,
-                                          members, n, top, &d, 1, count,
-                                          sel, &r, 1);
-
-        *escaped_len = d - dst;
-    }
+    rc = ngx_http_freshdesk_scan_text(data, data + len, max_depth, members,
+                                      n, top, &d, 1, count, sel, &r, 1);
 
     *raw_len = r - raw;
+    *escaped_len = d - dst;
 
     return rc;
 }
@@ -1075,7 +1089,9 @@ member:
 
         mspan = first ? p : p - 1;
 
-        goto record;
+        if (!esc || root != NULL) {
+            goto record;
+        }
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
@@ -1097,9 +1113,46 @@ member:
         klen = p - 1 - name;
     }
 
-    if (selecting && rdepth == 3 && depth == 1) {
-        items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
-                 && ngx_memcmp(name, members[0].name, p - 1 - name) == 0);
+    if (selecting) {
+
+        if (depth == sdepth) {
+            e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name,
+                                               k->end);
+
+            if (e == NULL) {
+                mdrop = 1;
+                msub = NULL;
+
+            } else {
+                msub = e->sub;
+
+                if (!kept && !first) {
+
+                    /* the first member kept, after some that were not:
+                     * its comma goes (the key's quotes were escaped, so
+                     * the escaped text is written up to here) */
+
+                    if (esc) {
+                        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
+                        d--;
+                    }
+
+                    if (mspan != rfrom) {
+                        ngx_memcpy(r, rfrom, mspan - rfrom);
+                        r += mspan - rfrom;
+                    }
+
+                    rfrom = mspan + 1;
+                }
+
+                kept = 1;
+            }
+
+        } else if (rdepth == 3 && depth == 1) {
+            items = ((size_t) (p - 1 - name) == ngx_strlen(members[0].name)
+                     && ngx_memcmp(name, members[0].name, p - 1 - name)
+                        == 0);
+        }
     }
 
     ngx_http_freshdesk_scan_ws(p, last);
