@@ -83,6 +83,8 @@ static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_scan_scalar(
     u_char *p, u_char *last);
 static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_emit(u_char *d,
     u_char *from, u_char *s, uintptr_t end, u_char c);
+static ngx_http_freshdesk_hot u_char *ngx_http_freshdesk_copy(u_char *d,
+    u_char *from, u_char *s, uintptr_t end);
 
 
 /* four bytes as one number, for comparing literals */
@@ -163,10 +165,30 @@ ngx_http_freshdesk_word(const char *s)
     }
 
 
+/* blanks skipped, not escaped (an escaping scan escapes them after) */
+#define ngx_http_freshdesk_scan_ws_plain(p, last)                            \
+    if ((p) < (last) && *(p) <= ' ') {                                       \
+        while ((p) < (last) && ngx_http_freshdesk_json_ws(*(p))) {           \
+            (p)++;                                                           \
+        }                                                                    \
+    }
+
+
 /* the byte c at p, after blanks if it is not there at once */
 #define ngx_http_freshdesk_scan_expect(p, last, c)                           \
     if ((p) == (last) || *(p) != (c)) {                                      \
         ngx_http_freshdesk_scan_ws(p, last);                                 \
+                                                                             \
+        if ((p) == (last) || *(p) != (c)) {                                  \
+            goto failed;                                                     \
+        }                                                                    \
+    }
+
+
+/* the same, the blanks not escaped */
+#define ngx_http_freshdesk_scan_expect_plain(p, last, c)                     \
+    if ((p) == (last) || *(p) != (c)) {                                      \
+        ngx_http_freshdesk_scan_ws_plain(p, last);                           \
                                                                              \
         if ((p) == (last) || *(p) != (c)) {                                  \
             goto failed;                                                     \
@@ -413,6 +435,29 @@ ngx_http_freshdesk_emit(u_char *d, u_char *from, u_char *s, uintptr_t end,
     d[1] = c;
 
     return d + 2;
+}
+
+
+/* the same, the text from "from" to "s" alone, with nothing escaped */
+
+static ngx_http_freshdesk_hot u_char *
+ngx_http_freshdesk_copy(u_char *d, u_char *from, u_char *s, uintptr_t end)
+{
+    size_t  n;
+
+    n = s - from;
+
+#if (NGX_HTTP_FRESHDESK_SSE2)
+    if (n <= 16 && (uintptr_t) from <= end) {
+        _mm_storeu_si128((__m128i *) d,
+                         _mm_loadu_si128((const __m128i *) from));
+    } else
+#endif
+    {
+        ngx_memcpy(d, from, n);
+    }
+
+    return d + n;
 }
 
 
@@ -732,7 +777,7 @@ ngx_http_freshdesk_scan_text(u_char *p, u_char *last, ngx_uint_t max_depth,
     ngx_http_freshdesk_select_t *root, u_char **raw,
     const ngx_uint_t selecting)
 {
-    u_char       c, *key, *start, *name, *d, *from, *dstart;
+    u_char       c, *key, *start, *name, *d, *from, *dstart, *q;
     size_t       klen;
     uint64_t     firsts[2];
     u_char       kinds[NGX_HTTP_FRESHDESK_SCAN_DEPTH];
@@ -1389,38 +1434,59 @@ record:
      * mspan (its comma, or not), and its entry "e" stays in a register:
      * mdrop and msub are set only for a value that goes the general way.
      *
-     * An escaping scan escapes the name, and a kept member's value; a
-     * member not kept is cut from the escaped text as from the raw one
-     * (back to "dmark", where its text starts in the escaped one), so its
-     * value is not escaped at all, but where it goes the general way.
+     * An escaping scan escapes a kept member (its name once it is known
+     * kept, and its value); a member not kept is cut from the escaped text
+     * as from the raw one (back to "dmark", where its text starts in the
+     * escaped one), and is not escaped, but where it goes the general way.
      */
 
-    if (esc) {
-        /* nothing was escaped since "from" */
-        dmark = d + (mspan - from);
-    }
-
-    ngx_http_freshdesk_scan_expect(p, last, '"');
-
-    ngx_http_freshdesk_scan_emit(p, '"');
+    ngx_http_freshdesk_scan_expect_plain(p, last, '"');
 
     name = p + 1;
 
-    p = ngx_http_freshdesk_scan_string(p + 1, last, esc, &d, &from, k);
+    p = ngx_http_freshdesk_scan_string(p + 1, last, 0, &d, &from, k);
     if (p == NULL) {
         goto failed;
     }
 
     e = ngx_http_freshdesk_select_find(cur, name, p - 1 - name, k->end);
 
-    if (esc && e != NULL && !kept && *mspan == ',') {
+    if (esc) {
 
-        /* the first member kept, after some that were not: its comma
-         * goes from the escaped text now, while that holds little after
-         * it (the key's quotes were escaped: it is written up to here) */
+        if (e == NULL) {
 
-        ngx_memmove(dmark, dmark + 1, d - dmark - 1);
-        d--;
+            /* the text before it is written: its own, from dmark on, goes
+             * when its value ends (escaped meanwhile or not) */
+
+            d = ngx_http_freshdesk_copy(d, from, mspan, k->end);
+            from = mspan;
+            dmark = d;
+
+        } else {
+
+            if (!kept && *mspan == ',') {
+
+                /* the first member kept, after some that were not: its
+                 * comma goes */
+
+                d = ngx_http_freshdesk_copy(d, from, mspan, k->end);
+                from = mspan + 1;
+            }
+
+            /* the blanks after the comma, the name, both escaped */
+
+            for (q = mspan + 1; q < name - 1; q++) {
+                if (*q != ' ') {
+                    ngx_http_freshdesk_scan_emit(q, *q == '\n' ? 'n'
+                                                    : *q == '\t' ? 't' : 'r');
+                }
+            }
+
+            ngx_http_freshdesk_scan_emit(name - 1, '"');
+
+            (void) ngx_http_freshdesk_scan_string(name, last, esc, &d, &from,
+                                                  k);
+        }
     }
 
     /* mostly the colon and the value's first byte, no blanks (p + 1 is in
