@@ -56,6 +56,7 @@ typedef struct {
     ngx_uint_t                     next;
     u_char                         word[16];   /* the name's first bytes */
     u_char                         mask[16];   /* 0xff where they are */
+    ngx_uint_t                     plain;      /* no '\\': escapes as is */
 } ngx_http_freshdesk_select_name_t;
 
 struct ngx_http_freshdesk_select_s {
@@ -88,6 +89,8 @@ ngx_http_freshdesk_select_set(ngx_http_freshdesk_select_name_t *e,
         e->word[k] = name[k];
         e->mask[k] = 0xff;
     }
+
+    e->plain = (ngx_strlchr(name, name + len, '\\') == NULL);
 }
 
 

@@ -1484,8 +1484,16 @@ record:
 
             ngx_http_freshdesk_scan_emit(name - 1, '"');
 
-            (void) ngx_http_freshdesk_scan_string(name, last, esc, &d, &from,
-                                                  k);
+            /* a name without backslashes (the entry's, byte for byte) has
+             * only its closing quote to escape */
+
+            if (e->plain) {
+                ngx_http_freshdesk_scan_emit(p - 1, '"');
+
+            } else {
+                (void) ngx_http_freshdesk_scan_string(name, last, esc, &d,
+                                                      &from, k);
+            }
         }
     }
 
