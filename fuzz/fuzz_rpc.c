@@ -28,7 +28,8 @@
  * and where jansson reads the text (no duplicates, no escapes in it) the
  * selected text is jansson's value with the records' other members
  * removed.  The selection: id, a (whole), b.x, b.c.y (nested twice), and
- * names of 16 and 19 bytes (compared by words, and byte by byte).
+ * names of 16 and 19 bytes (compared by words, and byte by byte), and
+ * q\" (a name with a backslash: escaped as it is scanned again).
  */
 
 static void
@@ -112,6 +113,7 @@ check_select(const uint8_t *data, size_t size)
     fuzz_select_add(&root, "b", &bsel);
     fuzz_select_add(&root, "abcdefghijklmnop", NULL);
     fuzz_select_add(&root, "abcdefghijklmnopqrs", NULL);
+    fuzz_select_add(&root, "q\\\"", NULL);
 
     esc = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
     raw = malloc(size + 1);
