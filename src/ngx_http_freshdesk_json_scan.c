@@ -1455,11 +1455,15 @@ record:
 
         if (e == NULL) {
 
-            /* the text before it is written: its own, from dmark on, goes
-             * when its value ends (escaped meanwhile or not) */
+            /* the text before it is written (nothing to write after one
+             * not kept either): its own, from dmark on, goes when its
+             * value ends (escaped meanwhile or not) */
 
-            d = ngx_http_freshdesk_copy(d, from, mspan, k->end);
-            from = mspan;
+            if (mspan != from) {
+                d = ngx_http_freshdesk_copy(d, from, mspan, k->end);
+                from = mspan;
+            }
+
             dmark = d;
 
         } else {
