@@ -1134,6 +1134,11 @@ member:
 
         mspan = first ? p : p - 1;
 
+        /* both scans go the records' loop ("root" is never NULL: the
+         * test keeps the general way below reachable in the body the
+         * compiler optimizes before inlining it, which keeps the plain
+         * select's code as it was; +1.6% instructions without) */
+
         if (!esc || root != NULL) {
             goto record;
         }
