@@ -72,7 +72,7 @@ count() {
     # the escaping of its result after, json_escape)
     callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
     | awk -v n="$N" '
-          /%\)  [^ ]*:ngx_http_freshdesk_json_(validate_escape|validate_count|select)( \[.*)?$/ {
+          /%\)  [^ ]*:ngx_http_freshdesk_json_(validate_escape|validate_count|select|select_escape)( \[.*)?$/ {
               gsub(",", "", $1); if ($1 + 0 > max) max = $1 + 0 }
           /%\)  [^ ]*:ngx_http_freshdesk_json_escape( \[.*)?$/ {
               gsub(",", "", $1); if ($1 + 0 > esc) esc = $1 + 0 }

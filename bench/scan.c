@@ -39,7 +39,7 @@ scan_now(void)
 int
 main(int argc, char **argv)
 {
-    u_char                            *body, *raw, *out, *p, top;
+    u_char                            *body, *raw, *out, top;
     char                              *names, *name;
     size_t                             len, raw_len, esc_len;
     long                               size;
@@ -137,13 +137,15 @@ main(int argc, char **argv)
                 raw_len = len;
                 break;
 
-            default:
+            case 3:
                 rc = ngx_http_freshdesk_json_select(body, len, SCAN_DEPTH,
                          NULL, 0, &top, &sel, raw, &raw_len, &count);
-                if (mode == 4 && rc == NGX_OK) {
-                    p = ngx_http_freshdesk_json_escape(out, raw, raw_len);
-                    esc_len = p - out;
-                }
+                break;
+
+            default:
+                rc = ngx_http_freshdesk_json_select_escape(body, len,
+                         SCAN_DEPTH, NULL, 0, &top, &sel, raw, &raw_len,
+                         &count, out, &esc_len);
             }
 
             if (rc != NGX_OK) {

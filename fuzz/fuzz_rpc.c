@@ -21,11 +21,15 @@
 /*
  * Field selection (json_scan.c's selecting pass) on arbitrary text: the
  * same verdict as the validator; the selected text is valid JSON and its
- * escaped form is exactly its escape; the list member's span lies in it;
+ * escaped form is exactly its escape; the pass that escapes as it selects
+ * gives the same selection, and exactly that escape (the list member's
+ * escaped span: its value's escape, where the escaper puts it); the list
+ * member's span lies in the selected text;
  * and where jansson reads the text (no duplicates, no escapes in it) the
  * selected text is jansson's value with the records' other members
  * removed.  The selection: id, a (whole), b.x, b.c.y (nested twice), and
- * names of 16 and 19 bytes (compared by words, and byte by byte).
+ * names of 16 and 19 bytes (compared by words, and byte by byte), and
+ * q\" (a name with a backslash: escaped as it is scanned again).
  */
 
 static void
@@ -84,15 +88,15 @@ fuzz_select_apply(json_t *v, ngx_http_freshdesk_select_t *sel)
 static void
 check_select(const uint8_t *data, size_t size)
 {
-    u_char                            *esc, *raw, *back;
-    size_t                             elen, rlen, i;
+    u_char                            *esc, *raw, *back, *fesc, *fraw;
+    size_t                             elen, rlen, i, flen, frlen;
     json_t                            *ref, *got, *list, *m;
     ngx_int_t                          rc, rc0;
-    ngx_uint_t                         n, k, cnt, cnt0;
+    ngx_uint_t                         n, k, cnt, cnt0, fcnt;
     json_error_t                       jerr;
     ngx_http_freshdesk_select_t        root, bsel, csel;
     ngx_http_freshdesk_select_name_t   rn[8], bn[4], cn[4];
-    ngx_http_freshdesk_json_member_t   mem[1], mem0[1];
+    ngx_http_freshdesk_json_member_t   mem[1], mem0[1], fmem[1];
 
     ngx_memzero(&root, sizeof(root));
     ngx_memzero(&bsel, sizeof(bsel));
@@ -109,11 +113,16 @@ check_select(const uint8_t *data, size_t size)
     fuzz_select_add(&root, "b", &bsel);
     fuzz_select_add(&root, "abcdefghijklmnop", NULL);
     fuzz_select_add(&root, "abcdefghijklmnopqrs", NULL);
+    fuzz_select_add(&root, "q\\\"", NULL);
 
     esc = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
     raw = malloc(size + 1);
     back = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
-    if (esc == NULL || raw == NULL || back == NULL) {
+    fesc = malloc(NGX_HTTP_FRESHDESK_JSON_ESCAPE_ROOM(size));
+    fraw = malloc(size + 1);
+    if (esc == NULL || raw == NULL || back == NULL || fesc == NULL
+        || fraw == NULL)
+    {
         abort();
     }
 
@@ -128,6 +137,17 @@ check_select(const uint8_t *data, size_t size)
                                             mem, n, NULL, &root, raw, &rlen,
                                             &cnt);
         if (rc != rc0) {
+            abort();
+        }
+
+        fmem[0].name = "results";
+
+        if (ngx_http_freshdesk_json_select_escape((u_char *) data, size,
+                                                  4096, fmem, n, NULL, &root,
+                                                  fraw, &frlen, &fcnt, fesc,
+                                                  &flen)
+            != rc)
+        {
             abort();
         }
 
@@ -151,6 +171,37 @@ check_select(const uint8_t *data, size_t size)
             || ngx_http_freshdesk_json_validate(raw, rlen, 4096, NULL, 0,
                                                 NULL)
                != NGX_OK)
+        {
+            abort();
+        }
+
+        /* selected and escaped in one pass: the same selection, and the
+         * escaper's escape of it */
+
+        if (frlen != rlen || ngx_memcmp(fraw, raw, rlen) != 0 || fcnt != cnt
+            || ngx_http_freshdesk_json_escape_len(raw, rlen) != flen
+            || ngx_memcmp(ngx_http_freshdesk_json_escape(back, raw, rlen)
+                          - flen, fesc, flen)
+               != 0)
+        {
+            abort();
+        }
+
+        if (n
+            && (mem[0].escaped.data != NULL
+                || (mem[0].value.data == NULL) != (fmem[0].value.data == NULL)
+                || (fmem[0].value.data == NULL)
+                   != (fmem[0].escaped.data == NULL)
+                || fmem[0].value.len != mem[0].value.len
+                || fmem[0].elements != mem[0].elements
+                || (mem[0].value.data
+                    && (fmem[0].value.data - fraw != mem[0].value.data - raw
+                        || fmem[0].escaped.data
+                           != fesc + ngx_http_freshdesk_json_escape_len(raw,
+                                         mem[0].value.data - raw)
+                        || fmem[0].escaped.len
+                           != ngx_http_freshdesk_json_escape_len(
+                                  mem[0].value.data, mem[0].value.len)))))
         {
             abort();
         }
@@ -220,6 +271,8 @@ check_select(const uint8_t *data, size_t size)
     free(esc);
     free(raw);
     free(back);
+    free(fesc);
+    free(fraw);
 }
 
 

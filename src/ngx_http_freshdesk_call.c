@@ -983,8 +983,8 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     /*
      * One pass validates; it also escapes (both, text) or counts the list
      * (structured).  With a selection of fields (fields.c) the pass
-     * validates and selects (and counts), and the selected text is
-     * escaped after, where a text copy goes out.
+     * validates and selects (and counts), and escapes the selected text
+     * too, where a text copy goes out.
      */
 
     room = (mode == NGX_HTTP_FRESHDESK_RESULT_STRUCTURED)
@@ -1004,32 +1004,27 @@ ngx_http_freshdesk_call_answer(ngx_http_request_t *r,
     if (ctx->select) {
         selected.data = buf + room;
 
-        rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
-                                            members, nmembers, &top,
-                                            ctx->select, selected.data,
-                                            &selected.len, &count);
+        /* the selected text escaped in the same pass, where a text copy
+         * goes out: members[0].escaped is the list's, where it is a
+         * member */
 
-        if (rc == NGX_OK && room) {
+        if (room) {
             escaped.data = buf;
 
-            /* only the list is needed escaped, where it is a member */
+            rc = ngx_http_freshdesk_json_select_escape(body.data, body.len,
+                                                       512, members,
+                                                       nmembers, &top,
+                                                       ctx->select,
+                                                       selected.data,
+                                                       &selected.len, &count,
+                                                       escaped.data,
+                                                       &escaped.len);
 
-            if (top == '{' && members[0].value.len
-                && members[0].value.data[0] == '[')
-            {
-                members[0].escaped.data = buf;
-                members[0].escaped.len =
-                    ngx_http_freshdesk_json_escape(buf,
-                                                   members[0].value.data,
-                                                   members[0].value.len)
-                    - buf;
-
-            } else {
-                escaped.len = ngx_http_freshdesk_json_escape(buf,
-                                                             selected.data,
-                                                             selected.len)
-                              - buf;
-            }
+        } else {
+            rc = ngx_http_freshdesk_json_select(body.data, body.len, 512,
+                                                members, nmembers, &top,
+                                                ctx->select, selected.data,
+                                                &selected.len, &count);
         }
 
         if (rc == NGX_OK) {

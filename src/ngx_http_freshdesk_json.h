@@ -56,6 +56,7 @@ typedef struct {
     ngx_uint_t                     next;
     u_char                         word[16];   /* the name's first bytes */
     u_char                         mask[16];   /* 0xff where they are */
+    ngx_uint_t                     plain;      /* no '\\': escapes as is */
 } ngx_http_freshdesk_select_name_t;
 
 struct ngx_http_freshdesk_select_s {
@@ -88,6 +89,8 @@ ngx_http_freshdesk_select_set(ngx_http_freshdesk_select_name_t *e,
         e->word[k] = name[k];
         e->mask[k] = 0xff;
     }
+
+    e->plain = (ngx_strlchr(name, name + len, '\\') == NULL);
 }
 
 
@@ -105,6 +108,11 @@ ngx_int_t ngx_http_freshdesk_json_select(u_char *data, size_t len,
     ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
     ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
     u_char *raw, size_t *raw_len, ngx_uint_t *count);
+ngx_int_t ngx_http_freshdesk_json_select_escape(u_char *data, size_t len,
+    ngx_uint_t max_depth, ngx_http_freshdesk_json_member_t *members,
+    ngx_uint_t n, u_char *top, ngx_http_freshdesk_select_t *sel,
+    u_char *raw, size_t *raw_len, ngx_uint_t *count, u_char *dst,
+    size_t *escaped_len);
 
 /* ngx_http_freshdesk_json.c: jansson glue */
 json_t *ngx_http_freshdesk_json_load_flat(u_char *p, size_t len);
