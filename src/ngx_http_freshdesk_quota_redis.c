@@ -238,11 +238,11 @@ static ngx_http_freshdesk_param_t  ngx_http_freshdesk_quota_redis_params[] = {
  * turn by the clock waited to be confirmed, which stay its own in the
  * new window when it is); the verdict, one string of numbers: refused
  * (0, 1 credit, 2 sub-limit, 3 pause), remaining, limit, sub-limit,
- * retry (ms), the window's credits used (the call's ordinal).  The rules are guard.c's, on
- * Redis's clock, but for the window's turn: Freshdesk's Remaining only
- * falls within a window, so it turned when a call sent after the lowest
- * Remaining came (a higher ordinal) gets a higher one; a late or
- * reordered answer is no turn.  Each Remaining resyncs the credits left
+ * retry (ms), the window's credits used (the call's ordinal).  The rules
+ * are guard.c's, on Redis's clock, but for the window's turn: Freshdesk's
+ * Remaining only falls within a window, so it turned when a call sent
+ * after the lowest Remaining came (a higher ordinal) gets a higher one; a
+ * late or reordered answer is no turn.  Each Remaining resyncs the credits left
  * (the last one wins: errors do not add up), never above the lowest one
  * less the credits sent since.  A call the guard refuses counts nothing
  * of the tenant's quota, one the quota refuses takes no credit.
